@@ -1,0 +1,98 @@
+package abac
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+var (
+	teamNameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$`)
+	roleARNRE  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+	tagCharsRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	yamlLineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
+	unknownRE  = regexp.MustCompile(`^field (\S+) not found in type abac\.(\w+)$`)
+)
+
+// reservedTags are set by the broker itself on every session.
+var reservedTags = map[string]bool{"team": true, "user": true}
+
+// Parse reads and validates a mapping file. file names it in the problems
+// reported. On any mistake it returns nil and Problems listing all of them.
+func Parse(file string, data []byte) (*Mapping, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, Problems{syntaxProblem(file, err)}
+	}
+	if root.Kind == 0 {
+		return nil, Problems{{File: file, Message: "the mapping is empty"}}
+	}
+	var m Mapping
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil {
+		return nil, decodeProblems(file, &root, err)
+	}
+	v := validator{file: file, root: &root}
+	v.mapping(&m)
+	if len(v.problems) > 0 {
+		return nil, v.problems
+	}
+	return &m, nil
+}
+
+func syntaxProblem(file string, err error) Problem {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if sm := yamlLineRE.FindStringSubmatch(msg); sm != nil {
+		line, _ := strconv.Atoi(sm[1])
+		return Problem{File: file, Line: line, Message: "YAML syntax: " + sm[2]}
+	}
+	return Problem{File: file, Message: "YAML syntax: " + msg}
+}
+
+// decodeProblems turns yaml.v3's type errors (which it collects for the whole
+// document) into positioned problems.
+func decodeProblems(file string, root *yaml.Node, err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return Problems{syntaxProblem(file, err)}
+	}
+	var ps Problems
+	for _, e := range te.Errors {
+		p := Problem{File: file, Message: e}
+		if sm := yamlLineRE.FindStringSubmatch(e); sm != nil {
+			p.Line, _ = strconv.Atoi(sm[1])
+			p.Message = sm[2]
+			if um := unknownRE.FindStringSubmatch(sm[2]); um != nil {
+				p.Message = fmt.Sprintf("unknown field %q in %s", um[1], strings.ToLower(um[2]))
+				p.Column = keyColumn(root, p.Line, um[1])
+			}
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// keyColumn finds the column of a mapping key on a line, for unknown-field
+// problems whose yaml.v3 message carries only the line.
+func keyColumn(n *yaml.Node, line int, key string) int {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Line == line && k.Value == key {
+				return k.Column
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if col := keyColumn(c, line, key); col != 0 {
+			return col
+		}
+	}
+	return 0
+}

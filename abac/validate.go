@@ -1,0 +1,166 @@
+package abac
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"text/template"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// validator checks a decoded mapping and remembers every problem with the
+// position of the YAML node it is about.
+type validator struct {
+	file     string
+	root     *yaml.Node
+	problems Problems
+}
+
+// at reports a problem at the node reached by path (map keys and list
+// indexes); when the path does not exist it falls back to the nearest parent.
+func (v *validator) at(msg string, path ...any) {
+	n := lookup(v.root, path)
+	v.problems = append(v.problems, Problem{File: v.file, Line: n.Line, Column: n.Column, Message: msg})
+}
+
+func lookup(n *yaml.Node, path []any) *yaml.Node {
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, p := range path {
+		next := child(n, p)
+		if next == nil {
+			return n
+		}
+		n = next
+	}
+	return n
+}
+
+func child(n *yaml.Node, p any) *yaml.Node {
+	switch key := p.(type) {
+	case string:
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i+1]
+			}
+		}
+	case int:
+		if n.Kind == yaml.SequenceNode && key < len(n.Content) {
+			return n.Content[key]
+		}
+	}
+	return nil
+}
+
+func (v *validator) mapping(m *Mapping) {
+	if m.Version != 1 {
+		v.at(fmt.Sprintf("version must be 1, got %d", m.Version), "version")
+	}
+	if m.Defaults.RoleSessionSeconds == 0 {
+		m.Defaults.RoleSessionSeconds = defaultRoleSessionSeconds
+	}
+	if m.Defaults.NotebookSessionSeconds == 0 {
+		m.Defaults.NotebookSessionSeconds = defaultNotebookSessionSeconds
+	}
+	v.durations(m.Defaults.RoleSessionSeconds, m.Defaults.NotebookSessionSeconds, "defaults")
+	if len(m.Teams) == 0 {
+		v.at("no teams: nobody could open a notebook", "teams")
+	}
+	seen := map[string]int{}
+	for i := range m.Teams {
+		t := &m.Teams[i]
+		if j, dup := seen[strings.ToLower(t.Name)]; dup {
+			v.at(fmt.Sprintf("duplicate team name %q (first at team %d)", t.Name, j+1), "teams", i, "name")
+		}
+		seen[strings.ToLower(t.Name)] = i
+		v.team(t, m.Defaults, i)
+	}
+}
+
+func (v *validator) durations(role, notebook int, path ...any) {
+	if role != 0 && (role < MinRoleSessionSeconds || role > MaxRoleSessionSeconds) {
+		v.at(fmt.Sprintf("role_session_seconds must be %d–%d (AWS AssumeRole), got %d", MinRoleSessionSeconds, MaxRoleSessionSeconds, role), append(path, "role_session_seconds")...)
+	}
+	if notebook != 0 && (notebook < MinNotebookSessionSeconds || notebook > MaxNotebookSessionSeconds) {
+		v.at(fmt.Sprintf("notebook_session_seconds must be %d–%d (SageMaker), got %d", MinNotebookSessionSeconds, MaxNotebookSessionSeconds, notebook), append(path, "notebook_session_seconds")...)
+	}
+}
+
+func (v *validator) team(t *Team, d Defaults, i int) {
+	p := func(rest ...any) []any { return append([]any{"teams", i}, rest...) }
+	if !teamNameRE.MatchString(t.Name) {
+		v.at(fmt.Sprintf("team name %q must be 1–64 letters, digits, '-', '_' or '.', starting with a letter or digit", t.Name), p("name")...)
+	}
+	if len(t.Match) == 0 {
+		v.at(fmt.Sprintf("team %q has no match rules: nobody would belong to it", t.Name), p("match")...)
+	}
+	for j, r := range t.Match {
+		if len(r.Groups) == 0 {
+			v.at("a match rule needs at least one condition (groups)", p("match", j)...)
+		}
+		for k, g := range r.Groups {
+			if strings.TrimSpace(g) == "" {
+				v.at("empty group name", p("match", j, "groups", k)...)
+			}
+		}
+	}
+	if !roleARNRE.MatchString(t.RoleARN) {
+		v.at(fmt.Sprintf("role_arn %q is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)", t.RoleARN), p("role_arn")...)
+	}
+	v.durations(t.RoleSessionSeconds, t.NotebookSessionSeconds, p()...)
+	if t.RoleSessionSeconds == 0 {
+		t.RoleSessionSeconds = d.RoleSessionSeconds
+	}
+	if t.NotebookSessionSeconds == 0 {
+		t.NotebookSessionSeconds = d.NotebookSessionSeconds
+	}
+	// The broker adds team and user to every session, so at most 48 are left.
+	if n := len(t.SessionTags) + len(reservedTags); n > MaxSessionTags {
+		v.at(fmt.Sprintf("%d session tags with team and user; STS allows %d", n, MaxSessionTags), p("session_tags")...)
+	}
+	t.tagTemplates = v.tags(t.SessionTags, true, p("session_tags")...)
+	if sel, ok := t.Notebooks.Tags["team"]; ok && sel != t.Name {
+		v.at(fmt.Sprintf("notebooks.tags.team must be the team name %q (the IAM rule compares it with the session's team tag)", t.Name), p("notebooks", "tags", "team")...)
+	}
+	t.selectorTemplates = v.tags(t.Notebooks.Tags, false, p("notebooks", "tags")...)
+}
+
+// tags checks tag keys and compiles the values as templates.
+func (v *validator) tags(tags map[string]string, session bool, path ...any) map[string]*template.Template {
+	out := make(map[string]*template.Template, len(tags))
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	lower := map[string]bool{}
+	for _, k := range keys {
+		at := append(path, k)
+		switch lk := strings.ToLower(k); {
+		case k == "" || utf8.RuneCountInString(k) > MaxTagKeyLen:
+			v.at(fmt.Sprintf("tag key %q must be 1–%d characters", k, MaxTagKeyLen), at...)
+		case !tagCharsRE.MatchString(k):
+			v.at(fmt.Sprintf("tag key %q has characters AWS does not allow (letters, digits, spaces and _.:/=+-@)", k), at...)
+		case strings.HasPrefix(lk, "aws:"):
+			v.at(fmt.Sprintf("tag key %q uses the reserved aws: prefix", k), at...)
+		case session && reservedTags[lk]:
+			v.at(fmt.Sprintf("session tag %q is set by the broker itself", k), at...)
+		case lower[lk]:
+			v.at(fmt.Sprintf("tag key %q repeats another key (tag keys are case-insensitive)", k), at...)
+		}
+		lower[strings.ToLower(k)] = true
+		tmpl, err := compileValue(k, tags[k])
+		if err != nil {
+			v.at(err.Error(), at...)
+			continue
+		}
+		out[k] = tmpl
+	}
+	return out
+}
