@@ -9,3 +9,8 @@ import _ "embed"
 //
 //go:embed dev/teams.yaml
 var DevTeams []byte
+
+// DevAWS is the dev stack's AWS emulator seed.
+//
+//go:embed dev/aws.yaml
+var DevAWS []byte

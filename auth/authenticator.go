@@ -1,0 +1,144 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// Config configures the relying party.
+type Config struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	RedirectURL  string   // the broker's public URL + "/callback"
+	Scopes       []string // default openid, email, profile, groups
+	Claims       ClaimPaths
+	Keys         [][]byte // cookie keys; the first seals, all open
+	Secure       bool     // cookies get Secure and the __Host- prefix (public URL is https)
+	SessionTTL   time.Duration
+	LoginTTL     time.Duration
+	Leeway       time.Duration // clock skew allowed on the ID token's expiry
+	HTTPClient   *http.Client  // for the identity provider; default has a 10s time-out
+	Now          func() time.Time
+}
+
+// Authenticator runs logins and reads sessions.
+type Authenticator struct {
+	cfg   Config
+	codec *Codec
+	now   func() time.Time
+
+	mu       sync.Mutex
+	provider *oidc.Provider
+	lastFail time.Time
+	failErr  error
+}
+
+// New returns an Authenticator. It does not contact the identity provider:
+// discovery happens at the first login and is retried until it works, so the
+// broker starts, and existing sessions keep working, while the provider is down.
+func New(cfg Config) (*Authenticator, error) {
+	if cfg.Issuer == "" || cfg.ClientID == "" || cfg.RedirectURL == "" {
+		return nil, errors.New("auth: issuer, client ID and redirect URL are required")
+	}
+	if len(cfg.Scopes) == 0 {
+		cfg.Scopes = []string{oidc.ScopeOpenID, "email", "profile", "groups"}
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 8 * time.Hour
+	}
+	if cfg.LoginTTL == 0 {
+		cfg.LoginTTL = 10 * time.Minute
+	}
+	if cfg.Leeway == 0 {
+		cfg.Leeway = time.Minute
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	codec, err := NewCodec(cfg.Keys, cfg.Now)
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	return &Authenticator{cfg: cfg, codec: codec, now: cfg.Now}, nil
+}
+
+// Codec returns the cookie codec, for other short-lived sealed values.
+func (a *Authenticator) Codec() *Codec { return a.codec }
+
+func (a *Authenticator) clientContext(ctx context.Context) context.Context {
+	return oidc.ClientContext(ctx, a.cfg.HTTPClient)
+}
+
+// discover returns the provider, fetching its discovery document once. After
+// a failure it waits a few seconds before asking again, so a down provider is
+// not hammered by every visitor.
+func (a *Authenticator) discover(ctx context.Context) (*oidc.Provider, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.provider != nil {
+		return a.provider, nil
+	}
+	if a.failErr != nil && a.now().Sub(a.lastFail) < 5*time.Second {
+		return nil, a.failErr
+	}
+	p, err := oidc.NewProvider(a.clientContext(ctx), a.cfg.Issuer)
+	if err != nil {
+		a.lastFail, a.failErr = a.now(), &Error{Code: "idp_unavailable", Unavailable: true,
+			Message: "The sign-in service (identity provider) cannot be reached right now. Try again in a minute.",
+			Err:     fmt.Errorf("discover %s: %w", a.cfg.Issuer, err)}
+		return nil, a.failErr
+	}
+	a.provider, a.failErr = p, nil
+	return p, nil
+}
+
+// Ready reports whether the identity provider has been discovered, trying
+// once if not; for readiness checks.
+func (a *Authenticator) Ready(ctx context.Context) error {
+	_, err := a.discover(ctx)
+	return err
+}
+
+func (a *Authenticator) oauth2Config(p *oidc.Provider) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID:     a.cfg.ClientID,
+		ClientSecret: a.cfg.ClientSecret,
+		RedirectURL:  a.cfg.RedirectURL,
+		Endpoint:     p.Endpoint(),
+		Scopes:       a.cfg.Scopes,
+	}
+}
+
+func (a *Authenticator) verifier(p *oidc.Provider) *oidc.IDTokenVerifier {
+	// go-oidc compares exp with Now exactly; moving Now back by the leeway
+	// tolerates a provider whose clock is slightly ahead of ours.
+	return p.Verifier(&oidc.Config{ClientID: a.cfg.ClientID, Now: func() time.Time { return a.now().Add(-a.cfg.Leeway) }})
+}
+
+// Error is a login or session failure with a message for the user.
+type Error struct {
+	Code        string
+	Message     string
+	Unavailable bool // the identity provider failed, not the user
+	Err         error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Code + ": " + e.Message + ": " + e.Err.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }

@@ -1,0 +1,115 @@
+package auth
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/secds/secds/abac"
+)
+
+// registered are the JWT and OIDC protocol claims; they say nothing about the
+// person, so they are not kept in the identity.
+var registered = map[string]bool{
+	"iss": true, "sub": true, "aud": true, "exp": true, "iat": true, "nbf": true, "jti": true,
+	"nonce": true, "at_hash": true, "c_hash": true, "auth_time": true, "azp": true, "acr": true,
+	"amr": true, "sid": true, "s_hash": true, "rat": true,
+}
+
+// ClaimPaths says where the username, email and groups are in an ID token.
+// A path is a claim name ("cognito:groups") or a dotted path into nested
+// objects ("realm_access.roles"); the whole name is tried first.
+type ClaimPaths struct {
+	Username string // default "preferred_username", falling back to email
+	Email    string // default "email"
+	Groups   string // default "groups"
+}
+
+func (p ClaimPaths) withDefaults() ClaimPaths {
+	if p.Username == "" {
+		p.Username = "preferred_username"
+	}
+	if p.Email == "" {
+		p.Email = "email"
+	}
+	if p.Groups == "" {
+		p.Groups = "groups"
+	}
+	return p
+}
+
+// Lookup finds the value at path in claims.
+func Lookup(claims map[string]any, path string) (any, bool) {
+	if v, ok := claims[path]; ok {
+		return v, true
+	}
+	var cur any = claims
+	for _, part := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// Strings reads a claim as a list of strings: a JSON array of strings or a
+// single string. Anything else is an error rather than a silent empty list.
+func Strings(v any) ([]string, error) {
+	switch t := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return []string{t}, nil
+	case []string:
+		return t, nil
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, e := range t {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("contains a %T, not a string", e)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("is a %T, not a list of strings", v)
+}
+
+// IdentityFromClaims builds the identity the mapping evaluates.
+func IdentityFromClaims(claims map[string]any, paths ClaimPaths) (abac.Identity, error) {
+	paths = paths.withDefaults()
+	id := abac.Identity{Claims: map[string]any{}}
+	id.Subject, _ = claims["sub"].(string)
+	if id.Subject == "" {
+		return abac.Identity{}, fmt.Errorf("the ID token has no sub claim")
+	}
+	if v, ok := Lookup(claims, paths.Email); ok {
+		id.Email, _ = v.(string)
+	}
+	if v, ok := Lookup(claims, paths.Username); ok {
+		id.Username, _ = v.(string)
+	}
+	if id.Username == "" && paths.Username == "preferred_username" {
+		id.Username = id.Email
+	}
+	if strings.TrimSpace(id.Username) == "" {
+		return abac.Identity{}, fmt.Errorf("the ID token has no %q claim to take the username from", paths.Username)
+	}
+	if v, ok := Lookup(claims, paths.Groups); ok {
+		groups, err := Strings(v)
+		if err != nil {
+			return abac.Identity{}, fmt.Errorf("groups claim %q %v", paths.Groups, err)
+		}
+		id.Groups = groups
+	}
+	for k, v := range claims {
+		if !registered[k] {
+			id.Claims[k] = v
+		}
+	}
+	return id, nil
+}

@@ -1,0 +1,170 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/secds/secds/abac"
+)
+
+const (
+	loginPurpose      = "login"
+	loginCookiePrefix = "secds_login_"
+)
+
+// loginState is what the login cookie carries across the round trip.
+type loginState struct {
+	State    string `json:"s"`
+	Nonce    string `json:"n"`
+	Verifier string `json:"v"`
+	Next     string `json:"x"`
+}
+
+// BeginLogin starts a login that returns to next (a same-site path, checked
+// by the caller). It returns the identity provider's URL to redirect to and
+// the cookie carrying state, nonce and PKCE verifier. The cookie is named
+// after the state, so logins in several tabs do not overwrite each other.
+func (a *Authenticator) BeginLogin(ctx context.Context, next string) (string, *http.Cookie, error) {
+	p, err := a.discover(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	st := loginState{State: randomString(), Nonce: randomString(), Verifier: oauth2.GenerateVerifier(), Next: next}
+	sealed, err := a.codec.Seal(loginPurpose, st, a.cfg.LoginTTL)
+	if err != nil {
+		return "", nil, err
+	}
+	cookie := a.cookie(loginCookieName(st.State), sealed, int(a.cfg.LoginTTL.Seconds()))
+	authURL := a.oauth2Config(p).AuthCodeURL(st.State, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier))
+	return authURL, cookie, nil
+}
+
+// FinishLogin completes the round trip at the callback: it checks state
+// against the login cookie, redeems the code with the PKCE verifier, verifies
+// the ID token (issuer, audience, expiry, signature) and its nonce. It returns
+// the identity, where to go next, and the cookie that clears the login state.
+func (a *Authenticator) FinishLogin(ctx context.Context, r *http.Request) (abac.Identity, string, *http.Cookie, error) {
+	q := r.URL.Query()
+	if e := q.Get("error"); e != "" {
+		return abac.Identity{}, "", nil, &Error{Code: "idp_refused",
+			Message: fmt.Sprintf("The identity provider did not sign you in (%s). Start again, or ask your platform team.", clip(e+" "+q.Get("error_description"), 200))}
+	}
+	state := q.Get("state")
+	c, err := r.Cookie(loginCookieName(state))
+	if state == "" || err != nil {
+		return abac.Identity{}, "", nil, loginExpired(nil)
+	}
+	clear := a.cookie(c.Name, "", -1)
+	var st loginState
+	if err := a.codec.Open(loginPurpose, c.Value, &st); err != nil {
+		return abac.Identity{}, "", clear, loginExpired(err)
+	}
+	if subtle.ConstantTimeCompare([]byte(st.State), []byte(state)) != 1 {
+		return abac.Identity{}, "", clear, &Error{Code: "state_mismatch", Message: "This sign-in answer does not belong to the sign-in this browser started. Start again."}
+	}
+	p, err := a.discover(ctx)
+	if err != nil {
+		return abac.Identity{}, "", clear, err
+	}
+	tok, err := a.oauth2Config(p).Exchange(a.clientContext(ctx), q.Get("code"), oauth2.VerifierOption(st.Verifier))
+	if err != nil {
+		return abac.Identity{}, "", clear, &Error{Code: "code_refused",
+			Message: "The identity provider did not accept this sign-in (it may have been used already or taken too long). Start again.",
+			Err:     fmt.Errorf("exchange code: %w", err)}
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return abac.Identity{}, "", clear, &Error{Code: "no_id_token", Message: "The identity provider sent no ID token; the broker's client may be missing the openid scope. Tell the platform team."}
+	}
+	idt, err := a.verifier(p).Verify(ctx, raw)
+	if err != nil {
+		return abac.Identity{}, "", clear, &Error{Code: "id_token_invalid", Message: "The identity provider's answer could not be verified. Start again; if it keeps failing, tell the platform team.", Err: fmt.Errorf("verify ID token: %w", err)}
+	}
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(st.Nonce)) != 1 {
+		return abac.Identity{}, "", clear, &Error{Code: "nonce_mismatch", Message: "The identity provider's answer was not made for this sign-in. Start again."}
+	}
+	var claims map[string]any
+	if err := idt.Claims(&claims); err != nil {
+		return abac.Identity{}, "", clear, &Error{Code: "id_token_invalid", Message: "The identity provider's ID token could not be read.", Err: err}
+	}
+	id, err := IdentityFromClaims(claims, a.cfg.Claims)
+	if err != nil {
+		return abac.Identity{}, "", clear, &Error{Code: "claims_missing", Message: "Your account is missing information the broker needs: " + err.Error() + ". Tell the platform team."}
+	}
+	return id, st.Next, clear, nil
+}
+
+func loginExpired(err error) error {
+	return &Error{Code: "login_expired", Message: "This sign-in was not started in this browser, was already used, or took too long. Start again.", Err: err}
+}
+
+func loginCookieName(state string) string {
+	// The state is random; a prefix of it is enough to keep tabs apart and
+	// keeps the name short. Only cookie-safe characters pass.
+	var b strings.Builder
+	for _, r := range state {
+		if b.Len() == 12 {
+			break
+		}
+		if r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			b.WriteRune(r)
+		}
+	}
+	return loginCookiePrefix + b.String()
+}
+
+// cookie builds a cookie with the broker's attributes. On https the __Host-
+// prefix pins it to this host and path / with Secure.
+func (a *Authenticator) cookie(name, value string, maxAge int) *http.Cookie {
+	if a.cfg.Secure && !strings.HasPrefix(name, "__Host-") {
+		name = "__Host-" + name
+	}
+	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: a.cfg.Secure, SameSite: http.SameSiteLaxMode}
+}
+
+func randomString() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // the platform is broken; nothing secure can follow
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// SafeNext returns next if it is a same-site relative path, else "/". It
+// refuses absolute URLs, scheme-relative "//host" and "/\host" forms that
+// browsers treat as another site, and control characters.
+func SafeNext(next string) string {
+	if next == "" || next[0] != '/' || len(next) > 2048 {
+		return "/"
+	}
+	if len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
+		return "/"
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,68 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/secds/secds/abac"
+)
+
+const (
+	sessionPurpose    = "session"
+	sessionCookieName = "secds_session"
+	// Browsers drop cookies over about 4 KB; keep a margin for the name and
+	// attributes.
+	maxCookieValue = 3800
+)
+
+// ErrNoSession means the request carries no valid session.
+var ErrNoSession = errors.New("no session")
+
+// Session is a signed-in identity.
+type Session struct {
+	Identity abac.Identity `json:"id"`
+	IssuedAt time.Time     `json:"iat"`
+}
+
+// SessionCookie seals a new session for id. When the identity's extra claims
+// would make the cookie too large for browsers, they are left out (username,
+// email and groups always stay).
+func (a *Authenticator) SessionCookie(id abac.Identity) (*http.Cookie, error) {
+	s := Session{Identity: id, IssuedAt: a.now().UTC()}
+	sealed, err := a.codec.Seal(sessionPurpose, s, a.cfg.SessionTTL)
+	if err == nil && len(sealed) > maxCookieValue {
+		s.Identity.Claims = nil
+		sealed, err = a.codec.Seal(sessionPurpose, s, a.cfg.SessionTTL)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(sealed) > maxCookieValue {
+		return nil, &Error{Code: "session_too_large", Message: fmt.Sprintf("Your account has too many groups to fit in a browser session (%d bytes). Tell the platform team to narrow the groups claim.", len(sealed))}
+	}
+	return a.cookie(sessionCookieName, sealed, int(a.cfg.SessionTTL.Seconds())), nil
+}
+
+// ClearSessionCookie returns the cookie that ends a session.
+func (a *Authenticator) ClearSessionCookie() *http.Cookie {
+	return a.cookie(sessionCookieName, "", -1)
+}
+
+// Session reads the session from r, or returns ErrNoSession.
+func (a *Authenticator) Session(r *http.Request) (*Session, error) {
+	name := sessionCookieName
+	if a.cfg.Secure {
+		name = "__Host-" + name
+	}
+	c, err := r.Cookie(name)
+	if err != nil {
+		return nil, ErrNoSession
+	}
+	var s Session
+	if err := a.codec.Open(sessionPurpose, c.Value, &s); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNoSession, err)
+	}
+	return &s, nil
+}

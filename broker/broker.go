@@ -1,0 +1,299 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+
+	"github.com/secds/secds/abac"
+	"github.com/secds/secds/internal/audit"
+)
+
+// URLLifetime is how long SageMaker's presigned notebook URLs stay valid.
+const URLLifetime = 5 * time.Minute
+
+var notebookNameRE = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`)
+
+// Config wires a Broker.
+type Config struct {
+	STS       STSAPI
+	SageMaker SageMakerAPI
+	// Mapping returns the live team mapping; it is read at every open so an
+	// admin's change applies at once.
+	Mapping      func() *abac.Mapping
+	Audit        audit.Recorder
+	Now          func() time.Time
+	DiscoveryTTL time.Duration // how long a team's notebook list is reused; default 30s
+}
+
+// Broker opens notebooks for identities.
+type Broker struct {
+	sts     STSAPI
+	sm      SageMakerAPI
+	mapping func() *abac.Mapping
+	audit   audit.Recorder
+	now     func() time.Time
+	disc    *discovery
+}
+
+// New returns a Broker.
+func New(cfg Config) *Broker {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.DiscoveryTTL == 0 {
+		cfg.DiscoveryTTL = 30 * time.Second
+	}
+	return &Broker{
+		sts: cfg.STS, sm: cfg.SageMaker, mapping: cfg.Mapping, audit: cfg.Audit, now: cfg.Now,
+		disc: &discovery{sm: cfg.SageMaker, ttl: cfg.DiscoveryTTL, now: cfg.Now, entries: map[string]discoveryEntry{}},
+	}
+}
+
+// RequestMeta is what the audit trail records about where a request came from.
+type RequestMeta struct {
+	ClientIP  string
+	RequestID string
+	Via       string // "browser" or "api"
+}
+
+// OpenRequest asks for one notebook. Team and Notebook may be empty: the
+// broker then picks the only candidate or returns the choices.
+type OpenRequest struct {
+	Team     string
+	Notebook string
+	RequestMeta
+}
+
+// OpenResult is either a URL or, when several notebooks fit, the choices.
+type OpenResult struct {
+	URL       string     `json:"url,omitempty"` // a bearer secret: never log it
+	ExpiresAt time.Time  `json:"expires_at,omitzero"`
+	Team      string     `json:"team,omitempty"`
+	Notebook  string     `json:"notebook,omitempty"`
+	Choices   []Notebook `json:"choices,omitempty"`
+}
+
+// Open decides whether id may open the requested notebook and, if so, returns
+// a presigned URL for it. Every call, granted or not, writes one audit event;
+// if that write fails no URL is returned.
+func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (res OpenResult, err error) {
+	ev := audit.Event{Type: audit.TypeOpen, Subject: id.Subject, Username: id.Username, Email: id.Email,
+		Team: req.Team, Notebook: req.Notebook, ClientIP: req.ClientIP, RequestID: req.RequestID, Via: req.Via}
+	defer func() {
+		switch {
+		case err != nil:
+			e := AsError(err)
+			ev.Decision, ev.Code, ev.Reason = audit.Failed, e.Code, e.Message
+			if e.Kind == KindDenied || e.Kind == KindNotFound || e.Kind == KindBadRequest {
+				ev.Decision = audit.Denied
+			}
+		case len(res.Choices) > 0:
+			ev.Decision = audit.Choose
+		default:
+			ev.Decision, ev.Team, ev.Notebook = audit.Granted, res.Team, res.Notebook
+		}
+		if aerr := b.audit.Record(ev); aerr != nil && err == nil {
+			res, err = OpenResult{}, unavailable("audit_unavailable", "The audit log cannot be written, so no notebook can be opened right now. Tell the platform team.", aerr)
+		}
+	}()
+
+	if req.Notebook != "" && !notebookNameRE.MatchString(req.Notebook) {
+		return OpenResult{}, &Error{Kind: KindBadRequest, Code: "bad_notebook_name",
+			Message: "A notebook name is 1–63 letters, digits and hyphens; check the link you followed."}
+	}
+	m := b.mapping()
+	grants, err := b.grants(m, id, req.Team)
+	if err != nil {
+		return OpenResult{}, err
+	}
+	found, err := b.find(ctx, id, grants)
+	if err != nil {
+		return OpenResult{}, err
+	}
+	cands := found.candidates
+	if req.Notebook != "" {
+		cands = nil
+		for _, c := range found.candidates {
+			if c.Name == req.Notebook {
+				cands = append(cands, c)
+			}
+		}
+	}
+	switch {
+	case len(cands) == 0 && req.Notebook != "" && found.exists[req.Notebook]:
+		return OpenResult{}, &Error{Kind: KindDenied, Code: "notebook_not_allowed",
+			Message: fmt.Sprintf("Notebook %s is not yours to open: it is not tagged for your team and user (%s). %s", req.Notebook, describeSelectors(grants), orAsk(m))}
+	case len(cands) == 0 && req.Notebook != "":
+		return OpenResult{}, &Error{Kind: KindNotFound, Code: "notebook_not_found",
+			Message: fmt.Sprintf("There is no notebook named %s. Check the name, or open the start page to see yours.", req.Notebook)}
+	case len(cands) == 0:
+		return OpenResult{}, &Error{Kind: KindNotFound, Code: "no_notebook",
+			Message: fmt.Sprintf("No notebook is tagged for you yet (%s). %s", describeSelectors(grants), orAsk(m))}
+	case len(cands) > 1:
+		return OpenResult{Choices: cands}, nil
+	}
+	nb := cands[0]
+	ev.Team, ev.Role, ev.Notebook = nb.Team, found.roles[nb.Team], nb.Name
+	if err := b.ready(ctx, nb, found); err != nil {
+		return OpenResult{}, err
+	}
+	g := found.grants[nb.Team]
+	out, err := b.sm.CreatePresignedNotebookInstanceUrl(ctx, &sagemaker.CreatePresignedNotebookInstanceUrlInput{
+		NotebookInstanceName:               aws.String(nb.Name),
+		SessionExpirationDurationInSeconds: aws.Int32(int32(g.NotebookSessionSeconds)),
+	}, as(found.creds[nb.Team]))
+	if err != nil {
+		return OpenResult{}, sageMakerError("CreatePresignedNotebookInstanceUrl", nb.Team, nb.Name, err)
+	}
+	if aws.ToString(out.AuthorizedUrl) == "" {
+		return OpenResult{}, unavailable("aws_bad_response", "SageMaker returned no URL. Try again in a minute.", fmt.Errorf("presign %s: empty url", nb.Name))
+	}
+	return OpenResult{URL: *out.AuthorizedUrl, ExpiresAt: b.now().Add(URLLifetime), Team: nb.Team, Notebook: nb.Name}, nil
+}
+
+// grants evaluates the mapping and narrows it to the requested team.
+func (b *Broker) grants(m *abac.Mapping, id abac.Identity, team string) ([]abac.Grant, error) {
+	grants, denials := m.Evaluate(id)
+	if len(grants) == 0 {
+		msg := "You are not in any team that may open notebooks."
+		if len(denials) > 0 {
+			msg = fmt.Sprintf("Your team %s could not be applied to your account (%s).", denials[0].Team, denials[0].Reason)
+		}
+		return nil, &Error{Kind: KindDenied, Code: "no_team", Message: msg + " " + orAsk(m)}
+	}
+	if team == "" {
+		return grants, nil
+	}
+	for _, g := range grants {
+		if g.Team == team {
+			return []abac.Grant{g}, nil
+		}
+	}
+	return nil, &Error{Kind: KindDenied, Code: "team_not_allowed",
+		Message: fmt.Sprintf("You are not a member of team %s; your teams are %s. %s", team, teamNames(grants), orAsk(m))}
+}
+
+// found is what discovery learnt for one identity across its teams.
+type found struct {
+	candidates []Notebook // notebooks the identity may open, in team order
+	exists     map[string]bool
+	grants     map[string]abac.Grant
+	creds      map[string]aws.Credentials
+	roles      map[string]string
+}
+
+func (b *Broker) find(ctx context.Context, id abac.Identity, grants []abac.Grant) (found, error) {
+	f := found{exists: map[string]bool{}, grants: map[string]abac.Grant{}, creds: map[string]aws.Credentials{}, roles: map[string]string{}}
+	for _, g := range grants {
+		creds, err := b.assume(ctx, id, g)
+		if err != nil {
+			return found{}, err
+		}
+		f.grants[g.Team], f.creds[g.Team], f.roles[g.Team] = g, creds, g.RoleARN
+		nbs, err := b.disc.notebooks(ctx, g.RoleARN, creds)
+		if err != nil {
+			return found{}, sageMakerError("ListNotebookInstances", g.Team, "for team "+g.Team, err)
+		}
+		for _, nb := range nbs {
+			f.exists[nb.Name] = true
+			if nb.Matches(g.NotebookTags) {
+				nb.Team = g.Team
+				f.candidates = append(f.candidates, nb)
+			}
+		}
+	}
+	return f, nil
+}
+
+// ready checks the notebook can take a browser. The cached list may be a few
+// seconds old, so a notebook it shows as not running is described afresh.
+func (b *Broker) ready(ctx context.Context, nb Notebook, f found) error {
+	status := nb.Status
+	if status != "InService" {
+		out, err := b.sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String(nb.Name)}, as(f.creds[nb.Team]))
+		if err != nil {
+			return sageMakerError("DescribeNotebookInstance", nb.Team, nb.Name, err)
+		}
+		status = string(out.NotebookInstanceStatus)
+		b.disc.forget(f.roles[nb.Team])
+	}
+	switch status {
+	case "InService":
+		return nil
+	case "Stopped":
+		return &Error{Kind: KindConflict, Code: "notebook_stopped",
+			Message: fmt.Sprintf("Notebook %s is stopped. Start it (or ask the platform team to), wait until it is InService, then open it again.", nb.Name)}
+	case "Pending", "Updating":
+		return &Error{Kind: KindConflict, Code: "notebook_starting", RetryAfter: time.Minute,
+			Message: fmt.Sprintf("Notebook %s is starting (%s). Try again in a minute or two.", nb.Name, status)}
+	case "Stopping":
+		return &Error{Kind: KindConflict, Code: "notebook_stopping", RetryAfter: time.Minute,
+			Message: fmt.Sprintf("Notebook %s is stopping. Start it again once it has stopped.", nb.Name)}
+	}
+	return &Error{Kind: KindConflict, Code: "notebook_unavailable",
+		Message: fmt.Sprintf("Notebook %s cannot be opened: its status is %s. Tell the platform team.", nb.Name, status)}
+}
+
+// Overview is what an identity may reach: its teams and their notebooks.
+type Overview struct {
+	Teams     []string   `json:"teams"`
+	Notebooks []Notebook `json:"notebooks"`
+	Admin     bool       `json:"admin"`
+}
+
+// List returns the identity's teams and the notebooks each lets it open.
+func (b *Broker) List(ctx context.Context, id abac.Identity) (Overview, error) {
+	m := b.mapping()
+	grants, err := b.grants(m, id, "")
+	if err != nil {
+		return Overview{Admin: m.IsAdmin(id)}, err
+	}
+	f, err := b.find(ctx, id, grants)
+	if err != nil {
+		return Overview{}, err
+	}
+	return Overview{Teams: strings.Split(teamNames(grants), ", "), Notebooks: f.candidates, Admin: m.IsAdmin(id)}, nil
+}
+
+func teamNames(grants []abac.Grant) string {
+	names := make([]string, len(grants))
+	for i, g := range grants {
+		names[i] = g.Team
+	}
+	return strings.Join(names, ", ")
+}
+
+func describeSelectors(grants []abac.Grant) string {
+	parts := make([]string, 0, len(grants))
+	for _, g := range grants {
+		parts = append(parts, "team "+g.Team+" opens notebooks tagged "+formatTags(g.NotebookTags))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func formatTags(tags map[string]string) string {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + tags[k]
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orAsk(m *abac.Mapping) string {
+	if m.Support != "" {
+		return m.Support
+	}
+	return "Ask your platform team."
+}

@@ -1,0 +1,77 @@
+// Command secds-awsemu serves the loopback AWS emulator (STS and SageMaker
+// notebook instances, see internal/awsemu) on its own, for trying the broker
+// or the CLI against it, or for poking at it with the AWS CLI:
+//
+//	secds-awsemu --seed configs/awsemu.example.yaml --listen 127.0.0.1:4566
+//
+// It refuses to listen on anything but loopback.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/secds/secds/internal/awsemu"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "secds-awsemu:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// run serves until ctx is done. It is main without the process: tests call
+// it with their own context and writers.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("secds-awsemu", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	seedPath := fs.String("seed", "configs/awsemu.example.yaml", "seed YAML: credentials, roles and notebooks")
+	listen := fs.String("listen", "127.0.0.1:4566", "loopback host:port to listen on")
+	quiet := fs.Bool("quiet", false, "do not log each request")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	// Refuse a public address before reading the seed, whatever else is wrong.
+	if err := awsemu.CheckLoopback(*listen); err != nil {
+		return err
+	}
+	seed, err := awsemu.LoadSeed(*seedPath)
+	if err != nil {
+		return err
+	}
+	var opts []awsemu.Option
+	if !*quiet {
+		opts = append(opts, awsemu.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
+	}
+	emu, err := awsemu.New(seed, opts...)
+	if err != nil {
+		return err
+	}
+	base, err := awsemu.Serve(ctx, emu, *listen)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "secds-awsemu: serving STS and SageMaker (region %s) on %s\n", seed.Region, base)
+	fmt.Fprintf(stdout, "Point the AWS SDK or CLI at it (keys are in %s):\n", *seedPath)
+	fmt.Fprintf(stdout, "export AWS_ENDPOINT_URL_STS=%s\n", base)
+	fmt.Fprintf(stdout, "export AWS_ENDPOINT_URL_SAGEMAKER=%s\n", base)
+	fmt.Fprintf(stdout, "export AWS_REGION=%s\n", seed.Region)
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "secds-awsemu: stopped")
+	return nil
+}

@@ -1,0 +1,120 @@
+// Command secds-broker is the secds access broker: it signs data scientists
+// in with OpenID Connect and sends them to their SageMaker notebook with a
+// presigned URL. --dev runs it with an embedded identity provider and AWS
+// emulator on loopback; --config FILE runs it for real.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/secds/secds/internal/app"
+	"github.com/secds/secds/internal/config"
+	"github.com/secds/secds/internal/devstack"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("secds-broker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dev := fs.Bool("dev", false, "run the embedded dev stack (identity provider, AWS emulator, demo notebooks) on 127.0.0.1")
+	cfgPath := fs.String("config", "", "broker configuration file (see configs/broker.example.yaml)")
+	listen := fs.String("listen", "", "address to listen on (default from the config, or 127.0.0.1:8080)")
+	check := fs.Bool("check", false, "validate the configuration and the team mapping, then exit")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: secds-broker --dev | --config FILE [--listen ADDR] [--check]")
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr, "\nSecrets come from files or the environment, never from flags: SECDS_OIDC_CLIENT_SECRET, SECDS_SESSION_KEYS.")
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *dev == (*cfgPath != "") {
+		fmt.Fprintln(stderr, "secds-broker: give exactly one of --dev or --config FILE")
+		fs.Usage()
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *dev {
+		return runDev(ctx, *listen, stdout, stderr)
+	}
+	return runConfig(ctx, *cfgPath, *listen, *check, stdout, stderr)
+}
+
+func runDev(ctx context.Context, listen string, stdout, stderr io.Writer) int {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	st, err := devstack.Start(ctx, devstack.Options{Addr: listen, Log: log, AuditOut: stdout})
+	if err != nil {
+		fmt.Fprintf(stderr, "secds-broker: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, `
+secds dev stack is running (loopback only; Ctrl-C to stop)
+
+  broker              %[1]s/
+  open alice's notebook: %[1]s/open?notebook=fraud-alice
+  identity provider   %[2]s  (demo users: alice, bob, carol, admin; no passwords)
+  AWS emulator        %[3]s  (STS + SageMaker; notebooks fraud-alice, fraud-alice-scratch, marketing-bob, platform-admin)
+
+Audit events are printed on stdout as JSON lines.
+
+`, st.BrokerURL, st.IdPURL, st.AWSURL)
+	<-ctx.Done()
+	time.Sleep(100 * time.Millisecond) // let the servers finish shutting down
+	return 0
+}
+
+func runConfig(ctx context.Context, path, listen string, check bool, stdout, stderr io.Writer) int {
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "secds-broker: %v\n", err)
+		return 1
+	}
+	if listen != "" {
+		cfg.Listen = listen
+	}
+	if check {
+		if _, err := app.LoadMapping(cfg.MappingFile); err != nil {
+			fmt.Fprintf(stderr, "%v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s: ok\n%s: ok\n", path, cfg.MappingFile)
+		return 0
+	}
+	b, err := app.Build(ctx, cfg, app.Options{Log: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "secds-broker: %v\n", err)
+		return 1
+	}
+	defer b.Close()
+	srv := &http.Server{Addr: cfg.Listen, Handler: b.Handler, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("secds-broker listening", "addr", cfg.Listen, "public_url", cfg.Public.String())
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "secds-broker: %v\n", err)
+			return 1
+		}
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}
+	return 0
+}

@@ -1,0 +1,146 @@
+// Package app assembles a broker from its configuration: the mapping, the
+// authenticator, the AWS clients, the broker and the HTTP server. The server
+// binary and the dev stack build it the same way.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/secds/secds/abac"
+	"github.com/secds/secds/auth"
+	"github.com/secds/secds/broker"
+	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/config"
+	"github.com/secds/secds/server"
+)
+
+// Options are what differs between a real deployment and the dev stack or a
+// test; zero values mean the real thing.
+type Options struct {
+	Log        *slog.Logger
+	AuditOut   io.Writer    // default os.Stdout
+	AWS        *aws.Config  // default: the SDK's default chain
+	HTTPClient *http.Client // for the identity provider
+	Now        func() time.Time
+	Mapping    *abac.Mapping // default: parsed from cfg.MappingFile
+}
+
+// Broker is an assembled broker.
+type Broker struct {
+	Handler http.Handler
+	Broker  *broker.Broker
+	Auth    *auth.Authenticator
+	mapping atomic.Pointer[abac.Mapping]
+	closers []io.Closer
+}
+
+// Close releases files the broker holds open (the audit file).
+func (b *Broker) Close() error {
+	var errs []error
+	for _, c := range b.closers {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// LoadMapping reads and validates a mapping file.
+func LoadMapping(path string) (*abac.Mapping, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read mapping: %w", err)
+	}
+	return abac.Parse(path, data)
+}
+
+// Build assembles a broker.
+func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, error) {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	b := &Broker{}
+	m := opts.Mapping
+	if m == nil {
+		var err error
+		if m, err = LoadMapping(cfg.MappingFile); err != nil {
+			return nil, err
+		}
+	}
+	b.mapping.Store(m)
+
+	auditOut := opts.AuditOut
+	if auditOut == nil {
+		auditOut = os.Stdout
+	}
+	if cfg.Audit.File != "" {
+		f, err := os.OpenFile(cfg.Audit.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("open audit file: %w", err)
+		}
+		b.closers = append(b.closers, f)
+		auditOut = io.MultiWriter(auditOut, f)
+	}
+	rec := audit.NewWriter(auditOut, opts.Now)
+
+	awsCfg := opts.AWS
+	if awsCfg == nil {
+		var lopts []func(*awsconfig.LoadOptions) error
+		if cfg.AWS.Region != "" {
+			lopts = append(lopts, awsconfig.WithRegion(cfg.AWS.Region))
+		}
+		c, err := awsconfig.LoadDefaultConfig(ctx, lopts...)
+		if err != nil {
+			return nil, fmt.Errorf("load AWS config: %w", err)
+		}
+		awsCfg = &c
+	}
+
+	a, err := auth.New(auth.Config{
+		Issuer:       cfg.OIDC.Issuer,
+		ClientID:     cfg.OIDC.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		RedirectURL:  cfg.Public.String() + "/callback",
+		Scopes:       cfg.OIDC.Scopes,
+		Claims:       auth.ClaimPaths{Username: cfg.OIDC.UsernameClaim, Email: cfg.OIDC.EmailClaim, Groups: cfg.OIDC.GroupsClaim},
+		Keys:         cfg.SessionKeys,
+		Secure:       cfg.Public.Scheme == "https",
+		SessionTTL:   cfg.Session.TTL,
+		HTTPClient:   opts.HTTPClient,
+		Now:          opts.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.Auth = a
+	b.Broker = broker.New(broker.Config{
+		STS:          sts.NewFromConfig(*awsCfg),
+		SageMaker:    sagemaker.NewFromConfig(*awsCfg),
+		Mapping:      b.mapping.Load,
+		Audit:        rec,
+		Now:          opts.Now,
+		DiscoveryTTL: cfg.AWS.DiscoveryTTL,
+	})
+	srv, err := server.New(server.Config{
+		Auth: a, Broker: b.Broker, Audit: rec, Log: opts.Log, PublicURL: cfg.Public, TrustedProxies: cfg.Proxies,
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.Handler = srv
+	return b, nil
+}

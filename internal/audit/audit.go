@@ -1,0 +1,84 @@
+// Package audit writes secds's audit trail: one JSON line per login, access
+// decision, URL issuance and mapping change, for CloudWatch or Fluent Bit to
+// collect. Events never carry a presigned URL, a token or a key.
+package audit
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// Event types.
+const (
+	TypeLogin  = "login"
+	TypeLogout = "logout"
+	TypeOpen   = "open"
+)
+
+// Decisions.
+const (
+	Granted = "granted"
+	Denied  = "denied"
+	Failed  = "failed" // an error that was nobody's decision: AWS down, a bad config
+	Choose  = "choose" // several notebooks fit; the user was shown a chooser
+)
+
+// Event is one line of the audit trail.
+type Event struct {
+	Time      time.Time `json:"time"`
+	Type      string    `json:"type"`
+	Decision  string    `json:"decision"`
+	Reason    string    `json:"reason,omitempty"`
+	Code      string    `json:"code,omitempty"`
+	Subject   string    `json:"sub,omitempty"`
+	Username  string    `json:"user,omitempty"`
+	Email     string    `json:"email,omitempty"`
+	Team      string    `json:"team,omitempty"`
+	Role      string    `json:"role,omitempty"`
+	Notebook  string    `json:"notebook,omitempty"`
+	ClientIP  string    `json:"client_ip,omitempty"`
+	RequestID string    `json:"request_id,omitempty"`
+	Via       string    `json:"via,omitempty"` // browser or api
+}
+
+// Recorder is where events go. Record returns an error when the event could
+// not be written, so that callers can fail closed.
+type Recorder interface {
+	Record(Event) error
+}
+
+// Writer records events as JSON lines on an io.Writer (stdout, a file).
+type Writer struct {
+	mu  sync.Mutex
+	w   io.Writer
+	now func() time.Time
+}
+
+// NewWriter returns a Recorder writing to w. now may be nil.
+func NewWriter(w io.Writer, now func() time.Time) *Writer {
+	if now == nil {
+		now = time.Now
+	}
+	return &Writer{w: w, now: now}
+}
+
+// Record writes e as one line; a zero Time is set to now.
+func (a *Writer) Record(e Event) error {
+	if e.Time.IsZero() {
+		e.Time = a.now().UTC()
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode audit event: %w", err)
+	}
+	line = append(line, '\n')
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, err := a.w.Write(line); err != nil {
+		return fmt.Errorf("write audit event: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,231 @@
+package awsemu
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// session is a set of temporary credentials minted by AssumeRole.
+type session struct {
+	accessKeyID    string
+	secret         string
+	token          string
+	roleARN        string
+	arn            string // arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
+	roleID         string // AROA...:SESSION
+	name           string
+	sourceIdentity string
+	tags           []Tag
+	transitiveKeys []string
+	policy         string
+	chained        bool
+	expires        time.Time
+}
+
+// sessionRetention is how long an expired session is remembered, so a client
+// still holding it gets ExpiredToken rather than InvalidClientTokenId.
+const sessionRetention = 24 * time.Hour
+
+type assumeRoleResponse struct {
+	XMLName xml.Name `xml:"https://sts.amazonaws.com/doc/2011-06-15/ AssumeRoleResponse"`
+	Result  struct {
+		Credentials struct {
+			AccessKeyID     string `xml:"AccessKeyId"`
+			SecretAccessKey string `xml:"SecretAccessKey"`
+			SessionToken    string `xml:"SessionToken"`
+			Expiration      string `xml:"Expiration"`
+		} `xml:"Credentials"`
+		AssumedRoleUser struct {
+			AssumedRoleID string `xml:"AssumedRoleId"`
+			Arn           string `xml:"Arn"`
+		} `xml:"AssumedRoleUser"`
+		PackedPolicySize *int   `xml:"PackedPolicySize,omitempty"`
+		SourceIdentity   string `xml:"SourceIdentity,omitempty"`
+	} `xml:"AssumeRoleResult"`
+	Metadata responseMetadata `xml:"ResponseMetadata"`
+}
+
+// assumeRole validates the request, applies the role's trust list and the
+// duration limits, and mints a session.
+func (e *Emulator) assumeRole(who *caller, form url.Values, requestID string) (*assumeRoleResponse, *apiError) {
+	in, aerr := parseAssumeRole(form)
+	if aerr != nil {
+		return nil, aerr
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	role, ok := e.roles[in.roleARN]
+	if !ok || !trusts(role, who) {
+		// Unknown and untrusted roles look the same, as in AWS, so the
+		// error does not reveal which roles exist.
+		return nil, &apiError{http.StatusForbidden, "AccessDenied",
+			fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.arn, in.roleARN)}
+	}
+
+	parent := who.session
+	duration := 3600
+	if in.duration != 0 {
+		switch {
+		case parent != nil && in.duration > chainedMaxPeriod:
+			return nil, &apiError{http.StatusBadRequest, "ValidationError",
+				"The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."}
+		case in.duration > role.MaxSessionDuration:
+			return nil, &apiError{http.StatusBadRequest, "ValidationError",
+				"The requested DurationSeconds exceeds the MaxSessionDuration set for this role."}
+		}
+		duration = in.duration
+	}
+
+	tags, transitive, sourceIdentity, aerr := inherit(parent, in)
+	if aerr != nil {
+		return nil, aerr
+	}
+	packed := packedPolicySize(in.policy, tags)
+	if packed > 100 {
+		return nil, &apiError{http.StatusBadRequest, "PackedPolicyTooLarge",
+			fmt.Sprintf("Packed size of consolidated session policies exceeds 100%% (%d%%).", packed)}
+	}
+
+	now := e.nowLocked()
+	e.pruneSessionsLocked(now)
+	roleName := in.roleARN[strings.LastIndex(in.roleARN, "/")+1:]
+	s := &session{
+		accessKeyID:    newSessionAccessKeyID(),
+		secret:         newSecretAccessKey(),
+		token:          newSessionToken(),
+		roleARN:        in.roleARN,
+		arn:            fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", arnAccount(in.roleARN), roleName, in.sessionName),
+		roleID:         stableID("AROA", in.roleARN) + ":" + in.sessionName,
+		name:           in.sessionName,
+		sourceIdentity: sourceIdentity,
+		tags:           tags,
+		transitiveKeys: transitive,
+		policy:         in.policy,
+		chained:        parent != nil,
+		// Whole seconds: the wire format has no fraction, and the client's
+		// view of expiry must match the emulator's.
+		expires: now.Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second),
+	}
+	e.sessions[s.accessKeyID] = s
+
+	out := &assumeRoleResponse{}
+	out.Result.Credentials.AccessKeyID = s.accessKeyID
+	out.Result.Credentials.SecretAccessKey = s.secret
+	out.Result.Credentials.SessionToken = s.token
+	out.Result.Credentials.Expiration = s.expires.Format(time.RFC3339)
+	out.Result.AssumedRoleUser.AssumedRoleID = s.roleID
+	out.Result.AssumedRoleUser.Arn = s.arn
+	out.Result.SourceIdentity = s.sourceIdentity
+	if in.policy != "" || len(tags) > 0 {
+		out.Result.PackedPolicySize = &packed
+	}
+	out.Metadata.RequestID = requestID
+	return out, nil
+}
+
+// trusts reports whether the role's trust list admits the caller. A role
+// ARN in the list admits that role's sessions, as a trust policy naming a
+// role does.
+func trusts(role Role, who *caller) bool {
+	if len(role.TrustedPrincipals) == 0 {
+		return true
+	}
+	if slices.Contains(role.TrustedPrincipals, who.arn) {
+		return true
+	}
+	return who.session != nil && slices.Contains(role.TrustedPrincipals, who.session.roleARN)
+}
+
+// inherit applies role chaining: the parent's transitive tags carry over and
+// cannot be overridden, and a source identity, once set, cannot change.
+func inherit(parent *session, in assumeRoleInput) ([]Tag, []string, string, *apiError) {
+	tags := slices.Clone(in.tags)
+	transitive := slices.Clone(in.transitiveKeys)
+	if parent == nil {
+		return tags, transitive, in.sourceIdentity, nil
+	}
+	for _, k := range parent.transitiveKeys {
+		v, _ := lookupTag(parent.tags, k)
+		if _, clash := lookupTag(in.tags, k); clash {
+			return nil, nil, "", &apiError{http.StatusBadRequest, "ValidationError",
+				fmt.Sprintf("Session tag %q is a transitive tag of the calling session and cannot be overridden.", k)}
+		}
+		tags = append(tags, Tag{Key: k, Value: v})
+		transitive = append(transitive, k)
+	}
+	if len(tags) > maxSessionTags {
+		return nil, nil, "", &apiError{http.StatusBadRequest, "ValidationError",
+			fmt.Sprintf("The session would have more than %d tags including transitive tags.", maxSessionTags)}
+	}
+	source := in.sourceIdentity
+	if parent.sourceIdentity != "" {
+		if source != "" && source != parent.sourceIdentity {
+			return nil, nil, "", &apiError{http.StatusForbidden, "AccessDenied",
+				"SourceIdentity cannot be changed in a role chain once it is set."}
+		}
+		source = parent.sourceIdentity
+	}
+	return tags, transitive, source, nil
+}
+
+// packedPolicySize approximates STS's PackedPolicySize: the percentage of the
+// packed limit that the inline policy and session tags use.
+func packedPolicySize(policy string, tags []Tag) int {
+	n := len(policy)
+	for _, t := range tags {
+		n += len(t.Key) + len(t.Value)
+	}
+	const packedLimit = 8192
+	return (n*100 + packedLimit - 1) / packedLimit
+}
+
+func (e *Emulator) pruneSessionsLocked(now time.Time) {
+	for id, s := range e.sessions {
+		if now.Sub(s.expires) > sessionRetention {
+			delete(e.sessions, id)
+		}
+	}
+}
+
+// SessionInfo describes a session minted by AssumeRole, for tests that
+// check what the broker asked for. It holds no secret.
+type SessionInfo struct {
+	AccessKeyID       string
+	RoleARN           string
+	AssumedRoleARN    string
+	SessionName       string
+	SourceIdentity    string
+	Tags              []Tag
+	TransitiveTagKeys []string
+	Policy            string
+	Chained           bool
+	Expiration        time.Time
+}
+
+// Session returns the session that owns a temporary access key ID.
+func (e *Emulator) Session(accessKeyID string) (SessionInfo, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, ok := e.sessions[accessKeyID]
+	if !ok {
+		return SessionInfo{}, false
+	}
+	return SessionInfo{
+		AccessKeyID:       s.accessKeyID,
+		RoleARN:           s.roleARN,
+		AssumedRoleARN:    s.arn,
+		SessionName:       s.name,
+		SourceIdentity:    s.sourceIdentity,
+		Tags:              slices.Clone(s.tags),
+		TransitiveTagKeys: slices.Clone(s.transitiveKeys),
+		Policy:            s.policy,
+		Chained:           s.chained,
+		Expiration:        s.expires,
+	}, true
+}

@@ -1,0 +1,150 @@
+// Package devstack runs the whole of secds on loopback: the embedded identity
+// provider with demo users, the AWS emulator with demo roles and notebooks,
+// and the broker wired to both. `secds-broker --dev` and the end-to-end tests
+// start it the same way.
+package devstack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/secds/secds/abac"
+	"github.com/secds/secds/configs"
+	"github.com/secds/secds/internal/app"
+	"github.com/secds/secds/internal/awsemu"
+	"github.com/secds/secds/internal/config"
+	"github.com/secds/secds/internal/devidp"
+)
+
+// ClientID is the broker's client at the dev identity provider.
+const ClientID = "secds-broker"
+
+// Options configure a dev stack.
+type Options struct {
+	Addr     string // the broker's address; default 127.0.0.1:8080, "127.0.0.1:0" for a free port
+	Log      *slog.Logger
+	AuditOut io.Writer
+}
+
+// Stack is a running dev stack.
+type Stack struct {
+	BrokerURL string
+	IdPURL    string
+	AWSURL    string
+	IdP       *devidp.Provider
+	AWS       *awsemu.Emulator
+	Broker    *app.Broker
+	// ClientSecret is the broker's secret at the identity provider; tests
+	// check that it never reaches a log.
+	ClientSecret string
+}
+
+// Start runs the stack until ctx is done.
+func Start(ctx context.Context, opts Options) (*Stack, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:8080"
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if err := awsemu.CheckLoopback(opts.Addr); err != nil {
+		return nil, fmt.Errorf("dev stack: %w", err)
+	}
+	brokerLn, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("dev stack: broker listen %s: %w", opts.Addr, err)
+	}
+	idpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		brokerLn.Close()
+		return nil, fmt.Errorf("dev stack: identity provider listen: %w", err)
+	}
+	st := &Stack{BrokerURL: "http://" + brokerLn.Addr().String(), IdPURL: "http://" + idpLn.Addr().String()}
+
+	seed, err := awsemu.ParseSeed(configs.DevAWS)
+	if err != nil {
+		return nil, closeAll(fmt.Errorf("dev stack: AWS seed: %w", err), brokerLn, idpLn)
+	}
+	if st.AWS, err = awsemu.New(seed, awsemu.WithLogger(opts.Log.With("component", "awsemu"))); err != nil {
+		return nil, closeAll(fmt.Errorf("dev stack: AWS emulator: %w", err), brokerLn, idpLn)
+	}
+	if st.AWSURL, err = awsemu.Serve(ctx, st.AWS, "127.0.0.1:0"); err != nil {
+		return nil, closeAll(err, brokerLn, idpLn)
+	}
+
+	secret := random()
+	st.ClientSecret = secret
+	st.IdP, err = devidp.New(devidp.Config{
+		Issuer:  st.IdPURL,
+		Clients: []devidp.Client{{ID: ClientID, Secret: secret, RedirectURIs: []string{st.BrokerURL + "/callback"}}},
+		Users:   devidp.DemoUsers(),
+	})
+	if err != nil {
+		return nil, closeAll(fmt.Errorf("dev stack: identity provider: %w", err), brokerLn, idpLn)
+	}
+	go func() { _ = devidp.Serve(ctx, st.IdP, idpLn) }()
+
+	mapping, err := abac.Parse("configs/dev/teams.yaml", configs.DevTeams)
+	if err != nil {
+		return nil, closeAll(err, brokerLn)
+	}
+	cfg := &config.Config{
+		PublicURL:   st.BrokerURL,
+		MappingFile: "configs/dev/teams.yaml",
+		OIDC:        config.OIDC{Issuer: st.IdPURL, ClientID: ClientID},
+	}
+	env := map[string]string{config.DefaultClientSecretEnv: secret, config.DefaultSessionKeysEnv: random()}
+	if err := cfg.Resolve(func(k string) string { return env[k] }); err != nil {
+		return nil, closeAll(err, brokerLn)
+	}
+	cred := seed.Credentials[0]
+	awsCfg := aws.Config{
+		Region:       seed.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
+		BaseEndpoint: aws.String(st.AWSURL),
+	}
+	st.Broker, err = app.Build(ctx, cfg, app.Options{Log: opts.Log, AuditOut: opts.AuditOut, AWS: &awsCfg, Mapping: mapping})
+	if err != nil {
+		return nil, closeAll(err, brokerLn)
+	}
+	srv := &http.Server{Handler: st.Broker.Handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(brokerLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			opts.Log.Error("broker server stopped", "err", err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		_ = st.Broker.Close()
+	}()
+	return st, nil
+}
+
+func random() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func closeAll(err error, cs ...io.Closer) error {
+	for _, c := range cs {
+		_ = c.Close()
+	}
+	return err
+}

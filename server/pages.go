@@ -1,0 +1,141 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/secds/secds/auth"
+	"github.com/secds/secds/broker"
+	"github.com/secds/secds/internal/audit"
+)
+
+func (s *Server) landing(c echo.Context) error {
+	id, err := s.session(c)
+	if err != nil {
+		return s.render(c, http.StatusOK, "landing", map[string]any{})
+	}
+	data := map[string]any{"Identity": id}
+	ov, err := s.cfg.Broker.List(c.Request().Context(), id)
+	if err != nil {
+		// The page still renders: the person sees who they are and why
+		// nothing is listed.
+		data["ListProblem"] = toProblem(err)
+	}
+	data["Overview"] = ov
+	return s.render(c, http.StatusOK, "landing", data)
+}
+
+// login starts a sign-in that returns to next.
+func (s *Server) login(c echo.Context) error {
+	return s.startLogin(c, c.QueryParam("next"))
+}
+
+func (s *Server) startLogin(c echo.Context, next string) error {
+	authURL, cookie, err := s.cfg.Auth.BeginLogin(c.Request().Context(), auth.SafeNext(next))
+	if err != nil {
+		return err
+	}
+	c.SetCookie(cookie)
+	return c.Redirect(http.StatusFound, authURL)
+}
+
+func (s *Server) callback(c echo.Context) error {
+	id, next, clear, err := s.cfg.Auth.FinishLogin(c.Request().Context(), c.Request())
+	if clear != nil {
+		c.SetCookie(clear)
+	}
+	ev := audit.Event{Type: audit.TypeLogin, ClientIP: c.RealIP(), RequestID: requestID(c), Via: "browser"}
+	if err != nil {
+		var ae *auth.Error
+		ev.Decision, ev.Code = audit.Denied, "login_failed"
+		if errors.As(err, &ae) {
+			ev.Code, ev.Reason = ae.Code, ae.Message
+			if ae.Unavailable {
+				ev.Decision = audit.Failed
+			}
+		}
+		s.record(ev)
+		return err
+	}
+	cookie, err := s.cfg.Auth.SessionCookie(id)
+	ev.Subject, ev.Username, ev.Email = id.Subject, id.Username, id.Email
+	if err != nil {
+		ev.Decision, ev.Code = audit.Failed, "session_too_large"
+		s.record(ev)
+		return err
+	}
+	ev.Decision = audit.Granted
+	s.record(ev)
+	c.SetCookie(cookie)
+	return c.Redirect(http.StatusFound, auth.SafeNext(next))
+}
+
+// logout ends the session. It is a POST from the broker's own page: a
+// cross-site form cannot send the SameSite=Lax cookie, and a foreign Origin is
+// refused outright.
+func (s *Server) logout(c echo.Context) error {
+	if o := c.Request().Header.Get("Origin"); o != "" && o != "null" && !s.sameOrigin(o) {
+		return echo.NewHTTPError(http.StatusForbidden)
+	}
+	if id, err := s.session(c); err == nil {
+		s.record(audit.Event{Type: audit.TypeLogout, Decision: audit.Granted, Subject: id.Subject, Username: id.Username, ClientIP: c.RealIP(), RequestID: requestID(c), Via: "browser"})
+	}
+	c.SetCookie(s.cfg.Auth.ClearSessionCookie())
+	return s.render(c, http.StatusOK, "loggedout", nil)
+}
+
+func (s *Server) sameOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Scheme == s.cfg.PublicURL.Scheme && u.Host == s.cfg.PublicURL.Host
+}
+
+// open is the bookmark target: sign in if needed, then straight to the
+// notebook, or a chooser when several fit.
+func (s *Server) open(c echo.Context) error {
+	id, err := s.session(c)
+	if err != nil {
+		return s.startLogin(c, c.Request().URL.RequestURI())
+	}
+	req := broker.OpenRequest{Team: c.QueryParam("team"), Notebook: c.QueryParam("notebook"), RequestMeta: s.meta(c, "browser")}
+	res, err := s.cfg.Broker.Open(c.Request().Context(), id, req)
+	if err != nil {
+		return err
+	}
+	if len(res.Choices) > 0 {
+		return s.render(c, http.StatusOK, "choose", map[string]any{"Identity": id, "Choices": res.Choices})
+	}
+	// The URL is a bearer credential: it goes only into Location, on a
+	// response that must not be cached and must not leak a Referer.
+	return c.Redirect(http.StatusFound, res.URL)
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// readyz says whether the broker can serve logins: the identity provider is
+// discovered and the mapping is loaded.
+func (s *Server) readyz(c echo.Context) error {
+	checks := map[string]string{}
+	ok := true
+	if err := s.cfg.Auth.Ready(c.Request().Context()); err != nil {
+		checks["identity_provider"], ok = "unavailable", false
+	} else {
+		checks["identity_provider"] = "ok"
+	}
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(c.Request().Context()); err != nil {
+			checks["mapping"], ok = err.Error(), false
+		} else {
+			checks["mapping"] = "ok"
+		}
+	}
+	status := http.StatusOK
+	if !ok {
+		status = http.StatusServiceUnavailable
+	}
+	return c.JSON(status, map[string]any{"ready": ok, "checks": checks})
+}

@@ -1,0 +1,161 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/secds/secds/abac"
+	"github.com/secds/secds/auth"
+	"github.com/secds/secds/broker"
+	"github.com/secds/secds/internal/audit"
+)
+
+// Config wires the HTTP layer.
+type Config struct {
+	Auth      *auth.Authenticator
+	Broker    *broker.Broker
+	Audit     audit.Recorder
+	Log       *slog.Logger
+	PublicURL *url.URL
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed
+	// for the client IP in audit events; with none, the peer address is used.
+	TrustedProxies []*net.IPNet
+	// Ready reports extra readiness problems (the mapping failed to load...).
+	Ready func(context.Context) error
+}
+
+// Server is the broker's HTTP surface.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	pages *template.Template
+	echo  *echo.Echo
+}
+
+// New builds the routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, pages: pages, echo: echo.New()}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
+	e.Use(s.requestID, s.accessLog, middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, _ []byte) error {
+			// The stack stays out of the log line users could trigger at
+			// will; the error and request ID are enough to reproduce.
+			return fmt.Errorf("panic: %w", err)
+		},
+	}), securityHeaders, middleware.BodyLimit("1M"))
+
+	e.GET("/", s.landing)
+	e.GET("/login", s.login)
+	e.GET("/callback", s.callback)
+	e.POST("/logout", s.logout)
+	e.GET("/open", s.open)
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/static/*", echo.WrapHandler(http.FileServerFS(staticFS)))
+	return s, nil
+}
+
+// ServeHTTP makes the Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+const ridKey = "secds.request_id"
+
+// requestID gives every request a fresh ID. A client's X-Request-Id is not
+// trusted: the audit trail's IDs must be the broker's own.
+func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
+		c.Set(ridKey, id)
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		return next(c)
+	}
+}
+
+func requestID(c echo.Context) string {
+	id, _ := c.Get(ridKey).(string)
+	return id
+}
+
+// accessLog logs one line per request: the path without its query, because
+// queries carry authorization codes and state.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		r := c.Request()
+		s.log.Info("http", "request_id", requestID(c), "method", r.Method, "path", r.URL.Path,
+			"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "client_ip", c.RealIP())
+		return nil
+	}
+}
+
+// securityHeaders applies to every response: nothing the broker serves may be
+// cached, framed, sniffed or leak a URL in a Referer.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Pragma", "no-cache")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+		if c.Scheme() == "https" {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) meta(c echo.Context, via string) broker.RequestMeta {
+	return broker.RequestMeta{ClientIP: c.RealIP(), RequestID: requestID(c), Via: via}
+}
+
+func (s *Server) record(e audit.Event) {
+	if err := s.cfg.Audit.Record(e); err != nil {
+		s.log.Error("audit write failed", "type", e.Type, "request_id", e.RequestID, "err", err)
+	}
+}
+
+// session returns the signed-in identity or auth.ErrNoSession.
+func (s *Server) session(c echo.Context) (abac.Identity, error) {
+	sess, err := s.cfg.Auth.Session(c.Request())
+	if err != nil {
+		return abac.Identity{}, err
+	}
+	return sess.Identity, nil
+}
