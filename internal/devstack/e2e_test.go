@@ -338,7 +338,7 @@ func TestLandingAndChooser(t *testing.T) {
 func TestLogoutEndsTheSession(t *testing.T) {
 	e := start(t)
 	alice := e.browser("alice")
-	alice.visit(e.st.BrokerURL + "/open?notebook=fraud-alice").mustContain(t, http.StatusOK, "fraud-alice")
+	alice.visit(e.st.BrokerURL+"/open?notebook=fraud-alice").mustContain(t, http.StatusOK, "fraud-alice")
 	resp, err := alice.c.PostForm(e.st.BrokerURL+"/logout", nil)
 	if err != nil {
 		t.Fatal(err)
