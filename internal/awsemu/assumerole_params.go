@@ -34,7 +34,7 @@ func parseAssumeRole(form url.Values) (assumeRoleInput, *apiError) {
 	case !form.Has("RoleArn"):
 		v.add("null", "roleArn", "Member must not be null")
 	case n < 20 || n > 2048:
-		v.add(quoted(in.roleARN, true), "roleArn", "Member must have length between 20 and 2048")
+		v.add(quoted(in.roleARN), "roleArn", "Member must have length between 20 and 2048")
 	}
 
 	in.sessionName = form.Get("RoleSessionName")
@@ -49,11 +49,11 @@ func parseAssumeRole(form url.Values) (assumeRoleInput, *apiError) {
 		d, err := strconv.Atoi(raw)
 		switch {
 		case err != nil:
-			v.add(quoted(raw, true), "durationSeconds", "Member must be an integer")
+			v.add(quoted(raw), "durationSeconds", "Member must be an integer")
 		case d < minSessionPeriod:
-			v.add(quoted(raw, true), "durationSeconds", fmt.Sprintf("Member must have value greater than or equal to %d", minSessionPeriod))
+			v.add(quoted(raw), "durationSeconds", fmt.Sprintf("Member must have value greater than or equal to %d", minSessionPeriod))
 		case d > 43200:
-			v.add(quoted(raw, true), "durationSeconds", "Member must have value less than or equal to 43200")
+			v.add(quoted(raw), "durationSeconds", "Member must have value less than or equal to 43200")
 		}
 		in.duration = d
 	}
@@ -62,7 +62,7 @@ func parseAssumeRole(form url.Values) (assumeRoleInput, *apiError) {
 		in.sourceIdentity = form.Get("SourceIdentity")
 		checkIdentifier(&v, "sourceIdentity", in.sourceIdentity)
 		if hasAWSPrefix(in.sourceIdentity) {
-			v.add(quoted(in.sourceIdentity, true), "sourceIdentity", "Member must not start with the reserved prefix 'aws:'")
+			v.add(quoted(in.sourceIdentity), "sourceIdentity", "Member must not start with the reserved prefix 'aws:'")
 		}
 	}
 
@@ -73,9 +73,9 @@ func parseAssumeRole(form url.Values) (assumeRoleInput, *apiError) {
 	}
 	for i, k := range in.transitiveKeys {
 		if msg := tagKeyProblem(k); msg != "" {
-			v.add(quoted(k, true), fmt.Sprintf("transitiveTagKeys.%d.member", i+1), "Member "+msg)
+			v.add(quoted(k), fmt.Sprintf("transitiveTagKeys.%d.member", i+1), "Member "+msg)
 		} else if _, ok := lookupTag(in.tags, k); !ok {
-			v.add(quoted(k, true), fmt.Sprintf("transitiveTagKeys.%d.member", i+1), "Member must be the key of a tag passed in Tags")
+			v.add(quoted(k), fmt.Sprintf("transitiveTagKeys.%d.member", i+1), "Member must be the key of a tag passed in Tags")
 		}
 	}
 
@@ -103,10 +103,10 @@ func parseAssumeRole(form url.Values) (assumeRoleInput, *apiError) {
 // SourceIdentity: 2-64 characters of [\w+=,.@-].
 func checkIdentifier(v *violations, field, s string) {
 	if n := len(s); n < 2 || n > 64 {
-		v.add(quoted(s, true), field, "Member must have length between 2 and 64")
+		v.add(quoted(s), field, "Member must have length between 2 and 64")
 	}
 	if !sessionNamePattern.MatchString(s) {
-		v.add(quoted(s, true), field, `Member must satisfy regular expression pattern: [\w+=,.@-]*`)
+		v.add(quoted(s), field, `Member must satisfy regular expression pattern: [\w+=,.@-]*`)
 	}
 }
 
@@ -129,7 +129,7 @@ func parseTags(form url.Values, v *violations) []Tag {
 		idx, field, ok := strings.Cut(rest, ".")
 		n, err := strconv.Atoi(idx)
 		if !ok || err != nil || n < 1 {
-			v.add(quoted(name, true), "tags", "Member must be addressed as Tags.member.N.Key or Tags.member.N.Value")
+			v.add(quoted(name), "tags", "Member must be addressed as Tags.member.N.Key or Tags.member.N.Value")
 			continue
 		}
 		en := byIndex[n]
@@ -143,7 +143,7 @@ func parseTags(form url.Values, v *violations) []Tag {
 		case "Value":
 			en.tag.Value, en.hasVal = form.Get(name), true
 		default:
-			v.add(quoted(name, true), "tags", "Member must be addressed as Tags.member.N.Key or Tags.member.N.Value")
+			v.add(quoted(name), "tags", "Member must be addressed as Tags.member.N.Key or Tags.member.N.Value")
 		}
 	}
 	indexes := make([]int, 0, len(byIndex))
@@ -162,14 +162,14 @@ func parseTags(form url.Values, v *violations) []Tag {
 		case !en.hasKey:
 			v.add("null", at+".key", "Member must not be null")
 		case tagKeyProblem(en.tag.Key) != "":
-			v.add(quoted(en.tag.Key, true), at+".key", "Member "+tagKeyProblem(en.tag.Key))
+			v.add(quoted(en.tag.Key), at+".key", "Member "+tagKeyProblem(en.tag.Key))
 		case hasAWSPrefix(en.tag.Key):
-			v.add(quoted(en.tag.Key, true), at+".key", "Member must not start with the reserved prefix 'aws:'")
+			v.add(quoted(en.tag.Key), at+".key", "Member must not start with the reserved prefix 'aws:'")
 		}
 		if !en.hasVal {
 			v.add("null", at+".value", "Member must not be null")
 		} else if msg := tagValueProblem(en.tag.Value); msg != "" {
-			v.add(quoted(en.tag.Value, true), at+".value", "Member "+msg)
+			v.add(quoted(en.tag.Value), at+".value", "Member "+msg)
 		}
 		tags = append(tags, en.tag)
 	}

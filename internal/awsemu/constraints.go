@@ -45,12 +45,9 @@ func (v violations) message() string {
 	return fmt.Sprintf("%d validation %s detected: %s", len(v), noun, strings.Join(v, "; "))
 }
 
-// quoted renders a value for a violation message; AWS writes null for a
-// missing member.
-func quoted(s string, present bool) string {
-	if !present {
-		return "null"
-	}
+// quoted renders a present value for a violation message (a missing one is
+// written null, as AWS does).
+func quoted(s string) string {
 	return "'" + s + "'"
 }
 

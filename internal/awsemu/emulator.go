@@ -37,6 +37,8 @@ type Emulator struct {
 type Option func(*Emulator)
 
 // WithClock injects the clock; time.Now by default. Advance adds to it.
+// X-Amz-Date is checked against this clock, so with the real SDK (which signs
+// with the wall clock) pass one close to time.Now or also WithMaxClockSkew(0).
 func WithClock(now func() time.Time) Option {
 	return func(e *Emulator) { e.base = now }
 }
@@ -136,7 +138,9 @@ func (e *Emulator) SetBaseURL(u string) {
 }
 
 // Advance moves the emulator's clock forward, so tests can expire sessions
-// and presigned URLs without sleeping.
+// and presigned URLs without sleeping. It does not move the clock X-Amz-Date
+// is checked against: clients keep signing with their own clocks, and
+// long-lived keys keep working after any Advance.
 func (e *Emulator) Advance(d time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

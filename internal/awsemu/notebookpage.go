@@ -55,6 +55,13 @@ func (e *Emulator) serveNotebookPage(w http.ResponseWriter, r *http.Request) {
 		e.serveFromCookie(w, r, name)
 		return
 	}
+	// One line per sign-in attempt, naming the notebook but never the token.
+	outcome := "opened"
+	defer func() { e.log.Info("awsemu notebook sign-in", "notebook", name, "outcome", outcome) }()
+	refuse := func(w http.ResponseWriter, status int, title, detail string) {
+		outcome = title
+		refusePage(w, status, title, detail)
+	}
 
 	e.mu.Lock()
 	now := e.nowLocked()
@@ -99,7 +106,7 @@ func (e *Emulator) serveNotebookPage(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) serveFromCookie(w http.ResponseWriter, r *http.Request, name string) {
 	c, err := r.Cookie(pageCookie)
 	if err != nil {
-		refuse(w, http.StatusForbidden, "Sign-in required", "Open this notebook through the notebook broker.")
+		refusePage(w, http.StatusForbidden, "Sign-in required", "Open this notebook through the notebook broker.")
 		return
 	}
 	e.mu.Lock()
@@ -107,7 +114,7 @@ func (e *Emulator) serveFromCookie(w http.ResponseWriter, r *http.Request, name 
 	valid := ps != nil && strings.EqualFold(ps.notebook, name) && e.nowLocked().Before(ps.expires)
 	e.mu.Unlock()
 	if !valid {
-		refuse(w, http.StatusForbidden, "Your notebook session has ended", "Open this notebook through the notebook broker again.")
+		refusePage(w, http.StatusForbidden, "Your notebook session has ended", "Open this notebook through the notebook broker again.")
 		return
 	}
 	renderNotebook(w, ps)
@@ -127,7 +134,7 @@ func renderNotebook(w http.ResponseWriter, ps *pageSession) {
 	_ = notebookPage.Execute(w, struct{ Notebook, SourceIdentity, Team string }{ps.notebook, source, team})
 }
 
-func refuse(w http.ResponseWriter, status int, title, detail string) {
+func refusePage(w http.ResponseWriter, status int, title, detail string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_ = refusalPage.Execute(w, struct{ Title, Detail string }{title, detail})

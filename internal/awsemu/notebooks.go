@@ -51,20 +51,20 @@ func (e *Emulator) listNotebookInstances(_ *caller, body []byte, _ *http.Request
 	if in.MaxResults != nil {
 		limit = *in.MaxResults
 		if limit < 1 || limit > 100 {
-			v.add(quoted(strconv.Itoa(limit), true), "maxResults", "Member must have value between 1 and 100")
+			v.add(quoted(strconv.Itoa(limit)), "maxResults", "Member must have value between 1 and 100")
 		}
 	}
 	if in.NameContains != nil && (len(*in.NameContains) > maxNotebookName || !nameFilterPattern.MatchString(*in.NameContains)) {
-		v.add(quoted(*in.NameContains, true), "nameContains", "Member must satisfy regular expression pattern: [a-zA-Z0-9-]+ and have length less than or equal to 63")
+		v.add(quoted(*in.NameContains), "nameContains", "Member must satisfy regular expression pattern: [a-zA-Z0-9-]+ and have length less than or equal to 63")
 	}
 	if in.StatusEquals != nil && !isNotebookStatus(*in.StatusEquals) {
-		v.add(quoted(*in.StatusEquals, true), "statusEquals", "Member must satisfy enum value set: ["+strings.Join(notebookStatuses, ", ")+"]")
+		v.add(quoted(*in.StatusEquals), "statusEquals", "Member must satisfy enum value set: ["+strings.Join(notebookStatuses, ", ")+"]")
 	}
 	if in.SortBy != nil && !slices.Contains([]string{"Name", "CreationTime", "Status"}, *in.SortBy) {
-		v.add(quoted(*in.SortBy, true), "sortBy", "Member must satisfy enum value set: [Name, CreationTime, Status]")
+		v.add(quoted(*in.SortBy), "sortBy", "Member must satisfy enum value set: [Name, CreationTime, Status]")
 	}
 	if in.SortOrder != nil && !slices.Contains([]string{"Ascending", "Descending"}, *in.SortOrder) {
-		v.add(quoted(*in.SortOrder, true), "sortOrder", "Member must satisfy enum value set: [Ascending, Descending]")
+		v.add(quoted(*in.SortOrder), "sortOrder", "Member must satisfy enum value set: [Ascending, Descending]")
 	}
 	if len(v) > 0 {
 		return nil, validationException(v.message())
@@ -246,14 +246,14 @@ func (e *Emulator) listTags(_ *caller, body []byte, _ *http.Request) (any, *apiE
 	if in.ResourceArn == nil {
 		v.add("null", "resourceArn", "Member must not be null")
 	} else if len(*in.ResourceArn) > 256 {
-		v.add(quoted(*in.ResourceArn, true), "resourceArn", "Member must have length less than or equal to 256")
+		v.add(quoted(*in.ResourceArn), "resourceArn", "Member must have length less than or equal to 256")
 	}
 	limit := 50
 	if in.MaxResults != nil {
 		// ListTags pages are 50..100 tags in AWS, unlike most List calls.
 		limit = *in.MaxResults
 		if limit < 50 || limit > 100 {
-			v.add(quoted(strconv.Itoa(limit), true), "maxResults", "Member must have value between 50 and 100")
+			v.add(quoted(strconv.Itoa(limit)), "maxResults", "Member must have value between 50 and 100")
 		}
 	}
 	if len(v) > 0 {

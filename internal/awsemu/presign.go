@@ -47,7 +47,7 @@ func (e *Emulator) createPresignedNotebookInstanceURL(who *caller, body []byte, 
 	duration := maxNotebookSession
 	if in.SessionExpirationDurationInSeconds != nil {
 		duration = *in.SessionExpirationDurationInSeconds
-		field, raw := "sessionExpirationDurationInSeconds", quoted(strconv.Itoa(duration), true)
+		field, raw := "sessionExpirationDurationInSeconds", quoted(strconv.Itoa(duration))
 		switch {
 		case duration < minNotebookSession:
 			v.add(raw, field, fmt.Sprintf("Member must have value greater than or equal to %d", minNotebookSession))

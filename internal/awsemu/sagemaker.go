@@ -89,9 +89,9 @@ func checkNotebookName(v *violations, name *string) {
 	case name == nil:
 		v.add("null", "notebookInstanceName", "Member must not be null")
 	case len(*name) > maxNotebookName:
-		v.add(quoted(*name, true), "notebookInstanceName", fmt.Sprintf("Member must have length less than or equal to %d", maxNotebookName))
+		v.add(quoted(*name), "notebookInstanceName", fmt.Sprintf("Member must have length less than or equal to %d", maxNotebookName))
 	case !notebookNamePattern.MatchString(*name):
-		v.add(quoted(*name, true), "notebookInstanceName", "Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*")
+		v.add(quoted(*name), "notebookInstanceName", "Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 	}
 }
 
