@@ -72,3 +72,8 @@ func sageMakerError(op, team, notebook string, err error) error {
 	}
 	return unavailable("aws_error", "SageMaker failed while opening "+notebook+". Try again in a minute.", fmt.Errorf("%s %s: %w", op, notebook, err))
 }
+
+func isValidation(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorCode() == "ValidationException"
+}

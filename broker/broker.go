@@ -141,7 +141,7 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 	}
 	nb := cands[0]
 	ev.Team, ev.Role, ev.Notebook = nb.Team, found.roles[nb.Team], nb.Name
-	if err := b.ready(ctx, nb, found); err != nil {
+	if err := b.ready(ctx, nb, found, false); err != nil {
 		return OpenResult{}, err
 	}
 	g := found.grants[nb.Team]
@@ -150,6 +150,13 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		SessionExpirationDurationInSeconds: aws.Int32(int32(g.NotebookSessionSeconds)),
 	}, as(found.creds[nb.Team]))
 	if err != nil {
+		// The cached list may have called the notebook InService when it no
+		// longer is; SageMaker then refuses. Ask for its state to say why.
+		if isValidation(err) {
+			if rerr := b.ready(ctx, nb, found, true); rerr != nil {
+				return OpenResult{}, rerr
+			}
+		}
 		return OpenResult{}, sageMakerError("CreatePresignedNotebookInstanceUrl", nb.Team, nb.Name, err)
 	}
 	if aws.ToString(out.AuthorizedUrl) == "" {
@@ -213,10 +220,11 @@ func (b *Broker) find(ctx context.Context, id abac.Identity, grants []abac.Grant
 }
 
 // ready checks the notebook can take a browser. The cached list may be a few
-// seconds old, so a notebook it shows as not running is described afresh.
-func (b *Broker) ready(ctx context.Context, nb Notebook, f found) error {
+// seconds old, so a notebook it shows as not running (or any, when fresh is
+// set) is described afresh.
+func (b *Broker) ready(ctx context.Context, nb Notebook, f found, fresh bool) error {
 	status := nb.Status
-	if status != "InService" {
+	if status != "InService" || fresh {
 		out, err := b.sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String(nb.Name)}, as(f.creds[nb.Team]))
 		if err != nil {
 			return sageMakerError("DescribeNotebookInstance", nb.Team, nb.Name, err)

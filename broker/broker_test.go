@@ -1,0 +1,251 @@
+package broker_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/secds/secds/abac"
+	"github.com/secds/secds/broker"
+	"github.com/secds/secds/configs"
+	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/awsemu"
+)
+
+// recordingSTS passes calls to the real client and keeps what AWS returned,
+// so a test can ask the emulator what it knows about the session.
+type recordingSTS struct {
+	broker.STSAPI
+	mu   sync.Mutex
+	keys []string
+}
+
+func (r *recordingSTS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, opts ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	out, err := r.STSAPI.AssumeRole(ctx, in, opts...)
+	if err == nil {
+		r.mu.Lock()
+		r.keys = append(r.keys, *out.Credentials.AccessKeyId)
+		r.mu.Unlock()
+	}
+	return out, err
+}
+
+type auditLog struct {
+	mu     sync.Mutex
+	events []audit.Event
+	fail   error
+}
+
+func (a *auditLog) Record(e audit.Event) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fail != nil {
+		return a.fail
+	}
+	a.events = append(a.events, e)
+	return nil
+}
+
+func (a *auditLog) last() audit.Event {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.events[len(a.events)-1]
+}
+
+type rig struct {
+	emu   *awsemu.Emulator
+	sts   *recordingSTS
+	sm    broker.SageMakerAPI
+	audit *auditLog
+	b     *broker.Broker
+}
+
+func newRig(t *testing.T, mapping []byte) *rig {
+	t.Helper()
+	seed, err := awsemu.ParseSeed(configs.DevAWS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, err := awsemu.New(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu.Handler())
+	t.Cleanup(srv.Close)
+	emu.SetBaseURL(srv.URL)
+	cred := seed.Credentials[0]
+	cfg := aws.Config{
+		Region:           seed.Region,
+		Credentials:      credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
+		BaseEndpoint:     aws.String(srv.URL),
+		RetryMaxAttempts: 1,
+	}
+	m, err := abac.Parse("teams.yaml", mapping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{emu: emu, sts: &recordingSTS{STSAPI: sts.NewFromConfig(cfg)}, sm: sagemaker.NewFromConfig(cfg), audit: &auditLog{}}
+	r.b = r.broker(m)
+	return r
+}
+
+func (r *rig) broker(m *abac.Mapping) *broker.Broker {
+	return broker.New(broker.Config{STS: r.sts, SageMaker: r.sm, Mapping: func() *abac.Mapping { return m }, Audit: r.audit})
+}
+
+var (
+	alice = abac.Identity{Subject: "dev-alice", Username: "alice", Email: "alice@example.com", Groups: []string{"ds-fraud"}}
+	meta  = broker.RequestMeta{ClientIP: "192.0.2.7", RequestID: "r1", Via: "api"}
+)
+
+func TestOpenAssumesTheTeamRoleAsTheUser(t *testing.T) {
+	r := newRig(t, configs.DevTeams)
+	res, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Team != "fraud" || res.Notebook != "fraud-alice" || !strings.Contains(res.URL, "/notebooks/fraud-alice?authToken=") {
+		t.Errorf("result = %+v", res)
+	}
+	if d := time.Until(res.ExpiresAt); d < 4*time.Minute || d > 5*time.Minute {
+		t.Errorf("expires in %v, want about 5 minutes", d)
+	}
+	sess, ok := r.emu.Session(r.sts.keys[0])
+	if !ok {
+		t.Fatal("the emulator does not know the session")
+	}
+	if sess.RoleARN != "arn:aws:iam::123456789012:role/secds-team-fraud" || sess.SessionName != "alice" || sess.SourceIdentity != "alice" {
+		t.Errorf("session = %+v", sess)
+	}
+	tags := map[string]string{}
+	for _, tg := range sess.Tags {
+		tags[tg.Key] = tg.Value
+	}
+	if tags["team"] != "fraud" || tags["user"] != "alice" || tags["cost-center"] != "cc-1042" || len(tags) != 3 {
+		t.Errorf("session tags = %v", tags)
+	}
+	if d := time.Until(sess.Expiration); d > 15*time.Minute || d < 14*time.Minute {
+		t.Errorf("session lasts %v, want the mapping's 900 s", d)
+	}
+	ev := r.audit.last()
+	if ev.Decision != audit.Granted || ev.Team != "fraud" || ev.Role != sess.RoleARN || ev.ClientIP != "192.0.2.7" || ev.RequestID != "r1" {
+		t.Errorf("audit event = %+v", ev)
+	}
+}
+
+func TestDiscoveryIsCachedBriefly(t *testing.T) {
+	r := newRig(t, configs.DevTeams)
+	for i := 0; i < 3; i++ {
+		if _, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := r.emu.Calls("ListNotebookInstances"); n != 1 {
+		t.Errorf("ListNotebookInstances called %d times for 3 opens, want 1", n)
+	}
+	if n := r.emu.Calls("AssumeRole"); n != 3 {
+		t.Errorf("AssumeRole called %d times, want one per open", n)
+	}
+}
+
+func TestStatusIsCheckedAfreshForNotRunningNotebooks(t *testing.T) {
+	r := newRig(t, configs.DevTeams)
+	ctx := context.Background()
+	_, err := r.b.Open(ctx, alice, broker.OpenRequest{Notebook: "fraud-alice-scratch", RequestMeta: meta})
+	if e := broker.AsError(err); e.Code != "notebook_stopped" || e.Kind != broker.KindConflict {
+		t.Fatalf("err = %v, want notebook_stopped", err)
+	}
+	// Someone starts it: the cached list still says Stopped, the broker asks.
+	if err := r.emu.SetNotebookStatus("fraud-alice-scratch", "InService"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.b.Open(ctx, alice, broker.OpenRequest{Notebook: "fraud-alice-scratch", RequestMeta: meta}); err != nil {
+		t.Fatalf("after the notebook started: %v", err)
+	}
+	if err := r.emu.SetNotebookStatus("fraud-alice-scratch", "Pending"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.b.Open(ctx, alice, broker.OpenRequest{Notebook: "fraud-alice-scratch", RequestMeta: meta})
+	if e := broker.AsError(err); e.Code != "notebook_starting" || e.RetryAfter == 0 {
+		t.Fatalf("err = %v, want notebook_starting with a retry hint", err)
+	}
+}
+
+func TestAuditFailsClosed(t *testing.T) {
+	r := newRig(t, configs.DevTeams)
+	r.audit.fail = errors.New("disk full")
+	res, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
+	if e := broker.AsError(err); e.Code != "audit_unavailable" || e.Kind != broker.KindUnavailable {
+		t.Fatalf("err = %v, want audit_unavailable", err)
+	}
+	if res.URL != "" {
+		t.Fatal("a URL was returned although the audit event was not written")
+	}
+}
+
+const untrusted = `version: 1
+teams:
+  - name: fraud
+    match: [{groups: [ds-fraud]}]
+    role_arn: arn:aws:iam::123456789012:role/not-trusting-the-broker
+    notebooks: {tags: {owner: "{{.Username}}"}}
+`
+
+func TestAWSRefusalsNameTheFix(t *testing.T) {
+	r := newRig(t, []byte(untrusted))
+	_, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
+	e := broker.AsError(err)
+	if e.Code != "aws_denied" || e.Kind != broker.KindDenied || !strings.Contains(e.Message, "trust policy") || !strings.Contains(e.Message, "not-trusting-the-broker") {
+		t.Fatalf("err = %v", err)
+	}
+	if ev := r.audit.last(); ev.Decision != audit.Denied || ev.Code != "aws_denied" {
+		t.Errorf("audit = %+v", ev)
+	}
+}
+
+// throttled is a SageMaker whose list call is throttled, as AWS answers
+// under load after the SDK's own retries are spent.
+type throttled struct{ broker.SageMakerAPI }
+
+func (throttled) ListNotebookInstances(context.Context, *sagemaker.ListNotebookInstancesInput, ...func(*sagemaker.Options)) (*sagemaker.ListNotebookInstancesOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
+}
+
+func TestThrottlingIsRetryLater(t *testing.T) {
+	r := newRig(t, configs.DevTeams)
+	r.sm = throttled{r.sm}
+	m, _ := abac.Parse("t.yaml", configs.DevTeams)
+	_, err := r.broker(m).Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
+	e := broker.AsError(err)
+	if e.Code != "aws_throttled" || e.Kind != broker.KindUnavailable || e.RetryAfter != 5*time.Second {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSessionName(t *testing.T) {
+	tests := map[string]string{
+		"alice":                    "alice",
+		"alice@example.com":        "alice@example.com",
+		"a":                        "u-a",
+		"":                         "u-",
+		"aws:admin":                "aws-admin",
+		"Émile Zola/../x":          "-mile-Zola-..-x",
+		strings.Repeat("x", 80):    strings.Repeat("x", 64),
+		"name with spaces, commas": "name-with-spaces,-commas",
+	}
+	for in, want := range tests {
+		if got := broker.SessionName(in); got != want {
+			t.Errorf("SessionName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
