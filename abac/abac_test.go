@@ -2,6 +2,7 @@ package abac_test
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -194,5 +195,15 @@ func TestParseUnknownFieldsAndSyntax(t *testing.T) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestExampleMappingIsValid(t *testing.T) {
+	data, err := os.ReadFile("../configs/teams.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := abac.Parse("teams.example.yaml", data); err != nil {
+		t.Fatalf("the documented example must be valid:\n%v", err)
 	}
 }

@@ -38,3 +38,32 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEvaluate feeds arbitrary claims to a rich mapping: evaluation must not
+// panic, Explain must agree with it, and every rendered value must be a
+// clean AWS tag value.
+func FuzzEvaluate(f *testing.F) {
+	m, err := abac.Parse("rich.yaml", []byte(rich))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("alice", "alice@corp.example", "ds-fraud", "department", "risk", "ds-research-x", true)
+	f.Add("b\x00ob", "@", "contractors", "realm_access.roles", "*", "", false)
+	f.Add("", "x@lab.example", "", "cognito:groups", "research", "nlp", true)
+	f.Fuzz(func(t *testing.T, user, email, group, claim, value, role string, verified bool) {
+		id := abac.Identity{Username: user, Email: email, Groups: []string{group},
+			Claims: map[string]any{claim: value, "email_verified": verified, "team_space": role,
+				"realm_access": map[string]any{"roles": []any{role, value}}}}
+		assertExplainAgrees(t, m, id)
+		grants, _ := m.Evaluate(id)
+		for _, g := range grants {
+			for _, tags := range []map[string]string{g.SessionTags, g.NotebookTags} {
+				for k, v := range tags {
+					if v == "" || v != abac.SanitizeTagValue(v) {
+						t.Fatalf("tag %s=%q is not a clean AWS tag value", k, v)
+					}
+				}
+			}
+		}
+	})
+}

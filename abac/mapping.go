@@ -1,7 +1,5 @@
 package abac
 
-import "text/template"
-
 // AWS ranges the mapping is checked against, so a bad value is refused when the
 // file is loaded rather than by AWS at the first open.
 const (
@@ -25,6 +23,8 @@ type Mapping struct {
 	AdminGroups []string `yaml:"admin_groups"`
 	Defaults    Defaults `yaml:"defaults"`
 	Teams       []Team   `yaml:"teams"`
+
+	idx *index
 }
 
 // Defaults apply to every team that leaves the field unset.
@@ -35,27 +35,61 @@ type Defaults struct {
 
 // Team is one entry of the mapping: who belongs to it and what it may open.
 type Team struct {
-	Name                   string            `yaml:"name"`
-	Description            string            `yaml:"description"`
-	Match                  []Rule            `yaml:"match"`
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	// Match lists rules; the team matches when any rule matches.
+	Match []Rule `yaml:"match"`
+	// Exclude lists rules that win over Match: anyone they match is out.
+	Exclude                []Rule            `yaml:"exclude"`
 	RoleARN                string            `yaml:"role_arn"`
 	SessionTags            map[string]string `yaml:"session_tags"`
+	TransitiveTagKeys      []string          `yaml:"transitive_tag_keys"`
 	RoleSessionSeconds     int               `yaml:"role_session_seconds"`
 	NotebookSessionSeconds int               `yaml:"notebook_session_seconds"`
 	Notebooks              NotebookSelector  `yaml:"notebooks"`
+	Studio                 *Studio           `yaml:"studio"`
 
-	tagTemplates      map[string]*template.Template
-	selectorTemplates map[string]*template.Template
+	tagValues      map[string]*value
+	selectorValues map[string]*value
+	nameValues     []*value
+	studio         *studioValues
 }
 
-// Rule is an AND of conditions; a team matches when any of its rules does.
+// Rule is an AND of conditions. A rule with no condition is refused by
+// validation, so no rule matches everyone by accident.
 type Rule struct {
-	// Groups matches when the identity is in any of these groups.
+	// Groups: the identity is in any of these groups.
 	Groups []string `yaml:"groups"`
+	// Claims: every listed claim condition holds.
+	Claims []ClaimCondition `yaml:"claims"`
+	// EmailDomains: the email's domain is one of these (case-insensitive),
+	// and the provider did not say the email is unverified.
+	EmailDomains []string `yaml:"email_domains"`
+}
+
+// ClaimCondition holds when the claim at Path (a name such as
+// "cognito:groups" or a dotted path such as "realm_access.roles") has a value
+// equal to one of Equals or matching one of the Glob patterns (* and ?).
+// For a list claim, any element will do.
+type ClaimCondition struct {
+	Path   string   `yaml:"path"`
+	Equals []string `yaml:"equals"`
+	Glob   []string `yaml:"glob"`
 }
 
 // NotebookSelector picks the notebook instances a team member may open: every
-// tag must be present on the notebook with exactly the rendered value.
+// tag must be on the notebook with exactly the rendered value (team=<name> is
+// always implied), and when Names is set the notebook must be one of them.
 type NotebookSelector struct {
-	Tags map[string]string `yaml:"tags"`
+	Tags  map[string]string `yaml:"tags"`
+	Names []string          `yaml:"names"`
+}
+
+// Studio is a SageMaker Studio target (CreatePresignedDomainUrl), for when
+// Studio support lands in the broker.
+type Studio struct {
+	DomainID    string `yaml:"domain_id"`
+	UserProfile string `yaml:"user_profile"` // templated, e.g. "{{.Username}}"
+	Space       string `yaml:"space"`        // templated, optional
+	LandingURI  string `yaml:"landing_uri"`  // optional: studio::… or app:JupyterLab:…
 }

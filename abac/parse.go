@@ -12,11 +12,13 @@ import (
 )
 
 var (
-	teamNameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$`)
-	roleARNRE  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
-	tagCharsRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-	yamlLineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
-	unknownRE  = regexp.MustCompile(`^field (\S+) not found in type abac\.(\w+)$`)
+	teamNameRE     = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$`)
+	notebookNameRE = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`)
+	emailDomainRE  = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
+	roleARNRE      = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+	tagCharsRE     = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	yamlLineRE     = regexp.MustCompile(`^line (\d+): (.*)$`)
+	unknownRE      = regexp.MustCompile(`^field (\S+) not found in type abac\.(\w+)$`)
 )
 
 // reservedTags are set by the broker itself on every session.
@@ -43,6 +45,7 @@ func Parse(file string, data []byte) (*Mapping, error) {
 	if len(v.problems) > 0 {
 		return nil, v.problems
 	}
+	m.idx = buildIndex(m.Teams)
 	return &m, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"text/template"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -100,15 +99,11 @@ func (v *validator) team(t *Team, d Defaults, i int) {
 	if len(t.Match) == 0 {
 		v.at(fmt.Sprintf("team %q has no match rules: nobody would belong to it", t.Name), p("match")...)
 	}
-	for j, r := range t.Match {
-		if len(r.Groups) == 0 {
-			v.at("a match rule needs at least one condition (groups)", p("match", j)...)
-		}
-		for k, g := range r.Groups {
-			if strings.TrimSpace(g) == "" {
-				v.at("empty group name", p("match", j, "groups", k)...)
-			}
-		}
+	for j := range t.Match {
+		v.rule(&t.Match[j], p("match", j)...)
+	}
+	for j := range t.Exclude {
+		v.rule(&t.Exclude[j], p("exclude", j)...)
 	}
 	if !roleARNRE.MatchString(t.RoleARN) {
 		v.at(fmt.Sprintf("role_arn %q is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)", t.RoleARN), p("role_arn")...)
@@ -124,16 +119,66 @@ func (v *validator) team(t *Team, d Defaults, i int) {
 	if n := len(t.SessionTags) + len(reservedTags); n > MaxSessionTags {
 		v.at(fmt.Sprintf("%d session tags with team and user; STS allows %d", n, MaxSessionTags), p("session_tags")...)
 	}
-	t.tagTemplates = v.tags(t.SessionTags, true, p("session_tags")...)
+	t.tagValues = v.tags(t.SessionTags, true, p("session_tags")...)
+	for j, k := range t.TransitiveTagKeys {
+		if _, ok := t.SessionTags[k]; !ok && !reservedTags[k] {
+			v.at(fmt.Sprintf("transitive tag key %q is not a session tag of this team (team, user or one of session_tags)", k), p("transitive_tag_keys", j)...)
+		}
+	}
 	if sel, ok := t.Notebooks.Tags["team"]; ok && sel != t.Name {
 		v.at(fmt.Sprintf("notebooks.tags.team must be the team name %q (the IAM rule compares it with the session's team tag)", t.Name), p("notebooks", "tags", "team")...)
 	}
-	t.selectorTemplates = v.tags(t.Notebooks.Tags, false, p("notebooks", "tags")...)
+	t.selectorValues = v.tags(t.Notebooks.Tags, false, p("notebooks", "tags")...)
+	for j, n := range t.Notebooks.Names {
+		val, err := compileValue("notebook name", n)
+		if err != nil {
+			v.at(err.Error(), p("notebooks", "names", j)...)
+			continue
+		}
+		if lit, ok := val.literal(); ok && !notebookNameRE.MatchString(lit) {
+			v.at(fmt.Sprintf("notebook name %q can never match: names are 1–63 letters, digits and hyphens", n), p("notebooks", "names", j)...)
+		}
+		t.nameValues = append(t.nameValues, val)
+	}
+	if t.Studio != nil {
+		t.studio = v.studio(t.Studio, p("studio")...)
+	}
+}
+
+func (v *validator) rule(r *Rule, path ...any) {
+	if len(r.Groups)+len(r.Claims)+len(r.EmailDomains) == 0 {
+		v.at("a rule needs at least one condition (groups, claims or email_domains)", path...)
+	}
+	for k, g := range r.Groups {
+		if strings.TrimSpace(g) == "" {
+			v.at("empty group name", append(path, "groups", k)...)
+		}
+	}
+	for k := range r.Claims {
+		c := &r.Claims[k]
+		at := append(path, "claims", k)
+		if strings.TrimSpace(c.Path) == "" {
+			v.at("a claim condition needs a path", at...)
+		}
+		if len(c.Equals)+len(c.Glob) == 0 {
+			v.at(fmt.Sprintf("claim condition on %q needs equals or glob values", c.Path), at...)
+		}
+		for m, g := range c.Glob {
+			if strings.Trim(g, "*") == "" {
+				v.at(fmt.Sprintf("glob %q matches any value; say what you mean with a real pattern", g), append(at, "glob", m)...)
+			}
+		}
+	}
+	for k, d := range r.EmailDomains {
+		if !emailDomainRE.MatchString(d) {
+			v.at(fmt.Sprintf("email domain %q is not a domain name (no @, no spaces)", d), append(path, "email_domains", k)...)
+		}
+	}
 }
 
 // tags checks tag keys and compiles the values as templates.
-func (v *validator) tags(tags map[string]string, session bool, path ...any) map[string]*template.Template {
-	out := make(map[string]*template.Template, len(tags))
+func (v *validator) tags(tags map[string]string, session bool, path ...any) map[string]*value {
+	out := make(map[string]*value, len(tags))
 	keys := make([]string, 0, len(tags))
 	for k := range tags {
 		keys = append(keys, k)
@@ -155,12 +200,15 @@ func (v *validator) tags(tags map[string]string, session bool, path ...any) map[
 			v.at(fmt.Sprintf("tag key %q repeats another key (tag keys are case-insensitive)", k), at...)
 		}
 		lower[strings.ToLower(k)] = true
-		tmpl, err := compileValue(k, tags[k])
+		val, err := compileValue(k, tags[k])
 		if err != nil {
 			v.at(err.Error(), at...)
 			continue
 		}
-		out[k] = tmpl
+		if lit, ok := val.literal(); ok && (lit == "" || lit != SanitizeTagValue(lit)) {
+			v.at(fmt.Sprintf("tag %q has value %q, which AWS would never store (empty, too long or characters outside letters, digits, spaces and _.:/=+-@)", k, lit), at...)
+		}
+		out[k] = val
 	}
 	return out
 }

@@ -210,7 +210,7 @@ func (b *Broker) find(ctx context.Context, id abac.Identity, grants []abac.Grant
 		}
 		for _, nb := range nbs {
 			f.exists[nb.Name] = true
-			if nb.Matches(g.NotebookTags) {
+			if g.Allows(nb.Name, nb.Tags) {
 				nb.Team = g.Team
 				f.candidates = append(f.candidates, nb)
 			}
@@ -281,7 +281,11 @@ func teamNames(grants []abac.Grant) string {
 func describeSelectors(grants []abac.Grant) string {
 	parts := make([]string, 0, len(grants))
 	for _, g := range grants {
-		parts = append(parts, "team "+g.Team+" opens notebooks tagged "+formatTags(g.NotebookTags))
+		p := "team " + g.Team + " opens notebooks tagged " + formatTags(g.NotebookTags)
+		if len(g.NotebookNames) > 0 {
+			p += " named " + strings.Join(g.NotebookNames, " or ")
+		}
+		parts = append(parts, p)
 	}
 	return strings.Join(parts, "; ")
 }

@@ -18,17 +18,6 @@ type Notebook struct {
 	Tags   map[string]string `json:"-"`
 }
 
-// Matches reports whether every selector tag is on the notebook with the
-// same value.
-func (n Notebook) Matches(selector map[string]string) bool {
-	for k, v := range selector {
-		if got, ok := n.Tags[k]; !ok || got != v {
-			return false
-		}
-	}
-	return len(selector) > 0
-}
-
 // discovery lists the notebook instances a team role can see, with their
 // tags. SageMaker cannot filter the list by tag, so listing costs one
 // ListTags per notebook; the result is kept for a short TTL per role.

@@ -25,6 +25,9 @@ func (b *Broker) assume(ctx context.Context, id abac.Identity, g abac.Grant) (aw
 		DurationSeconds: aws.Int32(int32(g.RoleSessionSeconds)),
 		Tags:            sessionTags(id, g),
 	}
+	if len(g.TransitiveTagKeys) > 0 {
+		in.TransitiveTagKeys = g.TransitiveTagKeys
+	}
 	out, err := b.sts.AssumeRole(ctx, in)
 	if err != nil {
 		return aws.Credentials{}, stsError(g, err)

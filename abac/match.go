@@ -1,0 +1,268 @@
+package abac
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// ConditionResult is one condition of a rule, checked against one identity.
+type ConditionResult struct {
+	Condition string `json:"condition"`
+	Matched   bool   `json:"matched"`
+	Detail    string `json:"detail,omitempty"`
+}
+
+// matches reports whether every condition of the rule holds. It is the fast
+// path of evaluate; explain below gives the same answer with reasons.
+func (r *Rule) matches(id Identity) bool {
+	if len(r.Groups) > 0 && !anyGroup(id, r.Groups) {
+		return false
+	}
+	for i := range r.Claims {
+		if !r.Claims[i].holds(id) {
+			return false
+		}
+	}
+	if len(r.EmailDomains) > 0 && !emailDomainOK(id, r.EmailDomains) {
+		return false
+	}
+	return len(r.Groups)+len(r.Claims)+len(r.EmailDomains) > 0
+}
+
+func (r *Rule) explain(id Identity) (bool, []ConditionResult) {
+	var out []ConditionResult
+	ok := true
+	add := func(c ConditionResult) {
+		out = append(out, c)
+		ok = ok && c.Matched
+	}
+	if len(r.Groups) > 0 {
+		c := ConditionResult{Condition: "groups any of [" + strings.Join(r.Groups, ", ") + "]", Matched: anyGroup(id, r.Groups)}
+		if c.Matched {
+			c.Detail = "member of " + firstGroup(id, r.Groups)
+		} else {
+			c.Detail = "member of none of them"
+		}
+		add(c)
+	}
+	for i := range r.Claims {
+		cc := &r.Claims[i]
+		vals, present := claimStrings(id.Claims, cc.Path)
+		c := ConditionResult{Condition: cc.describe(), Matched: cc.holds(id)}
+		switch {
+		case !present:
+			c.Detail = "claim " + cc.Path + " is missing"
+		default:
+			c.Detail = "claim " + cc.Path + " is [" + strings.Join(vals, ", ") + "]"
+		}
+		add(c)
+	}
+	if len(r.EmailDomains) > 0 {
+		c := ConditionResult{Condition: "email domain any of [" + strings.Join(r.EmailDomains, ", ") + "]", Matched: emailDomainOK(id, r.EmailDomains)}
+		switch {
+		case id.Email == "":
+			c.Detail = "no email"
+		case emailUnverified(id):
+			c.Detail = "email " + id.Email + " is not verified"
+		default:
+			c.Detail = "email " + id.Email
+		}
+		add(c)
+	}
+	return ok && len(out) > 0, out
+}
+
+func anyGroup(id Identity, groups []string) bool {
+	return firstGroup(id, groups) != ""
+}
+
+func firstGroup(id Identity, groups []string) string {
+	for _, g := range groups {
+		if id.InGroup(g) {
+			return g
+		}
+	}
+	return ""
+}
+
+func (c *ClaimCondition) holds(id Identity) bool {
+	found := false
+	eachClaimValue(id.Claims, c.Path, func(v string) bool {
+		for _, want := range c.Equals {
+			if v == want {
+				found = true
+				return false
+			}
+		}
+		for _, g := range c.Glob {
+			if globMatch(g, v) {
+				found = true
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+func (c *ClaimCondition) describe() string {
+	var parts []string
+	if len(c.Equals) > 0 {
+		parts = append(parts, "equals any of ["+strings.Join(c.Equals, ", ")+"]")
+	}
+	if len(c.Glob) > 0 {
+		parts = append(parts, "matches any of ["+strings.Join(c.Glob, ", ")+"]")
+	}
+	return "claim " + c.Path + " " + strings.Join(parts, " or ")
+}
+
+// claimStrings reads a claim as strings: a string, a number, a boolean, or a
+// list of those. The whole path is tried as one name first, then as a dotted
+// path into nested objects.
+func claimStrings(claims map[string]any, path string) ([]string, bool) {
+	var out []string
+	present := eachClaimValue(claims, path, func(v string) bool {
+		out = append(out, v)
+		return true
+	})
+	return out, present
+}
+
+// eachClaimValue calls fn with each string value of the claim until fn
+// returns false, without allocating; it reports whether the claim exists.
+func eachClaimValue(claims map[string]any, path string, fn func(string) bool) bool {
+	v, ok := claims[path]
+	if !ok {
+		if !strings.Contains(path, ".") {
+			return false
+		}
+		var cur any = claims
+		for k := range strings.SplitSeq(path, ".") {
+			m, isMap := cur.(map[string]any)
+			if !isMap {
+				return false
+			}
+			if cur, ok = m[k]; !ok {
+				return false
+			}
+		}
+		v = cur
+	}
+	switch t := v.(type) {
+	case []any:
+		for _, e := range t {
+			if s, ok := scalarString(e); ok && !fn(s) {
+				break
+			}
+		}
+	case []string:
+		for _, s := range t {
+			if !fn(s) {
+				break
+			}
+		}
+	default:
+		if s, ok := scalarString(v); ok {
+			fn(s)
+		}
+	}
+	return true
+}
+
+func scalarString(v any) (string, bool) {
+	switch t := v.(type) {
+	case string:
+		return t, true
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64), true
+	case int:
+		return strconv.Itoa(t), true
+	case bool:
+		return strconv.FormatBool(t), true
+	}
+	return "", false
+}
+
+func emailDomain(email string) string {
+	i := strings.LastIndexByte(email, '@')
+	if i < 0 || i == len(email)-1 {
+		return ""
+	}
+	return strings.ToLower(email[i+1:])
+}
+
+// emailUnverified is true only when the provider said so: several providers
+// (Entra ID among them) never send email_verified.
+func emailUnverified(id Identity) bool {
+	v, ok := id.Claims["email_verified"]
+	if !ok {
+		return false
+	}
+	b, isBool := v.(bool)
+	return !isBool || !b
+}
+
+func emailDomainOK(id Identity, domains []string) bool {
+	d := emailDomain(id.Email)
+	if d == "" || emailUnverified(id) {
+		return false
+	}
+	for _, want := range domains {
+		if strings.EqualFold(d, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// globMatch matches s against a pattern where * is any run of characters and
+// ? is one character; nothing else is special (unlike path.Match, '/' is an
+// ordinary character).
+func globMatch(pattern, s string) bool {
+	pi, si, star, mark := 0, 0, -1, 0
+	for si < len(s) {
+		if pi < len(pattern) {
+			switch pr, pw := utf8.DecodeRuneInString(pattern[pi:]); {
+			case pr == '*':
+				star, mark = pi, si
+				pi++
+				continue
+			case pr == '?':
+				_, sw := utf8.DecodeRuneInString(s[si:])
+				pi, si = pi+pw, si+sw
+				continue
+			default:
+				if sr, sw := utf8.DecodeRuneInString(s[si:]); sr == pr {
+					pi, si = pi+pw, si+sw
+					continue
+				}
+			}
+		}
+		if star < 0 {
+			return false
+		}
+		_, sw := utf8.DecodeRuneInString(s[mark:])
+		pi, mark = star+1, mark+sw
+		si = mark
+	}
+	for pi < len(pattern) && pattern[pi] == '*' {
+		pi++
+	}
+	return pi == len(pattern)
+}
+
+func describeRule(r *Rule) string {
+	var parts []string
+	if len(r.Groups) > 0 {
+		parts = append(parts, fmt.Sprintf("groups %v", r.Groups))
+	}
+	for i := range r.Claims {
+		parts = append(parts, r.Claims[i].describe())
+	}
+	if len(r.EmailDomains) > 0 {
+		parts = append(parts, fmt.Sprintf("email domains %v", r.EmailDomains))
+	}
+	return strings.Join(parts, " and ")
+}
