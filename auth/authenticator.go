@@ -37,6 +37,8 @@ type Authenticator struct {
 
 	mu       sync.Mutex
 	provider *oidc.Provider
+	keys     *keySet
+	algs     []string
 	lastFail time.Time
 	failErr  error
 }
@@ -99,8 +101,37 @@ func (a *Authenticator) discover(ctx context.Context) (*oidc.Provider, error) {
 			Err:     fmt.Errorf("discover %s: %w", a.cfg.Issuer, err)}
 		return nil, a.failErr
 	}
+	var meta struct {
+		JWKSURL string   `json:"jwks_uri"`
+		Algs    []string `json:"id_token_signing_alg_values_supported"`
+	}
+	if err := p.Claims(&meta); err != nil || meta.JWKSURL == "" {
+		a.lastFail, a.failErr = a.now(), &Error{Code: "idp_unavailable", Unavailable: true,
+			Message: "The sign-in service (identity provider) published no signing keys. Tell the platform team.",
+			Err:     fmt.Errorf("discover %s: no jwks_uri", a.cfg.Issuer)}
+		return nil, a.failErr
+	}
+	a.keys = newKeySet(meta.JWKSURL, a.cfg.HTTPClient, a.now)
+	a.algs = signingAlgs(meta.Algs)
 	a.provider, a.failErr = p, nil
 	return p, nil
+}
+
+// signingAlgs keeps the asymmetric algorithms the provider announces
+// (RS256 when it announces none, as OpenID Connect Discovery implies).
+func signingAlgs(announced []string) []string {
+	var out []string
+	for _, a := range announced {
+		for _, ok := range asymmetricAlgs {
+			if a == string(ok) {
+				out = append(out, a)
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = []string{oidc.RS256}
+	}
+	return out
 }
 
 // Ready reports whether the identity provider has been discovered, trying
@@ -120,10 +151,30 @@ func (a *Authenticator) oauth2Config(p *oidc.Provider) *oauth2.Config {
 	}
 }
 
-func (a *Authenticator) verifier(p *oidc.Provider) *oidc.IDTokenVerifier {
+// verifier checks issuer, audience, expiry and the signature, with our own
+// key set (see keySet) and only asymmetric algorithms.
+func (a *Authenticator) verifier() *oidc.IDTokenVerifier {
+	a.mu.Lock()
+	keys, algs := a.keys, a.algs
+	a.mu.Unlock()
 	// go-oidc compares exp with Now exactly; moving Now back by the leeway
-	// tolerates a provider whose clock is slightly ahead of ours.
-	return p.Verifier(&oidc.Config{ClientID: a.cfg.ClientID, Now: func() time.Time { return a.now().Add(-a.cfg.Leeway) }})
+	// tolerates a provider whose clock is slightly behind ours.
+	return oidc.NewVerifier(a.cfg.Issuer, keys, &oidc.Config{
+		ClientID:             a.cfg.ClientID,
+		SupportedSigningAlgs: algs,
+		Now:                  func() time.Time { return a.now().Add(-a.cfg.Leeway) },
+	})
+}
+
+// JWKSFetches counts how often the provider's keys were downloaded; for
+// tests and metrics.
+func (a *Authenticator) JWKSFetches() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.keys == nil {
+		return 0
+	}
+	return a.keys.fetches.Load()
 }
 
 // Error is a login or session failure with a message for the user.

@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -85,9 +87,12 @@ func (a *Authenticator) FinishLogin(ctx context.Context, r *http.Request) (abac.
 	if raw == "" {
 		return abac.Identity{}, "", clear, &Error{Code: "no_id_token", Message: "The identity provider sent no ID token; the broker's client may be missing the openid scope. Tell the platform team."}
 	}
-	idt, err := a.verifier(p).Verify(ctx, raw)
+	idt, err := a.verifier().Verify(ctx, raw)
 	if err != nil {
-		return abac.Identity{}, "", clear, &Error{Code: "id_token_invalid", Message: "The identity provider's answer could not be verified. Start again; if it keeps failing, tell the platform team.", Err: fmt.Errorf("verify ID token: %w", err)}
+		return abac.Identity{}, "", clear, tokenInvalid(fmt.Errorf("verify ID token: %w", err))
+	}
+	if err := a.checkExtra(idt); err != nil {
+		return abac.Identity{}, "", clear, tokenInvalid(err)
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(st.Nonce)) != 1 {
 		return abac.Identity{}, "", clear, &Error{Code: "nonce_mismatch", Message: "The identity provider's answer was not made for this sign-in. Start again."}
@@ -101,6 +106,31 @@ func (a *Authenticator) FinishLogin(ctx context.Context, r *http.Request) (abac.
 		return abac.Identity{}, "", clear, &Error{Code: "claims_missing", Message: "Your account is missing information the broker needs: " + err.Error() + ". Tell the platform team."}
 	}
 	return id, st.Next, clear, nil
+}
+
+// checkExtra makes the OpenID Connect Core §3.1.3.7 checks go-oidc leaves
+// out: azp when there are several audiences, and iat not in the future.
+func (a *Authenticator) checkExtra(idt *oidc.IDToken) error {
+	var c struct {
+		AZP string `json:"azp"`
+	}
+	if err := idt.Claims(&c); err != nil {
+		return fmt.Errorf("read ID token claims: %w", err)
+	}
+	if len(idt.Audience) > 1 && c.AZP == "" {
+		return errors.New("ID token has several audiences and no azp")
+	}
+	if c.AZP != "" && c.AZP != a.cfg.ClientID {
+		return fmt.Errorf("ID token azp %q is not this client", c.AZP)
+	}
+	if idt.IssuedAt.After(a.now().Add(a.cfg.Leeway)) {
+		return fmt.Errorf("ID token issued in the future (%s)", idt.IssuedAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+func tokenInvalid(err error) error {
+	return &Error{Code: "id_token_invalid", Message: "The identity provider's answer could not be verified. Start again; if it keeps failing, tell the platform team.", Err: err}
 }
 
 func loginExpired(err error) error {
