@@ -30,6 +30,13 @@ type Config struct {
 	Audit        audit.Recorder
 	Now          func() time.Time
 	DiscoveryTTL time.Duration // how long a team's notebook list is reused; default 30s
+	// AWSTimeout bounds the AWS work of one open or list; default 20s.
+	AWSTimeout time.Duration
+	// MaxConcurrentAWS bounds how many opens and lists talk to AWS at once,
+	// so a burst cannot exhaust the broker or its AWS API quota; default 64.
+	MaxConcurrentAWS int
+	// QueueTimeout is how long a request waits for a free slot; default 5s.
+	QueueTimeout time.Duration
 }
 
 // Broker opens notebooks for identities.
@@ -40,6 +47,9 @@ type Broker struct {
 	audit   audit.Recorder
 	now     func() time.Time
 	disc    *discovery
+	timeout time.Duration
+	queue   time.Duration
+	slots   chan struct{}
 }
 
 // New returns a Broker.
@@ -50,8 +60,18 @@ func New(cfg Config) *Broker {
 	if cfg.DiscoveryTTL == 0 {
 		cfg.DiscoveryTTL = 30 * time.Second
 	}
+	if cfg.AWSTimeout == 0 {
+		cfg.AWSTimeout = 20 * time.Second
+	}
+	if cfg.MaxConcurrentAWS == 0 {
+		cfg.MaxConcurrentAWS = 64
+	}
+	if cfg.QueueTimeout == 0 {
+		cfg.QueueTimeout = 5 * time.Second
+	}
 	return &Broker{
 		sts: cfg.STS, sm: cfg.SageMaker, mapping: cfg.Mapping, audit: cfg.Audit, now: cfg.Now,
+		timeout: cfg.AWSTimeout, queue: cfg.QueueTimeout, slots: make(chan struct{}, cfg.MaxConcurrentAWS),
 		disc: &discovery{sm: cfg.SageMaker, ttl: cfg.DiscoveryTTL, now: cfg.Now, entries: map[string]discoveryEntry{}},
 	}
 }
@@ -113,6 +133,11 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 	if err != nil {
 		return OpenResult{}, err
 	}
+	ctx, release, err := b.acquire(ctx)
+	if err != nil {
+		return OpenResult{}, err
+	}
+	defer release()
 	found, err := b.find(ctx, id, grants)
 	if err != nil {
 		return OpenResult{}, err
@@ -163,6 +188,23 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		return OpenResult{}, unavailable("aws_bad_response", "SageMaker returned no URL. Try again in a minute.", fmt.Errorf("presign %s: empty url", nb.Name))
 	}
 	return OpenResult{URL: *out.AuthorizedUrl, ExpiresAt: b.now().Add(URLLifetime), Team: nb.Team, Notebook: nb.Name}, nil
+}
+
+// acquire takes one of the AWS slots and bounds the work by the AWS time-out.
+func (b *Broker) acquire(ctx context.Context) (context.Context, func(), error) {
+	wait := time.NewTimer(b.queue)
+	defer wait.Stop()
+	select {
+	case b.slots <- struct{}{}:
+	case <-wait.C:
+		e := unavailable("broker_busy", "The broker is handling too many requests right now. Try again in a few seconds.", fmt.Errorf("no AWS slot free after %s", b.queue))
+		e.RetryAfter = 5 * time.Second
+		return nil, nil, e
+	case <-ctx.Done():
+		return nil, nil, unavailable("aws_timeout", "The request was cancelled while waiting. Try again.", ctx.Err())
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	return ctx, func() { cancel(); <-b.slots }, nil
 }
 
 // grants evaluates the mapping and narrows it to the requested team.
@@ -263,6 +305,11 @@ func (b *Broker) List(ctx context.Context, id abac.Identity) (Overview, error) {
 	if err != nil {
 		return Overview{Admin: m.IsAdmin(id)}, err
 	}
+	ctx, release, err := b.acquire(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
+	defer release()
 	f, err := b.find(ctx, id, grants)
 	if err != nil {
 		return Overview{}, err

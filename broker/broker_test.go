@@ -66,11 +66,19 @@ type rig struct {
 	emu   *awsemu.Emulator
 	sts   *recordingSTS
 	sm    broker.SageMakerAPI
-	audit *auditLog
-	b     *broker.Broker
+	audit  *auditLog
+	b      *broker.Broker
+	limits broker.Config
 }
 
 func newRig(t *testing.T, mapping []byte) *rig {
+	t.Helper()
+	return newRigWith(t, mapping, nil, broker.Config{})
+}
+
+// newRigWith lets a test change the AWS config (retries) and the broker's
+// limits; tune may be nil.
+func newRigWith(t *testing.T, mapping []byte, tune func(*aws.Config), limits broker.Config) *rig {
 	t.Helper()
 	seed, err := awsemu.ParseSeed(configs.DevAWS)
 	if err != nil {
@@ -90,17 +98,23 @@ func newRig(t *testing.T, mapping []byte) *rig {
 		BaseEndpoint:     aws.String(srv.URL),
 		RetryMaxAttempts: 1,
 	}
+	if tune != nil {
+		tune(&cfg)
+	}
 	m, err := abac.Parse("teams.yaml", mapping)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := &rig{emu: emu, sts: &recordingSTS{STSAPI: sts.NewFromConfig(cfg)}, sm: sagemaker.NewFromConfig(cfg), audit: &auditLog{}}
+	r.limits = limits
 	r.b = r.broker(m)
 	return r
 }
 
 func (r *rig) broker(m *abac.Mapping) *broker.Broker {
-	return broker.New(broker.Config{STS: r.sts, SageMaker: r.sm, Mapping: func() *abac.Mapping { return m }, Audit: r.audit})
+	cfg := r.limits
+	cfg.STS, cfg.SageMaker, cfg.Mapping, cfg.Audit = r.sts, r.sm, func() *abac.Mapping { return m }, r.audit
+	return broker.New(cfg)
 }
 
 var (

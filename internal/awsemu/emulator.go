@@ -31,6 +31,7 @@ type Emulator struct {
 	presigned    map[string]*presignedURL
 	pageSessions map[string]*pageSession
 	calls        map[string]int
+	faults       map[string]*Fault
 }
 
 // Option configures an Emulator.

@@ -32,6 +32,10 @@ func (e *Emulator) serveSageMaker(w http.ResponseWriter, r *http.Request, body [
 		e.logOutcome("sagemaker", op, who, aerr)
 		writeJSONError(w, requestID, aerr)
 	}
+	if aerr := e.fault(r.Context(), op); aerr != nil {
+		fail(aerr)
+		return
+	}
 	handler, known := sageMakerOps[op]
 	if service != "SageMaker" || !known {
 		fail(&apiError{http.StatusBadRequest, "UnknownOperationException", fmt.Sprintf("Operation %q is not supported by this emulator", target)})

@@ -23,6 +23,10 @@ func (e *Emulator) serveSTS(w http.ResponseWriter, r *http.Request, body []byte,
 		e.logOutcome("sts", action, who, aerr)
 		writeSTSError(w, requestID, aerr)
 	}
+	if aerr := e.fault(r.Context(), action); aerr != nil {
+		fail(aerr)
+		return
+	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if perr != nil || mt != "application/x-www-form-urlencoded" {
 		fail(&apiError{http.StatusBadRequest, "MalformedQueryString", "the request body must be a form-encoded Query request"})
