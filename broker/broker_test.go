@@ -63,9 +63,9 @@ func (a *auditLog) last() audit.Event {
 }
 
 type rig struct {
-	emu   *awsemu.Emulator
-	sts   *recordingSTS
-	sm    broker.SageMakerAPI
+	emu    *awsemu.Emulator
+	sts    *recordingSTS
+	sm     broker.SageMakerAPI
 	audit  *auditLog
 	b      *broker.Broker
 	limits broker.Config
