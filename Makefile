@@ -7,9 +7,19 @@ FUZZTIME ?= 10s
 # missing; under make test a skip of that kind is a failure.
 export SECDS_REQUIRE_E2E := 1
 
-.PHONY: test fmt-check vet unit fuzz build run clean
+# Ory Hydra for the end-to-end tests, built by `make tools` from its own
+# module (tools/hydra) into a git-ignored folder and reused between runs.
+# Chromium comes from the system (apt-get install chromium; .ci/run does it).
+export SECDS_HYDRA_BIN := $(CURDIR)/.tools/bin/hydra
 
-test: fmt-check vet unit fuzz
+.PHONY: test fmt-check vet tools unit e2e fuzz build run clean
+
+test: fmt-check vet tools unit fuzz
+
+# Rebuilds only when the binary is missing or tools/hydra/go.mod or go.sum
+# changed (the script keeps a hash of them beside the binary).
+tools:
+	tools/hydra/build.sh
 
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
@@ -18,14 +28,24 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 
-unit:
+# The end-to-end tests (internal/e2e: Hydra, Chromium, broker replicas) run
+# here too, under the race detector: the brokers they start are the real
+# code under real concurrency, and the whole package takes well under a
+# minute.
+unit: tools
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+# Only the end-to-end tests, for a quick look while working on them.
+e2e: tools
+	$(GO) test -race -count=1 -timeout 10m -v ./internal/e2e/...
 
 # Each fuzz target runs for a short fixed time; crashers land in testdata/fuzz
 # and are committed as regression cases.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzSafeNext$$' -fuzztime $(FUZZTIME) ./auth
 	$(GO) test -run '^$$' -fuzz '^FuzzCodecOpen$$' -fuzztime $(FUZZTIME) ./auth
+	$(GO) test -run '^$$' -fuzz '^FuzzIdentityFromClaims$$' -fuzztime $(FUZZTIME) ./auth
+	$(GO) test -run '^$$' -fuzz '^FuzzParseToken$$' -fuzztime $(FUZZTIME) ./auth
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./abac
 	$(GO) test -run '^$$' -fuzz '^FuzzEvaluate$$' -fuzztime $(FUZZTIME) ./abac
 

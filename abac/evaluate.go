@@ -51,7 +51,7 @@ type Denial struct {
 // mapping's order. A team whose templates cannot be rendered for this identity
 // (a missing claim, an empty value) gives no grant and is listed in denials.
 func (m *Mapping) Evaluate(id Identity) (grants []Grant, denials []Denial) {
-	var buf [64]ruleRef
+	var buf [256]ruleRef
 	cands := m.idx.candidates(id, buf[:0])
 	var tbuf [16]int32
 	teams := tbuf[:0]

@@ -76,6 +76,20 @@ func TestSafeNext(t *testing.T) {
 		"http:/evil.example":              "/",
 		"/\tevil":                         "/",
 		"/open?next=https://evil.example": "/open?next=https://evil.example",
+		"//user@evil.example/":            "/",
+		"/%2F%2Fevil.example/":            "/%2F%2Fevil.example/",
+		"%2F%2Fevil.example":              "/",
+		"/\\/evil.example":                "/",
+		"\t//evil.example":                "/",
+		"/\n/evil.example":                "/",
+		"/\x00":                           "/",
+		"JAVASCRIPT:alert(1)":             "/",
+		" /open":                          "/",
+		"/∕∕evil.example":                 "/∕∕evil.example", // a lookalike slash is a path on this site
+		"／／evil.example":                  "/",
+		"/.\\evil.example":                "/",
+		"https:evil.example":              "/",
+		"/" + strings.Repeat("a", 3000):   "/",
 	}
 	for in, want := range tests {
 		if got := auth.SafeNext(in); got != want {

@@ -1,7 +1,9 @@
 package auth_test
 
 import (
+	"encoding/json"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +49,28 @@ func FuzzCodecOpen(f *testing.F) {
 			if v["u"] != "alice" {
 				t.Fatalf("Open accepted a forged cookie %q: %v", s, v)
 			}
+		}
+	})
+}
+
+// FuzzIdentityFromClaims feeds arbitrary claim sets (as JSON) and claim
+// paths: extraction must not panic, and an identity it returns always has a
+// subject and a username.
+func FuzzIdentityFromClaims(f *testing.F) {
+	f.Add(`{"sub":"1","preferred_username":"a","groups":["g"]}`, "", "")
+	f.Add(`{"sub":"1","email":"a@x","realm_access":{"roles":["r",1]}}`, "email", "realm_access.roles")
+	f.Add(`{"sub":"1","cognito:groups":"g","a":{"b":{"c":[null]}}}`, "a.b.c", "cognito:groups")
+	f.Fuzz(func(t *testing.T, doc, userPath, groupsPath string) {
+		var claims map[string]any
+		if json.Unmarshal([]byte(doc), &claims) != nil {
+			return
+		}
+		id, err := auth.IdentityFromClaims(claims, auth.ClaimPaths{Username: userPath, Groups: groupsPath})
+		if err != nil {
+			return
+		}
+		if id.Subject == "" || strings.TrimSpace(id.Username) == "" {
+			t.Fatalf("identity without subject or username: %+v", id)
 		}
 	})
 }

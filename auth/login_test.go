@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/internal/devidp"
 )
@@ -270,4 +271,31 @@ func mustParse(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+func TestCookiesOnTLS(t *testing.T) {
+	r := newRig(t)
+	a, err := auth.New(auth.Config{Issuer: r.idp.Issuer(), ClientID: "broker", ClientSecret: "s3cret-for-tests",
+		RedirectURL: "https://broker.example/callback", Keys: [][]byte{make([]byte, auth.KeySize)}, Secure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, login, err := a.BeginLogin(context.Background(), "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := a.SessionCookie(abac.Identity{Subject: "dev-alice", Username: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*http.Cookie{login, sess, a.ClearSessionCookie()} {
+		if !strings.HasPrefix(c.Name, "__Host-") || !c.Secure || !c.HttpOnly || c.Path != "/" || c.Domain != "" || c.SameSite != http.SameSiteLaxMode {
+			t.Errorf("cookie %+v: want __Host- prefix, Secure, HttpOnly, Path=/, no Domain, SameSite=Lax", c)
+		}
+	}
+	req := httptest.NewRequest(http.MethodGet, "https://broker.example/", nil)
+	req.AddCookie(sess)
+	if s, err := a.Session(req); err != nil || s.Identity.Username != "alice" {
+		t.Fatalf("session on TLS: %v %v", s, err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/broker"
 )
@@ -21,6 +22,7 @@ type problem struct {
 	Message    string
 	RetryAfter int
 	SignIn     bool // offer to sign in again
+	Problems   any  // detail for API clients: a mapping's mistakes
 }
 
 var kindStatus = map[broker.Kind]int{
@@ -48,7 +50,16 @@ func toProblem(err error) problem {
 	var be *broker.Error
 	var ae *auth.Error
 	var he *echo.HTTPError
+	var api *apiError
+	var le *limitError
+	var ps abac.Problems
 	switch {
+	case errors.As(err, &ps) && len(ps) > 0:
+		return invalidMapping(ps)
+	case errors.As(err, &le):
+		return le.problem()
+	case errors.As(err, &api):
+		return problem{Status: api.Status, Code: api.Code, Title: http.StatusText(api.Status), Message: api.Message, SignIn: api.Status == http.StatusUnauthorized}
 	case errors.As(err, &be):
 		p := problem{Status: kindStatus[be.Kind], Code: be.Code, Message: be.Message, RetryAfter: int(be.RetryAfter.Seconds())}
 		p.Title = codeTitle[be.Code]
@@ -93,7 +104,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	var werr error
 	if wantsJSON(c) {
-		werr = c.JSON(p.Status, map[string]any{"error": map[string]string{"code": p.Code, "message": p.Message, "request_id": rid}})
+		body := map[string]any{"error": map[string]string{"code": p.Code, "message": p.Message, "request_id": rid}}
+		if p.Problems != nil {
+			body["problems"] = p.Problems
+		}
+		werr = c.JSON(p.Status, body)
 	} else {
 		werr = s.render(c, p.Status, "error", map[string]any{"Problem": p, "RequestID": rid, "Next": c.Request().URL.RequestURI()})
 	}

@@ -128,7 +128,7 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	if s.cfg.Ready != nil {
 		if err := s.cfg.Ready(c.Request().Context()); err != nil {
-			checks["mapping"], ok = err.Error(), false
+			checks["mapping"], ok = err.Error(), ok && degraded(err)
 		} else {
 			checks["mapping"] = "ok"
 		}

@@ -14,11 +14,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/mapstore"
 )
 
 // Config wires the HTTP layer.
@@ -33,6 +35,19 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// Ready reports extra readiness problems (the mapping failed to load...).
 	Ready func(context.Context) error
+	// Limits are the request rate limits; zero values take DefaultLimits.
+	Limits *Limits
+	// Tokens issues and verifies the CLI's broker tokens; nil turns the CLI
+	// login off (the broker has no token keys).
+	Tokens *auth.Tokens
+	// Mapping is the live team mapping and its store, which the admin page
+	// and API show and change; nil: no admin pages.
+	Mapping *mapstore.Live
+	// Claims are the claim paths sign-in reads, so that explain reads an ID
+	// token's claims the same way.
+	Claims auth.ClaimPaths
+	// Metrics is what GET /metrics exposes; nil: no /metrics.
+	Metrics prometheus.Gatherer
 }
 
 // Server is the broker's HTTP surface.
@@ -72,6 +87,11 @@ func New(cfg Config) (*Server, error) {
 			return fmt.Errorf("panic: %w", err)
 		},
 	}), securityHeaders, middleware.BodyLimit("1M"))
+	limits := DefaultLimits
+	if cfg.Limits != nil {
+		limits = *cfg.Limits
+	}
+	e.Use(s.limited(limits))
 
 	e.GET("/", s.landing)
 	e.GET("/login", s.login)
@@ -81,6 +101,8 @@ func New(cfg Config) (*Server, error) {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/static/*", echo.WrapHandler(http.FileServerFS(staticFS)))
+	s.routesAPI(e)
+	s.routesAdmin(e)
 	return s, nil
 }
 

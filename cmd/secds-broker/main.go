@@ -20,6 +20,7 @@ import (
 	"github.com/secds/secds/internal/app"
 	"github.com/secds/secds/internal/config"
 	"github.com/secds/secds/internal/devstack"
+	"github.com/secds/secds/server"
 )
 
 func main() {
@@ -101,7 +102,7 @@ func runConfig(ctx context.Context, path, listen string, check bool, stdout, std
 		return 1
 	}
 	defer b.Close()
-	srv := &http.Server{Addr: cfg.Listen, Handler: b.Handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := server.HTTPServer(cfg.Listen, b.Handler)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Info("secds-broker listening", "addr", cfg.Listen, "public_url", cfg.Public.String())

@@ -11,19 +11,20 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/internal/audit"
 	"github.com/secds/secds/internal/config"
+	"github.com/secds/secds/internal/mapstore"
 	"github.com/secds/secds/server"
 )
 
@@ -35,7 +36,10 @@ type Options struct {
 	AWS        *aws.Config  // default: the SDK's default chain
 	HTTPClient *http.Client // for the identity provider
 	Now        func() time.Time
-	Mapping    *abac.Mapping // default: parsed from cfg.MappingFile
+	Mapping    *abac.Mapping // a fixed mapping, not editable; default: MappingStore
+	// MappingStore keeps the mapping's versions; default: a file store on
+	// cfg.MappingFile, hot-reloaded.
+	MappingStore mapstore.Store
 }
 
 // Broker is an assembled broker.
@@ -43,7 +47,9 @@ type Broker struct {
 	Handler http.Handler
 	Broker  *broker.Broker
 	Auth    *auth.Authenticator
-	mapping atomic.Pointer[abac.Mapping]
+	Tokens  *auth.Tokens // nil without token keys: no CLI login
+	Mapping *mapstore.Live
+	Metrics *prometheus.Registry
 	closers []io.Closer
 }
 
@@ -73,16 +79,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	b := &Broker{}
-	m := opts.Mapping
-	if m == nil {
-		var err error
-		if m, err = LoadMapping(cfg.MappingFile); err != nil {
-			return nil, err
-		}
-	}
-	b.mapping.Store(m)
-
+	b := &Broker{Metrics: newRegistry()}
 	auditOut := opts.AuditOut
 	if auditOut == nil {
 		auditOut = os.Stdout
@@ -96,6 +93,9 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		auditOut = io.MultiWriter(auditOut, f)
 	}
 	rec := audit.NewWriter(auditOut, opts.Now)
+	if err := b.openMapping(ctx, cfg, opts, rec); err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
 
 	awsCfg := opts.AWS
 	if awsCfg == nil {
@@ -116,7 +116,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		ClientSecret: cfg.ClientSecret,
 		RedirectURL:  cfg.Public.String() + "/callback",
 		Scopes:       cfg.OIDC.Scopes,
-		Claims:       auth.ClaimPaths{Username: cfg.OIDC.UsernameClaim, Email: cfg.OIDC.EmailClaim, Groups: cfg.OIDC.GroupsClaim},
+		Claims:       claimPaths(cfg),
 		Keys:         cfg.SessionKeys,
 		Secure:       cfg.Public.Scheme == "https",
 		SessionTTL:   cfg.Session.TTL,
@@ -127,20 +127,42 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		return nil, err
 	}
 	b.Auth = a
+	if len(cfg.TokenKeys) > 0 {
+		if b.Tokens, err = auth.NewTokens(auth.TokenConfig{
+			Issuer: cfg.Public.String(), Keys: cfg.TokenKeys, TTL: cfg.Tokens.TTL, Codec: a.Codec(), Now: opts.Now,
+		}); err != nil {
+			return nil, err
+		}
+	} else {
+		opts.Log.Warn("no token keys (tokens.keys_file or " + cfg.Tokens.KeysEnv + "): the secds CLI cannot log in to this broker")
+	}
 	b.Broker = broker.New(broker.Config{
 		STS:          sts.NewFromConfig(*awsCfg),
 		SageMaker:    sagemaker.NewFromConfig(*awsCfg),
-		Mapping:      b.mapping.Load,
+		Mapping:      b.Mapping.Mapping,
 		Audit:        rec,
 		Now:          opts.Now,
 		DiscoveryTTL: cfg.AWS.DiscoveryTTL,
 	})
 	srv, err := server.New(server.Config{
 		Auth: a, Broker: b.Broker, Audit: rec, Log: opts.Log, PublicURL: cfg.Public, TrustedProxies: cfg.Proxies,
+		Tokens: b.Tokens, Limits: limits(cfg.Limits),
+		Ready: b.Mapping.Ready, Mapping: b.Mapping, Metrics: b.Metrics, Claims: claimPaths(cfg),
 	})
 	if err != nil {
 		return nil, err
 	}
 	b.Handler = srv
 	return b, nil
+}
+
+// limits maps the configured rates onto the server's; nil keeps its defaults.
+func limits(l *config.Limits) *server.Limits {
+	if l == nil {
+		return nil
+	}
+	return &server.Limits{
+		PerIP:   server.Rate{PerSecond: l.PerIP.PerSecond, Burst: l.PerIP.Burst},
+		PerUser: server.Rate{PerSecond: l.PerUser.PerSecond, Burst: l.PerUser.Burst},
+	}
 }

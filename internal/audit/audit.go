@@ -16,6 +16,12 @@ const (
 	TypeLogin  = "login"
 	TypeLogout = "logout"
 	TypeOpen   = "open"
+	// TypeMappingChange is a write to the team mapping (an admin's edit or
+	// rollback, or a change found on disk), allowed or refused.
+	TypeMappingChange = "mapping_change"
+	// TypeAdmin is an admin action that changes nothing (explain) or a
+	// refused attempt to reach the admin pages or API.
+	TypeAdmin = "admin"
 )
 
 // Decisions.
@@ -42,6 +48,15 @@ type Event struct {
 	ClientIP  string    `json:"client_ip,omitempty"`
 	RequestID string    `json:"request_id,omitempty"`
 	Via       string    `json:"via,omitempty"` // browser or api
+	// Mapping changes: the versions and content digests before and after.
+	FromVersion int64  `json:"from_version,omitempty"`
+	FromDigest  string `json:"from_digest,omitempty"`
+	ToVersion   int64  `json:"to_version,omitempty"`
+	ToDigest    string `json:"to_digest,omitempty"`
+	// Path is the admin route a refused or admin request asked for.
+	Path string `json:"path,omitempty"`
+	// For is whom an admin explained the mapping for.
+	For string `json:"for,omitempty"`
 }
 
 // Recorder is where events go. Record returns an error when the event could

@@ -26,12 +26,21 @@ type Config struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	OIDC           OIDC     `yaml:"oidc"`
 	Session        Session  `yaml:"session"`
+	Tokens         Tokens   `yaml:"tokens"`
 	AWS            AWS      `yaml:"aws"`
 	Audit          Audit    `yaml:"audit"`
+	Limits         *Limits  `yaml:"limits"`
+
+	// MappingHistoryDir keeps every version of the mapping; default: the
+	// mapping file's path plus ".history". Where that is read-only (a
+	// ConfigMap), point it at a writable volume, or the history lasts only
+	// as long as the process.
+	MappingHistoryDir string `yaml:"mapping_history_dir"`
 
 	// Resolved by Load.
 	ClientSecret string       `yaml:"-"`
 	SessionKeys  [][]byte     `yaml:"-"`
+	TokenKeys    [][]byte     `yaml:"-"` // nil: no keys, so CLI login is off
 	Public       *url.URL     `yaml:"-"`
 	Proxies      []*net.IPNet `yaml:"-"`
 }
@@ -55,12 +64,35 @@ type Session struct {
 	TTL      time.Duration `yaml:"ttl"`
 }
 
+// Tokens configures the broker-issued CLI tokens (secds login). Keys are
+// Ed25519 seeds, 32 random bytes each, in the same format as session keys;
+// without keys the CLI login endpoints say so and no bearer token is accepted.
+type Tokens struct {
+	KeysFile string        `yaml:"keys_file"`
+	KeysEnv  string        `yaml:"keys_env"`
+	TTL      time.Duration `yaml:"ttl"`
+}
+
 // AWS configures the AWS clients. Credentials and endpoints come from the
 // SDK's default chain (environment, profile, container or instance role,
 // AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL_SAGEMAKER).
 type AWS struct {
 	Region       string        `yaml:"region"`
 	DiscoveryTTL time.Duration `yaml:"discovery_ttl"`
+}
+
+// Limits are per-address and per-user request rates for the endpoints that
+// cost something (/login, /callback, /open, /api/v1/*). Unset means the
+// broker's defaults; a per_second of 0 turns that limit off.
+type Limits struct {
+	PerIP   Rate `yaml:"per_ip"`
+	PerUser Rate `yaml:"per_user"`
+}
+
+// Rate is a token bucket.
+type Rate struct {
+	PerSecond float64 `yaml:"per_second"`
+	Burst     int     `yaml:"burst"`
 }
 
 // Audit configures where audit events go besides stdout.
@@ -72,6 +104,8 @@ type Audit struct {
 const (
 	DefaultClientSecretEnv = "SECDS_OIDC_CLIENT_SECRET"
 	DefaultSessionKeysEnv  = "SECDS_SESSION_KEYS"
+	DefaultTokenKeysEnv    = "SECDS_TOKEN_KEYS"
+	DefaultTokenTTL        = 12 * time.Hour
 )
 
 // Load reads and validates a configuration file. Relative paths in it are
@@ -88,7 +122,7 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	dir := filepath.Dir(path)
-	for _, p := range []*string{&c.MappingFile, &c.OIDC.ClientSecretFile, &c.Session.KeysFile, &c.Audit.File} {
+	for _, p := range []*string{&c.MappingFile, &c.MappingHistoryDir, &c.OIDC.ClientSecretFile, &c.Session.KeysFile, &c.Tokens.KeysFile, &c.Audit.File} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -145,6 +179,7 @@ func (c *Config) Resolve(getenv func(string) string) error {
 	} else if c.SessionKeys, err = ParseKeys(keys); err != nil {
 		bad("session keys: %w", err)
 	}
+	c.resolveTokens(getenv, bad)
 	for _, p := range c.TrustedProxies {
 		_, n, err := net.ParseCIDR(p)
 		if err != nil {
@@ -154,6 +189,41 @@ func (c *Config) Resolve(getenv func(string) string) error {
 		c.Proxies = append(c.Proxies, n)
 	}
 	return errors.Join(errs...)
+}
+
+// resolveTokens reads the CLI token keys. They are optional: a broker
+// without them serves browsers only. A key shared with the session keys is
+// refused, so one leaked secret cannot both decrypt cookies and sign tokens.
+func (c *Config) resolveTokens(getenv func(string) string, bad func(string, ...any)) {
+	if c.Tokens.KeysEnv == "" {
+		c.Tokens.KeysEnv = DefaultTokenKeysEnv
+	}
+	switch {
+	case c.Tokens.TTL == 0:
+		c.Tokens.TTL = DefaultTokenTTL
+	case c.Tokens.TTL < 5*time.Minute || c.Tokens.TTL > 7*24*time.Hour:
+		bad("tokens.ttl %s must be between 5m and 168h", c.Tokens.TTL)
+	}
+	if c.Tokens.KeysFile == "" && getenv(c.Tokens.KeysEnv) == "" {
+		return
+	}
+	raw, err := readSecret(c.Tokens.KeysFile, c.Tokens.KeysEnv, getenv)
+	if err != nil {
+		bad("token keys: %w", err)
+		return
+	}
+	if c.TokenKeys, err = ParseKeys(raw); err != nil {
+		bad("token keys: %w", err)
+		return
+	}
+	for _, tk := range c.TokenKeys {
+		for _, sk := range c.SessionKeys {
+			if bytes.Equal(tk, sk) {
+				bad("token keys: a token key is also a session key; give each its own (openssl rand -base64 32)")
+				return
+			}
+		}
+	}
 }
 
 // readSecret reads a secret from a file if one is named, else from an

@@ -19,12 +19,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/secds/secds/abac"
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/app"
 	"github.com/secds/secds/internal/awsemu"
 	"github.com/secds/secds/internal/config"
 	"github.com/secds/secds/internal/devidp"
+	"github.com/secds/secds/server"
 )
 
 // ClientID is the broker's client at the dev identity provider.
@@ -35,6 +35,12 @@ type Options struct {
 	Addr     string // the broker's address; default 127.0.0.1:8080, "127.0.0.1:0" for a free port
 	Log      *slog.Logger
 	AuditOut io.Writer
+	// Wrap, if set, wraps the broker's handler (tests capture responses).
+	Wrap func(http.Handler) http.Handler
+	// MappingDir holds the team mapping admins edit (teams.yaml, seeded
+	// with the demo mapping if absent) and its history; default: a new
+	// temporary directory, removed when the stack stops.
+	MappingDir string
 }
 
 // Stack is a running dev stack.
@@ -48,6 +54,9 @@ type Stack struct {
 	// ClientSecret is the broker's secret at the identity provider; tests
 	// check that it never reaches a log.
 	ClientSecret string
+	// MappingFile is the team mapping the broker serves: edits through the
+	// admin page, API and CLI land here, and edits made here are picked up.
+	MappingFile string
 }
 
 // Start runs the stack until ctx is done.
@@ -95,16 +104,16 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	go func() { _ = devidp.Serve(ctx, st.IdP, idpLn) }()
 
-	mapping, err := abac.Parse("configs/dev/teams.yaml", configs.DevTeams)
+	removeMapping, err := st.seedMapping(opts.MappingDir)
 	if err != nil {
 		return nil, closeAll(err, brokerLn)
 	}
 	cfg := &config.Config{
 		PublicURL:   st.BrokerURL,
-		MappingFile: "configs/dev/teams.yaml",
+		MappingFile: st.MappingFile,
 		OIDC:        config.OIDC{Issuer: st.IdPURL, ClientID: ClientID},
 	}
-	env := map[string]string{config.DefaultClientSecretEnv: secret, config.DefaultSessionKeysEnv: random()}
+	env := map[string]string{config.DefaultClientSecretEnv: secret, config.DefaultSessionKeysEnv: random(), config.DefaultTokenKeysEnv: random()}
 	if err := cfg.Resolve(func(k string) string { return env[k] }); err != nil {
 		return nil, closeAll(err, brokerLn)
 	}
@@ -114,11 +123,16 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		Credentials:  credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
 		BaseEndpoint: aws.String(st.AWSURL),
 	}
-	st.Broker, err = app.Build(ctx, cfg, app.Options{Log: opts.Log, AuditOut: opts.AuditOut, AWS: &awsCfg, Mapping: mapping})
+	st.Broker, err = app.Build(ctx, cfg, app.Options{Log: opts.Log, AuditOut: opts.AuditOut, AWS: &awsCfg})
 	if err != nil {
+		removeMapping()
 		return nil, closeAll(err, brokerLn)
 	}
-	srv := &http.Server{Handler: st.Broker.Handler, ReadHeaderTimeout: 10 * time.Second}
+	h := st.Broker.Handler
+	if opts.Wrap != nil {
+		h = opts.Wrap(h)
+	}
+	srv := server.HTTPServer("", h)
 	go func() {
 		if err := srv.Serve(brokerLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			opts.Log.Error("broker server stopped", "err", err)
@@ -130,6 +144,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 		_ = st.Broker.Close()
+		removeMapping()
 	}()
 	return st, nil
 }

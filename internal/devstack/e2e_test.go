@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -42,6 +43,9 @@ type env struct {
 	st    *devstack.Stack
 	logs  *syncBuffer
 	audit *syncBuffer
+	// responses holds every byte the broker sent, but the cookies it sets
+	// and the Location of the one redirect that carries a presigned URL.
+	responses *syncBuffer
 	// secrets are values that must never appear in a log or audit line.
 	secrets map[string]string
 }
@@ -50,18 +54,49 @@ func start(t *testing.T) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	logs, auditOut := &syncBuffer{}, &syncBuffer{}
+	logs, auditOut, responses := &syncBuffer{}, &syncBuffer{}, &syncBuffer{}
 	st, err := devstack.Start(ctx, devstack.Options{
 		Addr:     "127.0.0.1:0",
 		Log:      slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		AuditOut: auditOut,
+		Wrap:     func(h http.Handler) http.Handler { return capture(h, responses) },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, st: st, logs: logs, audit: auditOut, secrets: map[string]string{"client secret": st.ClientSecret}}
+	e := &env{t: t, st: st, logs: logs, audit: auditOut, responses: responses, secrets: map[string]string{"client secret": st.ClientSecret}}
 	t.Cleanup(e.checkNoLeaks)
 	return e
+}
+
+// capture records what the broker writes: status, headers and body.
+func capture(h http.Handler, out io.Writer) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &recorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		hdr := w.Header().Clone()
+		hdr.Del("Set-Cookie") // the browser must get its cookies
+		if strings.Contains(hdr.Get("Location"), "authToken=") {
+			hdr.Del("Location") // the redirect itself is the one place a URL may go
+		}
+		fmt.Fprintf(out, "%s %s -> %d %v\n%s\n", r.Method, r.URL.Path, rec.status, hdr, rec.body.String())
+	})
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.body.Write(p)
+	return r.ResponseWriter.Write(p)
 }
 
 // user is one person's browser: a cookie jar and no automatic redirects, so
@@ -208,7 +243,7 @@ func (e *env) lastOpen(user string) map[string]any {
 // checkNoLeaks fails the test if any secret seen on the wire appears in the
 // logs or the audit trail.
 func (e *env) checkNoLeaks() {
-	all := e.logs.String() + e.audit.String()
+	all := e.logs.String() + e.audit.String() + e.responses.String()
 	if strings.Contains(all, "authToken") {
 		e.t.Errorf("a presigned URL reached the logs")
 	}
@@ -391,5 +426,77 @@ func TestHealthAndReadiness(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("/readyz after the provider went down = %d, want 200 (discovery is cached)", resp.StatusCode)
+	}
+}
+
+func TestRateLimitAnswers429(t *testing.T) {
+	e := start(t)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var limited *http.Response
+	for i := 0; i < 200 && limited == nil; i++ {
+		resp, err := c.Get(e.st.BrokerURL + "/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			limited = resp
+		}
+	}
+	if limited == nil {
+		t.Fatal("200 logins in a burst from one address were all let through")
+	}
+	if ra := limited.Header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Errorf("Retry-After = %q", ra)
+	}
+	// Other endpoints are not limited: health checks keep working.
+	resp, err := c.Get(e.st.BrokerURL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz = %d while /login is limited", resp.StatusCode)
+	}
+}
+
+func TestEveryPageCarriesSecurityHeaders(t *testing.T) {
+	e := start(t)
+	alice := e.browser("alice")
+	alice.visit(e.st.BrokerURL + "/open?notebook=fraud-alice")
+	pages := []string{"/", "/open?notebook=no-such-notebook", "/open?notebook=fraud-alice-scratch", "/nope", "/healthz", "/readyz", "/static/style.css", "/login"}
+	for _, path := range pages {
+		resp, err := alice.c.Get(e.st.BrokerURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := map[string]string{
+			"Cache-Control":          "no-store",
+			"Referrer-Policy":        "no-referrer",
+			"X-Content-Type-Options": "nosniff",
+			"X-Frame-Options":        "DENY",
+		}
+		for h, v := range want {
+			if got := resp.Header.Get(h); got != v {
+				t.Errorf("%s: %s = %q, want %q", path, h, got, v)
+			}
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("%s: Content-Security-Policy = %q", path, csp)
+		}
+		if resp.Header.Get("Strict-Transport-Security") != "" {
+			t.Errorf("%s: HSTS on plain http", path)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, e.st.BrokerURL+"/healthz", nil)
+	req.Header.Set("X-Forwarded-Proto", "https") // behind a TLS-terminating load balancer
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.HasPrefix(resp.Header.Get("Strict-Transport-Security"), "max-age=") {
+		t.Error("no HSTS when served over TLS")
 	}
 }

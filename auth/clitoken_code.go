@@ -1,0 +1,126 @@
+package auth
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/secds/secds/abac"
+)
+
+// CodeTTL is how long a CLI login code can be traded for a token.
+const CodeTTL = 60 * time.Second
+
+const (
+	codePurpose = "cli-code"
+	// A code shown for pasting must fit a terminal line (Linux's canonical
+	// mode stops at 4095 bytes); extra claims are dropped beyond this.
+	maxCodeLen = 2000
+)
+
+// codeState is what a sealed code carries: who signed in, and the PKCE
+// challenge and redirect URI of the CLI that asked, so that only that CLI
+// (holding the verifier) can redeem it.
+type codeState struct {
+	ID        string        `json:"j"`
+	Challenge string        `json:"c"`
+	Redirect  string        `json:"r"`
+	Identity  abac.Identity `json:"i"`
+}
+
+// NewCode returns a one-time code for id, bound to an S256 PKCE challenge and
+// to redirectURI ("" for a code shown to paste). The code is sealed, so any
+// replica can redeem it; a replica refuses a code it has already redeemed.
+func (t *Tokens) NewCode(id abac.Identity, challenge, redirectURI string) (string, error) {
+	st := codeState{ID: randomString()[:22], Challenge: challenge, Redirect: redirectURI, Identity: id}
+	code, err := t.cfg.Codec.Seal(codePurpose, st, t.codeTTL)
+	if err == nil && len(code) > maxCodeLen {
+		st.Identity.Claims = nil
+		code, err = t.cfg.Codec.Seal(codePurpose, st, t.codeTTL)
+	}
+	if err != nil {
+		return "", fmt.Errorf("seal login code: %w", err)
+	}
+	return code, nil
+}
+
+// Redeem trades a code, the PKCE verifier whose S256 hash is the code's
+// challenge, and the same redirect URI for a token. A code is spent by its
+// first redemption attempt that decrypts, right or wrong, so a stolen code
+// cannot be retried with guessed verifiers.
+func (t *Tokens) Redeem(code, verifier, redirectURI string) (Token, abac.Identity, error) {
+	var st codeState
+	if err := t.cfg.Codec.Open(codePurpose, code, &st); err != nil {
+		msg := "The sign-in code is not valid. Copy it whole, or run secds login again."
+		if errors.Is(err, ErrCookieExpired) {
+			msg = "The sign-in code has expired (codes work for 60 seconds). Run secds login again."
+		}
+		return Token{}, abac.Identity{}, &Error{Code: "code_invalid", Message: msg, Err: err}
+	}
+	if !t.spend(st.ID) {
+		return Token{}, abac.Identity{}, &Error{Code: "code_used", Message: "This sign-in code was already used; codes work once. Run secds login again."}
+	}
+	if !validVerifier(verifier) || subtle.ConstantTimeCompare([]byte(S256Challenge(verifier)), []byte(st.Challenge)) != 1 {
+		return Token{}, abac.Identity{}, &Error{Code: "verifier_mismatch", Message: "This sign-in code was issued to another secds login (the PKCE verifier does not match). Run secds login again, and paste only the code its own link shows."}
+	}
+	if subtle.ConstantTimeCompare([]byte(redirectURI), []byte(st.Redirect)) != 1 {
+		return Token{}, abac.Identity{}, &Error{Code: "redirect_mismatch", Message: "This sign-in code was issued for another redirect address. Run secds login again."}
+	}
+	tok, err := t.Issue(st.Identity)
+	if err != nil {
+		return Token{}, abac.Identity{}, err
+	}
+	return tok, st.Identity, nil
+}
+
+// spend records a code ID as used and reports whether it was fresh. Entries
+// are dropped once the code would have expired anyway, so the set holds at
+// most a minute of logins.
+func (t *Tokens) spend(id string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	for k, exp := range t.spent {
+		if now.After(exp) {
+			delete(t.spent, k)
+		}
+	}
+	if _, used := t.spent[id]; used {
+		return false
+	}
+	t.spent[id] = now.Add(t.codeTTL + time.Second)
+	return true
+}
+
+// S256Challenge is the PKCE S256 challenge of a verifier (RFC 7636 §4.2).
+func S256Challenge(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// ValidChallenge reports whether s looks like an S256 challenge: 43
+// base64url characters (a SHA-256 hash).
+func ValidChallenge(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	_, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	return err == nil
+}
+
+// validVerifier checks RFC 7636's verifier syntax: 43–128 unreserved
+// characters.
+func validVerifier(v string) bool {
+	if len(v) < 43 || len(v) > 128 {
+		return false
+	}
+	for _, r := range v {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_' || r == '~') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,309 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/secds/secds/cmd/secds/cli"
+	"github.com/secds/secds/configs"
+	"github.com/secds/secds/internal/devstack"
+)
+
+// laptop is one admin's machine against a dev stack: their config and cache
+// directories and a scripted browser that signs in at the dev identity
+// provider as user when the CLI opens it.
+type laptop struct {
+	t    *testing.T
+	st   *devstack.Stack
+	home string
+	user string
+	web  *http.Client
+}
+
+func newLaptop(t *testing.T, user string) *laptop {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	st, err := devstack.Start(ctx, devstack.Options{Addr: "127.0.0.1:0", Log: slog.New(slog.DiscardHandler), AuditOut: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	l := &laptop{t: t, st: st, home: t.TempDir(), user: user, web: &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	l.run("", "configure", "--broker", st.BrokerURL).want(t, 0)
+	l.run("", "login").want(t, 0, "Logged in")
+	return l
+}
+
+type noKeyring struct{}
+
+func (noKeyring) Get(string, string) (string, error) { return "", errors.New("no keyring") }
+func (noKeyring) Set(string, string, string) error   { return errors.New("no keyring") }
+func (noKeyring) Delete(string, string) error        { return errors.New("no keyring") }
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (l *laptop) run(stdin string, args ...string) result {
+	var out, errb bytes.Buffer
+	code := cli.Run(context.Background(), args, cli.Env{
+		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
+		Getenv: func(k string) string {
+			return map[string]string{"XDG_CONFIG_HOME": filepath.Join(l.home, "config"), "XDG_CACHE_HOME": filepath.Join(l.home, "cache"), "HOME": l.home}[k]
+		},
+		OpenBrowser:  l.signIn,
+		Keyring:      noKeyring{},
+		Interactive:  func() bool { return false },
+		LoginTimeout: 20 * time.Second,
+	})
+	return result{code, out.String(), errb.String()}
+}
+
+func (r result) want(t *testing.T, code int, parts ...string) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
+	}
+	for _, p := range parts {
+		if !strings.Contains(r.stdout+r.stderr, p) {
+			t.Errorf("output lacks %q\nstdout:\n%s\nstderr:\n%s", p, r.stdout, r.stderr)
+		}
+	}
+}
+
+var (
+	formActionRE = regexp.MustCompile(`action="([^"]+)"`)
+	reqIDRE      = regexp.MustCompile(`name="req" value="([^"]+)"`)
+)
+
+// signIn is the browser: it follows the CLI's login URL and submits the
+// identity provider's login form as l.user.
+func (l *laptop) signIn(start string) error {
+	next, form := start, url.Values(nil)
+	for range 15 {
+		var resp *http.Response
+		var err error
+		if form != nil {
+			resp, err = l.web.PostForm(next, form)
+		} else {
+			resp, err = l.web.Get(next)
+		}
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		form = nil
+		switch {
+		case resp.StatusCode >= 300 && resp.StatusCode < 400:
+			loc, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
+			if err != nil {
+				return err
+			}
+			next = loc.String()
+		case strings.Contains(string(body), `id="login-`+l.user+`"`):
+			action, req := formActionRE.FindSubmatch(body), reqIDRE.FindSubmatch(body)
+			if action == nil || req == nil {
+				return fmt.Errorf("login page without a form")
+			}
+			a, _ := resp.Request.URL.Parse(html.UnescapeString(string(action[1])))
+			next, form = a.String(), url.Values{"req": {html.UnescapeString(string(req[1]))}, "username": {l.user}}
+		default:
+			return nil
+		}
+	}
+	return fmt.Errorf("too many redirects from %s", start)
+}
+
+func (l *laptop) file(name string, content []byte) string {
+	l.t.Helper()
+	p := filepath.Join(l.home, name)
+	if err := os.WriteFile(p, content, 0o644); err != nil {
+		l.t.Fatal(err)
+	}
+	return p
+}
+
+var brokenMapping = bytes.Replace(bytes.Clone(configs.DevTeams),
+	[]byte("role_arn: arn:aws:iam::123456789012:role/secds-team-marketing"),
+	[]byte("role_arn: nope\n    role_session_seconds: 5"), 1)
+
+func TestAdminMappingCommands(t *testing.T) {
+	l := newLaptop(t, "admin")
+	got := l.run("", "admin", "mapping", "get")
+	got.want(t, 0, "# version 1")
+	if got.stdout != string(configs.DevTeams) {
+		t.Fatalf("get printed something else than the mapping:\n%s", got.stdout)
+	}
+
+	broken := l.file("broken.yaml", brokenMapping)
+	l.run("", "admin", "mapping", "validate", "-f", broken).want(t, cli.ExitFailure, broken+":25:15: role_arn", broken+":26:27: role_session_seconds", "2 mistake(s)")
+	l.run("", "admin", "mapping", "apply", "-f", broken).want(t, cli.ExitFailure, broken+":25:15:", "nothing was changed")
+
+	good := l.file("good.yaml", bytes.Replace(configs.DevTeams, []byte("cc-1042"), []byte("cc-cli"), 1))
+	l.run("", "admin", "mapping", "validate", "-f", good).want(t, 0, "valid")
+	l.run("", "admin", "mapping", "diff", "-f", good).want(t, 0, "--- current (version 1)", "-      cost-center: cc-1042", "+      cost-center: cc-cli")
+	l.run("", "admin", "mapping", "apply", "-f", good, "--reason", "cli test").want(t, 0, "version 2 (was 1) is live")
+	l.run("", "admin", "mapping", "apply", "-f", good).want(t, 0, "No changes")
+
+	h := l.run("", "admin", "mapping", "history")
+	h.want(t, 0, "*2", "admin", "edit: cli test", "first seen")
+	l.run("", "admin", "mapping", "rollback", "1").want(t, 0, "version 3 is live")
+	if disk, _ := os.ReadFile(l.st.MappingFile); !bytes.Equal(disk, configs.DevTeams) {
+		t.Error("rollback did not restore version 1 byte for byte")
+	}
+	old := l.run("", "admin", "mapping", "get", "--version", "2")
+	if !strings.Contains(old.stdout, "cc-cli") {
+		t.Errorf("get --version 2 = %s", old.stdout)
+	}
+	var hist struct{ Serving int64 }
+	if err := json.Unmarshal([]byte(l.run("", "admin", "mapping", "history", "-o", "json").stdout), &hist); err != nil || hist.Serving != 3 {
+		t.Errorf("history -o json: serving %d, %v", hist.Serving, err)
+	}
+}
+
+// editorScript writes a shell script that plays the person at the editor:
+// each run appends the file it was given to a log and runs the next step.
+func (l *laptop) editorScript(steps ...string) (script, seen string) {
+	l.t.Helper()
+	seen = filepath.Join(l.home, "seen")
+	var b strings.Builder
+	fmt.Fprintf(&b, "#!/bin/sh\nset -e\nn=$(cat %[1]s.n 2>/dev/null || echo 0)\necho $((n+1)) > %[1]s.n\ncp \"$1\" %[1]s.$n\ncase $n in\n", seen)
+	for i, s := range steps {
+		fmt.Fprintf(&b, "%d) %s ;;\n", i, s)
+	}
+	b.WriteString("*) exit 3 ;;\nesac\n")
+	script = filepath.Join(l.home, "editor.sh")
+	if err := os.WriteFile(script, []byte(b.String()), 0o755); err != nil {
+		l.t.Fatal(err)
+	}
+	return script, seen
+}
+
+func TestAdminMappingEdit(t *testing.T) {
+	l := newLaptop(t, "admin")
+
+	t.Run("mistakes reopen the editor with them on top", func(t *testing.T) {
+		script, seen := l.editorScript(
+			`sed -i 's#role/secds-team-marketing#role/x\n    role_session_seconds: 5#' "$1"`,
+			`sed -i 's#^    role_session_seconds: 5$##; s#cc-1042#cc-edited#' "$1"`,
+		)
+		r := l.run("y\n", "admin", "mapping", "edit", "--editor", script)
+		r.want(t, 0, "role_session_seconds must be", "+      cost-center: cc-edited", "version 2 (was 1) is live")
+		second, _ := os.ReadFile(seen + ".1")
+		lines := strings.Split(string(second), "\n")
+		m := regexp.MustCompile(`teams\.yaml:(\d+):27: role_session_seconds`).FindStringSubmatch(string(second))
+		if m == nil {
+			t.Fatalf("the reopened file has no positioned mistake on top:\n%s", second)
+		}
+		var n int
+		fmt.Sscan(m[1], &n)
+		if !strings.Contains(lines[n-1], "role_session_seconds: 5") {
+			t.Errorf("the header says line %d, which is %q", n, lines[n-1])
+		}
+		disk, _ := os.ReadFile(l.st.MappingFile)
+		if bytes.Contains(disk, []byte("# secds:")) || !bytes.Contains(disk, []byte("cc-edited")) {
+			t.Errorf("stored mapping:\n%s", disk)
+		}
+	})
+
+	t.Run("no changes cancels", func(t *testing.T) {
+		os.Remove(filepath.Join(l.home, "seen.n"))
+		script, _ := l.editorScript(`true`)
+		l.run("", "admin", "mapping", "edit", "--editor", script).want(t, 0, "no changes")
+	})
+
+	t.Run("declined is not applied", func(t *testing.T) {
+		os.Remove(filepath.Join(l.home, "seen.n"))
+		script, _ := l.editorScript(`sed -i 's#cc-2077#cc-declined#' "$1"`)
+		r := l.run("n\n", "admin", "mapping", "edit", "--editor", script)
+		r.want(t, 0, "Not applied")
+		removeKeptCopy(t, r)
+		if disk, _ := os.ReadFile(l.st.MappingFile); bytes.Contains(disk, []byte("cc-declined")) {
+			t.Error("a declined edit was applied")
+		}
+	})
+
+	t.Run("a change made meanwhile is not overwritten", func(t *testing.T) {
+		os.Remove(filepath.Join(l.home, "seen.n"))
+		// While the admin edits, someone changes the file on disk.
+		script, _ := l.editorScript(fmt.Sprintf(`sed -i 's#cc-2077#cc-mine#' "$1"; sed -i 's#cc-edited#cc-theirs#' %s; sleep 1`, l.st.MappingFile))
+		r := l.run("y\n", "admin", "mapping", "edit", "--editor", script)
+		r.want(t, cli.ExitFailure, "changed since you read it", "Your version is kept in")
+		removeKeptCopy(t, r)
+		disk, _ := os.ReadFile(l.st.MappingFile)
+		if !bytes.Contains(disk, []byte("cc-theirs")) || bytes.Contains(disk, []byte("cc-mine")) {
+			t.Errorf("the other change was lost:\n%s", disk)
+		}
+	})
+}
+
+// removeKeptCopy removes the copy edit keeps for the person to retry with.
+func removeKeptCopy(t *testing.T, r result) {
+	t.Helper()
+	m := regexp.MustCompile(`kept in (\S+)/teams\.yaml`).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("edit names no kept copy:\n%s", r.stderr)
+	}
+	if b, err := os.ReadFile(m[1] + "/teams.yaml"); err != nil || len(b) == 0 {
+		t.Errorf("the kept copy is missing: %v", err)
+	}
+	os.RemoveAll(m[1])
+}
+
+func TestAdminExplainAndIAM(t *testing.T) {
+	l := newLaptop(t, "admin")
+	l.run("", "admin", "explain", "--username", "alice", "--email", "alice@example.com", "--groups", "ds-fraud", "--notebooks").
+		want(t, 0, "alice (groups ds-fraud): teams fraud", "granted", "arn:aws:iam::123456789012:role/secds-team-fraud", "fraud-alice-scratch", "Stopped")
+	l.run("", "admin", "explain", "--user", "carol").want(t, 0, "carol: no team")
+	claims := l.file("claims.json", []byte(`{"sub":"x","preferred_username":"bob","groups":["ds-marketing"]}`))
+	l.run("", "admin", "explain", "--claims", claims).want(t, 0, "bob (groups ds-marketing): teams marketing")
+
+	r := l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:role/secds-broker", "--team", "fraud")
+	r.want(t, 0)
+	var p struct {
+		RoleName string `json:"role_name"`
+		Trust    struct {
+			Version   string
+			Statement []struct {
+				Principal map[string]string
+				Condition map[string]map[string]any
+			}
+		} `json:"trust_policy"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || p.Trust.Version != "2012-10-17" || p.RoleName != "secds-team-fraud" ||
+		p.Trust.Statement[0].Principal["AWS"] != "arn:aws:iam::999988887777:role/secds-broker" || p.Trust.Statement[0].Condition["StringEquals"]["aws:RequestTag/team"] != "fraud" {
+		t.Errorf("iam --team fraud = %v\n%s", err, r.stdout)
+	}
+	out := filepath.Join(l.home, "policies")
+	l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:role/secds-broker", "--all", "--source-vpce", "vpce-0123456789abcdef0", "--out", out).
+		want(t, 0, "aws iam put-role-policy --role-name secds-team-platform")
+	if b, err := os.ReadFile(filepath.Join(out, "marketing.permissions.json")); err != nil || !bytes.Contains(b, []byte("vpce-0123456789abcdef0")) {
+		t.Errorf("marketing.permissions.json: %v %s", err, b)
+	}
+	l.run("", "admin", "iam", "--team", "fraud").want(t, cli.ExitUsage, "broker-role")
+}
+
+func TestAdminCommandsRefuseNonAdmins(t *testing.T) {
+	l := newLaptop(t, "bob")
+	l.run("", "admin", "mapping", "get").want(t, cli.ExitDenied, "Only secds admins")
+	l.run("", "admin", "explain", "--user", "alice").want(t, cli.ExitDenied, "Only secds admins")
+}

@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// APIError is an error answer from the broker: its JSON error object and
+// the HTTP status.
+type APIError struct {
+	Status    int
+	Code      string
+	Message   string // the broker's, naming the fix
+	RequestID string
+	raw       []byte // the whole body, for answers that carry more (choices)
+}
+
+func (e *APIError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = fmt.Sprintf("the broker answered %d %s", e.Status, http.StatusText(e.Status))
+	}
+	if e.RequestID != "" {
+		msg += " (request ID " + e.RequestID + ")"
+	}
+	return msg
+}
+
+// ExitCode maps the broker's answer to the CLI's exit codes.
+func (e *APIError) ExitCode() int {
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		return ExitAuth
+	case e.Status == http.StatusBadRequest:
+		return ExitUsage
+	case e.Status == http.StatusForbidden, e.Status == http.StatusNotFound, e.Status == http.StatusConflict:
+		return ExitDenied
+	case e.Status >= 500:
+		return ExitUnavailable
+	}
+	return ExitFailure
+}
+
+// maxResponse bounds what the CLI reads from a broker.
+const maxResponse = 4 << 20
+
+// call sends one request to the broker. token may be empty. in, when not
+// nil, is sent as JSON; out, when not nil, receives a 2xx JSON answer.
+func (a *App) call(ctx context.Context, p *Profile, method, target, token string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "secds-cli/"+Version())
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := a.env.HTTPClient.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Exitf(ExitFailure, "cancelled")
+		}
+		return Exitf(ExitUnavailable, "cannot reach the broker at %s: %v. Check your network or VPN and that the broker is up; if its address changed, run: secds configure --broker URL%s",
+			p.Broker, unwrapURLError(err), a.profileFlag())
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return Exitf(ExitUnavailable, "read the broker's answer: %v; try again", err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return apiError(resp, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return Exitf(ExitUnavailable, "the broker at %s sent an answer the CLI cannot read (%v). Is %s a secds broker? Check with: secds configure --broker URL",
+				p.Broker, err, p.Broker)
+		}
+	}
+	return nil
+}
+
+func apiError(resp *http.Response, data []byte) *APIError {
+	var body struct {
+		Error struct {
+			Code      string `json:"code"`
+			Message   string `json:"message"`
+			RequestID string `json:"request_id"`
+		} `json:"error"`
+	}
+	e := &APIError{Status: resp.StatusCode, raw: data}
+	if json.Unmarshal(data, &body) == nil {
+		e.Code, e.Message, e.RequestID = body.Error.Code, body.Error.Message, body.Error.RequestID
+	}
+	if e.Message == "" && e.Status >= 500 {
+		e.Message = fmt.Sprintf("the broker answered %d %s; try again in a minute, and tell the platform team if it persists", e.Status, http.StatusText(e.Status))
+	}
+	return e
+}
+
+// unwrapURLError drops net/http's "Get \"URL\":" prefix: the message names
+// the broker already.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// Do calls the broker's API as the logged-in user of the selected profile:
+// path is below the API base ("/me"). It logs in first when there is no
+// valid token, and once more when the broker refuses the token it has.
+// Commands defined outside this package (the admin commands) use it.
+func (a *App) Do(ctx context.Context, method, path string, in, out any) error {
+	return a.do(ctx, method, path, in, out, true)
+}
+
+func (a *App) do(ctx context.Context, method, path string, in, out any, mayLogin bool) error {
+	p, err := a.profile()
+	if err != nil {
+		return err
+	}
+	tok, err := a.token(ctx, p, mayLogin, "")
+	if err != nil {
+		return err
+	}
+	err = a.call(ctx, p, method, p.APIBase+path, tok.Token, in, out)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized {
+		return err
+	}
+	// The broker refused the token (expired early, keys rotated, another
+	// deployment): forget it, and log in again if allowed.
+	if _, derr := a.store.Delete(p.Name); derr != nil {
+		return derr
+	}
+	if !mayLogin {
+		return Exitf(ExitAuth, "%s. Run: secds login%s", strings.TrimSuffix(ae.Error(), "."), a.profileFlag())
+	}
+	fmt.Fprintf(a.env.Stderr, "The broker refused the stored login (%s); logging in again.\n", ae.Code)
+	if tok, err = a.token(ctx, p, true, tok.Token); err != nil {
+		return err
+	}
+	return a.call(ctx, p, method, p.APIBase+path, tok.Token, in, out)
+}

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+func (a *App) listCmd() *cobra.Command {
+	var out outputFlag
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List your teams and the notebooks you may open",
+		Long: `List the teams the broker's mapping gives you and, for each, the notebooks
+you may open with their status. Logs in first when needed.
+
+With --output json the result is {"teams": [...], "notebooks": [{"team",
+"name", "status"}], "admin": bool, "problem": {...}} where problem, when
+present, says why nothing is listed.`,
+		Example: `  secds list
+  secds list -o json | jq -r '.notebooks[].name'`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			asJSON, err := out.json()
+			if err != nil {
+				return err
+			}
+			m, err := a.me(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := writeJSON(a.env.Stdout, map[string]any{"teams": m.Teams, "notebooks": m.Notebooks, "admin": m.Admin, "problem": m.Problem}); err != nil {
+					return err
+				}
+			} else {
+				a.printList(m)
+			}
+			if m.Problem != nil {
+				return &ExitError{Code: m.Problem.exitCode(), Err: fmt.Errorf("%s", m.Problem.Message)}
+			}
+			return nil
+		}),
+	}
+	out.add(cmd)
+	return cmd
+}
+
+func (a *App) printList(m *me) {
+	w := a.env.Stdout
+	if len(m.Teams) > 0 {
+		fmt.Fprintf(w, "Teams: %s\n\n", strings.Join(m.Teams, ", "))
+	}
+	if len(m.Notebooks) == 0 {
+		if m.Problem == nil {
+			fmt.Fprintln(w, "No notebooks are tagged for you yet.")
+		}
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NOTEBOOK\tTEAM\tSTATUS")
+	for _, nb := range m.Notebooks {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", nb.Name, nb.Team, nb.Status)
+	}
+	_ = tw.Flush()
+}

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// openRequest and openResult are POST /api/v1/open.
+type openRequest struct {
+	Team     string `json:"team,omitempty"`
+	Notebook string `json:"notebook,omitempty"`
+}
+
+type openResult struct {
+	URL       string    `json:"url"` // a bearer secret: works once, within minutes
+	ExpiresAt time.Time `json:"expires_at"`
+	Team      string    `json:"team"`
+	Notebook  string    `json:"notebook"`
+}
+
+// chooseCode is the broker's 409 answer when several notebooks fit.
+const chooseCode = "choose_notebook"
+
+func (a *App) openCmd() *cobra.Command {
+	var team string
+	var printURL bool
+	var out outputFlag
+	cmd := &cobra.Command{
+		Use:   "open [NOTEBOOK]",
+		Short: "Open your notebook in the browser",
+		Long: `Ask the broker for a sign-in link to a notebook and open it in the
+browser. Logs in first when there is no valid login.
+
+Without NOTEBOOK, the broker picks your only notebook. When several fit,
+secds asks which one on a terminal, and otherwise fails (exit code 2)
+listing them, so name one (and --team when you are in several teams).
+
+The link works once, within 5 minutes. --print-url prints it instead of
+opening it, for scripts or another browser; with --output json it prints
+{"url", "expires_at", "team", "notebook"}. --no-browser logs in without a
+browser here (paste mode, as in secds login --no-browser) and prints the
+link.`,
+		Example: `  secds open
+  secds open fraud-alice
+  secds open fraud-alice --team fraud --print-url
+  secds open --print-url -o json | jq -r .url`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			asJSON, err := out.json()
+			if err != nil {
+				return err
+			}
+			if asJSON && !printURL {
+				return Exitf(ExitUsage, "--output json prints the link: use it with --print-url")
+			}
+			req := openRequest{Team: team}
+			if len(args) == 1 {
+				req.Notebook = args[0]
+			}
+			res, err := a.open(cmd, req)
+			if err != nil {
+				return err
+			}
+			switch {
+			case asJSON:
+				return writeJSON(a.env.Stdout, res)
+			case printURL || a.loginOpts.paste:
+				fmt.Fprintln(a.env.Stdout, res.URL)
+				return nil
+			}
+			if err := a.openURL(res.URL, a.loginOpts.browserCommand); err != nil {
+				fmt.Fprintf(a.env.Stderr, "Could not open a browser (%v).\nOpen this link for notebook %s (team %s) within 5 minutes; it works once:\n", err, res.Notebook, res.Team)
+				fmt.Fprintln(a.env.Stdout, res.URL)
+				return nil
+			}
+			fmt.Fprintf(a.env.Stderr, "Opened notebook %s (team %s) in your browser.\n", res.Notebook, res.Team)
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&team, "team", "", "the team to open a notebook of, when you are in several")
+	cmd.Flags().BoolVar(&printURL, "print-url", false, "print the notebook's sign-in link instead of opening it")
+	out.add(cmd)
+	a.loginOpts.flags(cmd, "log in without a browser here (paste mode) and print the link instead of opening it")
+	return cmd
+}
+
+// open asks the broker for a notebook, asking the person to choose when
+// several fit and a terminal is there to answer.
+func (a *App) open(cmd *cobra.Command, req openRequest) (*openResult, error) {
+	var res openResult
+	err := a.Do(cmd.Context(), http.MethodPost, "/open", req, &res)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusConflict || ae.Code != chooseCode {
+		return &res, err
+	}
+	var body struct {
+		Choices []notebook `json:"choices"`
+	}
+	if json.Unmarshal(ae.raw, &body) != nil || len(body.Choices) == 0 {
+		return nil, err
+	}
+	if !a.env.Interactive() {
+		return nil, Exitf(ExitUsage, "several notebooks are yours; name one:\n%s\nFor example: secds open %s --team %s",
+			choiceTable(body.Choices, false), body.Choices[0].Name, body.Choices[0].Team)
+	}
+	fmt.Fprintf(a.env.Stderr, "Several notebooks are yours:\n%s", choiceTable(body.Choices, true))
+	answer, rerr := a.readLine(cmd.Context(), fmt.Sprintf("Open which one? [1-%d]: ", len(body.Choices)))
+	n, cerr := strconv.Atoi(answer)
+	if rerr != nil || cerr != nil || n < 1 || n > len(body.Choices) {
+		return nil, Exitf(ExitUsage, "no notebook chosen. Name one: secds open NOTEBOOK --team TEAM")
+	}
+	pick := body.Choices[n-1]
+	res = openResult{}
+	err = a.Do(cmd.Context(), http.MethodPost, "/open", openRequest{Team: pick.Team, Notebook: pick.Name}, &res)
+	return &res, err
+}
+
+func choiceTable(choices []notebook, numbered bool) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for i, c := range choices {
+		if numbered {
+			fmt.Fprintf(tw, "  %d)", i+1)
+		}
+		fmt.Fprintf(tw, "  %s\tteam %s\t%s\n", c.Name, c.Team, c.Status)
+	}
+	_ = tw.Flush()
+	return b.String()
+}

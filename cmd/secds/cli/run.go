@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"sync"
+
+	"github.com/spf13/cobra"
+)
+
+// App is one run of the CLI: its environment and the selected profile.
+// Commands registered with AddCommand receive it.
+type App struct {
+	env         Env
+	profileName string
+	store       *tokenStore
+	loginOpts   loginOptions  // set by the command that may log in
+	stdin       *bufio.Reader // one reader, so prompts do not lose buffered input
+}
+
+// Stdout is where a command writes its result.
+func (a *App) Stdout() io.Writer { return a.env.Stdout }
+
+// Stderr is where a command writes progress and messages for people.
+func (a *App) Stderr() io.Writer { return a.env.Stderr }
+
+// Stdin is where prompts are answered.
+func (a *App) Stdin() io.Reader { return a.env.Stdin }
+
+// ProfileName is the selected profile.
+func (a *App) ProfileName() string { return a.profileName }
+
+var (
+	extraMu  sync.Mutex
+	extraCmd []func(*App) *cobra.Command
+)
+
+// AddCommand registers a command defined outside this package (for
+// cmd/secds/admin*.go, from an init function). newCmd is called once per run.
+func AddCommand(newCmd func(*App) *cobra.Command) {
+	extraMu.Lock()
+	defer extraMu.Unlock()
+	extraCmd = append(extraCmd, newCmd)
+}
+
+// Main runs the CLI on the process's arguments and environment and returns
+// the exit code.
+func Main() int {
+	ctx, stop := signalContext()
+	defer stop()
+	return Run(ctx, os.Args[1:], Env{})
+}
+
+// Run runs the CLI with args (without the program name) in env and returns
+// the exit code. Errors are printed on env.Stderr.
+func Run(ctx context.Context, args []string, env Env) int {
+	a := &App{env: env.withDefaults()}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(a.env.Stdin)
+	root.SetOut(a.env.Stdout)
+	root.SetErr(a.env.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	code := exitCode(err)
+	fmt.Fprintf(a.env.Stderr, "secds: %v\n", err)
+	if code == ExitUsage && !isOurs(err) {
+		fmt.Fprintln(a.env.Stderr, "Run 'secds --help' for usage.")
+	}
+	return code
+}
+
+func isOurs(err error) bool {
+	var ee *ExitError
+	var ae *APIError
+	return errors.As(err, &ee) || errors.As(err, &ae)
+}
+
+func (a *App) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "secds",
+		Short: "Open your SageMaker notebook through the secds broker",
+		Long: `secds opens your team's SageMaker notebook from a terminal. It signs you in
+through your company's identity provider in the browser (via the secds
+broker), then asks the broker for a short-lived notebook link and opens it.
+Nothing to install but this binary, nothing to configure but the broker's
+address.
+
+Start with:
+  secds configure --broker https://notebooks.example.com
+  secds open
+
+Exit codes: 0 ok, 2 usage (bad arguments, no profile, several notebooks
+fit), 3 not logged in or login failed, 4 refused by the broker (not yours,
+no team, not found, stopped), 5 broker or AWS unavailable, 1 anything else.
+
+Environment: SECDS_PROFILE selects the profile when --profile is not given.
+Profiles live in $XDG_CONFIG_HOME/secds/config.yaml (or the OS's config
+directory); tokens in the OS keyring, else in a 0600 file under
+$XDG_CACHE_HOME/secds/tokens/.`,
+		Version:           Version(),
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		DisableAutoGenTag: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error { return a.ensure() },
+	}
+	root.PersistentFlags().StringVar(&a.profileName, "profile", "", "broker profile to use (default $SECDS_PROFILE or \"default\")")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return Exitf(ExitUsage, "%v. Run 'secds %s --help' for usage.", err, c.Name())
+	})
+	root.AddCommand(a.configureCmd(), a.loginCmd(), a.openCmd(), a.listCmd(), a.whoamiCmd(), a.logoutCmd())
+	extraMu.Lock()
+	for _, f := range extraCmd {
+		root.AddCommand(f(a))
+	}
+	extraMu.Unlock()
+	return root
+}
+
+// ensure resolves the profile name and the token store, once per run. The
+// root's pre-run hook calls it, and so does every path to the broker, for
+// commands with pre-run hooks of their own (cobra runs only the nearest).
+func (a *App) ensure() error {
+	if a.store != nil {
+		return nil
+	}
+	if a.profileName == "" {
+		a.profileName = a.env.Getenv("SECDS_PROFILE")
+	}
+	if a.profileName == "" {
+		a.profileName = DefaultProfile
+	}
+	if err := checkProfileName(a.profileName); err != nil {
+		return err
+	}
+	st, err := a.tokens()
+	if err != nil {
+		return err
+	}
+	a.store = st
+	return nil
+}
+
+// runE adapts a command body: an error that does not say its exit code is
+// a plain failure, not a usage error.
+func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		err := f(cmd, args)
+		if err != nil && !isOurs(err) {
+			return &ExitError{Code: ExitFailure, Err: err}
+		}
+		return err
+	}
+}
+
+// usageArgs wraps a cobra argument check so its failure is a usage error
+// that points at the command's help.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return Exitf(ExitUsage, "%v. Run 'secds %s --help' for usage.", err, cmd.Name())
+		}
+		return nil
+	}
+}
+
+// Version is the CLI's module version, "(devel)" in a source build.
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

@@ -1,0 +1,322 @@
+package devstack_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+	"golang.org/x/oauth2"
+
+	"github.com/secds/secds/cmd/secds/cli"
+)
+
+// apiCall is one request to the broker's API with an optional bearer token
+// and extra headers, through client (a browser with cookies, or nil).
+func apiCall(t *testing.T, client *http.Client, method, u, token string, body any, hdr map[string]string) (int, http.Header, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, u, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("%s %s: %d, not JSON: %s", method, u, resp.StatusCode, data)
+	}
+	return resp.StatusCode, resp.Header, m
+}
+
+func errCode(m map[string]any) string {
+	e, _ := m["error"].(map[string]any)
+	c, _ := e["code"].(string)
+	return c
+}
+
+// cliLoginCode plays the CLI's browser leg in paste mode and returns the
+// code the broker's page shows.
+func (c *cliEnv) cliLoginCode(t *testing.T, challenge string) string {
+	t.Helper()
+	page, _, err := c.follow(c.st.BrokerURL + "/cli/login?" + url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cliCodeRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no code on the page:\n%s", page)
+	}
+	return html.UnescapeString(m[1])
+}
+
+func (c *cliEnv) exchange(t *testing.T, code, verifier, redirect string) (int, map[string]any) {
+	t.Helper()
+	status, _, m := apiCall(t, nil, http.MethodPost, c.st.BrokerURL+"/api/v1/cli/token", "",
+		map[string]string{"code": code, "code_verifier": verifier, "redirect_uri": redirect}, nil)
+	if tok, _ := m["token"].(string); tok != "" {
+		c.secret("token from exchange", tok)
+	}
+	return status, m
+}
+
+func TestCLILoginCodeRefusals(t *testing.T) {
+	c := startCLI(t, "alice")
+	verifier := oauth2.GenerateVerifier()
+	challenge := oauth2.S256ChallengeFromVerifier(verifier)
+
+	t.Run("a code works once", func(t *testing.T) {
+		code := c.cliLoginCode(t, challenge)
+		status, m := c.exchange(t, code, verifier, "")
+		if status != http.StatusOK || m["token_type"] != "Bearer" || m["username"] != "alice" || m["expires_at"] == nil {
+			t.Fatalf("exchange = %d %v", status, m)
+		}
+		if status, m = c.exchange(t, code, verifier, ""); status != http.StatusBadRequest || errCode(m) != "code_used" {
+			t.Fatalf("replay = %d %v, want 400 code_used", status, m)
+		}
+	})
+	t.Run("a wrong verifier is refused and spends the code", func(t *testing.T) {
+		code := c.cliLoginCode(t, challenge)
+		if status, m := c.exchange(t, code, oauth2.GenerateVerifier(), ""); status != http.StatusBadRequest || errCode(m) != "verifier_mismatch" {
+			t.Fatalf("wrong verifier = %d %v", status, m)
+		}
+		if status, m := c.exchange(t, code, verifier, ""); status != http.StatusBadRequest || errCode(m) != "code_used" {
+			t.Fatalf("then the right one = %d %v, want code_used", status, m)
+		}
+	})
+	t.Run("a code for a loopback redirect is bound to it", func(t *testing.T) {
+		q := url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"},
+			"redirect_uri": {"http://127.0.0.1:4711/callback"}, "state": {"state-1234"}}
+		resp, err := c.browser.Get(c.st.BrokerURL + "/cli/login?" + q.Encode()) // the browser is signed in by now
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusFound || loc.Host != "127.0.0.1:4711" || loc.Path != "/callback" || loc.Query().Get("state") != "state-1234" {
+			t.Fatalf("/cli/login = %d to %v", resp.StatusCode, loc)
+		}
+		c.secret("loopback code", loc.Query().Get("code"))
+		if status, m := c.exchange(t, loc.Query().Get("code"), verifier, ""); status != http.StatusBadRequest || errCode(m) != "redirect_mismatch" {
+			t.Fatalf("other redirect = %d %v", status, m)
+		}
+	})
+	t.Run("garbage is refused", func(t *testing.T) {
+		if status, m := c.exchange(t, "bm9wZQ", verifier, ""); status != http.StatusBadRequest || errCode(m) != "code_invalid" {
+			t.Fatalf("garbage code = %d %v", status, m)
+		}
+		resp, err := http.PostForm(c.st.BrokerURL+"/api/v1/cli/token", url.Values{"code": {"bm9wZQ"}, "code_verifier": {verifier}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a form with a garbage code = %d", resp.StatusCode)
+		}
+		resp, err = http.Post(c.st.BrokerURL+"/api/v1/cli/token", "application/json", strings.NewReader("{not json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("malformed body = %d", resp.StatusCode)
+		}
+	})
+
+	bad := []struct {
+		name  string
+		query url.Values
+	}{
+		{"a redirect to another host", url.Values{"redirect_uri": {"https://evil.example/callback"}, "state": {"state-1234"}}},
+		{"a loopback redirect without a port", url.Values{"redirect_uri": {"http://127.0.0.1/callback"}, "state": {"state-1234"}}},
+		{"a loopback redirect to another path", url.Values{"redirect_uri": {"http://127.0.0.1:4711/steal"}, "state": {"state-1234"}}},
+		{"a look-alike host", url.Values{"redirect_uri": {"http://localhost.evil.example:4711/callback"}, "state": {"state-1234"}}},
+		{"no state with a redirect", url.Values{"redirect_uri": {"http://127.0.0.1:4711/callback"}}},
+		{"no challenge", url.Values{"code_challenge": {""}}},
+		{"a plain challenge", url.Values{"code_challenge_method": {"plain"}}},
+	}
+	for _, tc := range bad {
+		t.Run("/cli/login refuses "+tc.name, func(t *testing.T) {
+			q := url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"}}
+			for k, v := range tc.query {
+				q[k] = v
+			}
+			resp, err := c.browser.Get(c.st.BrokerURL + "/cli/login?" + q.Encode())
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(string(body), `data-code="bad_cli_login"`) {
+				t.Fatalf("= %d, Location %q:\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+			}
+		})
+	}
+
+	var granted, denied int
+	for _, ev := range (&env{t: t, audit: c.audit}).auditEvents() {
+		if ev["type"] == "login" && ev["via"] == "api" {
+			if ev["decision"] == "granted" && ev["user"] == "alice" {
+				granted++
+			} else if ev["decision"] == "denied" {
+				denied++
+			}
+		}
+	}
+	if granted != 1 || denied < 5 {
+		t.Errorf("audit: %d granted and %d denied CLI logins, want 1 and at least 5", granted, denied)
+	}
+}
+
+func TestAPIAuthentication(t *testing.T) {
+	c := startCLI(t, "alice")
+	base := c.st.BrokerURL
+	verifier := oauth2.GenerateVerifier()
+	_, tm := c.exchange(t, c.cliLoginCode(t, oauth2.S256ChallengeFromVerifier(verifier)), verifier, "")
+	token, _ := tm["token"].(string)
+
+	t.Run("discovery", func(t *testing.T) {
+		status, _, m := apiCall(t, nil, http.MethodGet, base+"/.well-known/secds-configuration", "", nil, nil)
+		if status != http.StatusOK || m["broker_url"] != base || m["cli_login_path"] != "/cli/login" || m["token_endpoint"] != base+"/api/v1/cli/token" ||
+			m["api_base"] != base+"/api/v1" || m["cli_login"] != true || m["token_ttl_seconds"] != float64(12*3600) || m["version"] == "" {
+			t.Errorf("configuration = %d %v", status, m)
+		}
+	})
+	t.Run("refusals are JSON 401s", func(t *testing.T) {
+		for name, hdr := range map[string]map[string]string{
+			"nothing":      nil,
+			"garbage":      {"Authorization": "Bearer not-a-token"},
+			"basic":        {"Authorization": "Basic YWxpY2U6eA=="},
+			"tampered":     {"Authorization": "Bearer " + token[:len(token)-4] + "AAAA"},
+			"empty bearer": {"Authorization": "Bearer "},
+		} {
+			status, h, m := apiCall(t, nil, http.MethodGet, base+"/api/v1/me", "", nil, hdr)
+			e, _ := m["error"].(map[string]any)
+			if status != http.StatusUnauthorized || e["message"] == "" || e["request_id"] == "" || !strings.HasPrefix(h.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("%s: %d %v %v", name, status, m, h.Get("WWW-Authenticate"))
+			}
+		}
+	})
+	t.Run("a bearer token", func(t *testing.T) {
+		status, _, m := apiCall(t, nil, http.MethodGet, base+"/api/v1/me", token, nil, nil)
+		id, _ := m["identity"].(map[string]any)
+		if status != http.StatusOK || id["username"] != "alice" || m["auth"] != "token" || m["csrf_token"] != nil || m["token_expires_at"] == nil {
+			t.Fatalf("me = %d %v", status, m)
+		}
+		status, _, m = apiCall(t, nil, http.MethodPost, base+"/api/v1/open", token, map[string]string{}, nil)
+		choices, _ := m["choices"].([]any)
+		if status != http.StatusConflict || errCode(m) != "choose_notebook" || len(choices) != 2 {
+			t.Fatalf("open without a name = %d %v, want 409 with two choices", status, m)
+		}
+		status, _, m = apiCall(t, nil, http.MethodPost, base+"/api/v1/open", token, map[string]string{"notebook": "fraud-alice"}, nil)
+		if status != http.StatusOK || m["team"] != "fraud" || m["notebook"] != "fraud-alice" || m["expires_at"] == nil {
+			t.Fatalf("open = %d %v", status, m)
+		}
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/open", strings.NewReader(`{"notebook":`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("malformed body = %d, want 400", resp.StatusCode)
+		}
+	})
+	t.Run("the session cookie needs the CSRF token to change anything", func(t *testing.T) {
+		// c.browser is signed in as alice since the CLI login above.
+		status, _, m := apiCall(t, c.browser, http.MethodGet, base+"/api/v1/me", "", nil, nil)
+		csrf, _ := m["csrf_token"].(string)
+		if status != http.StatusOK || m["auth"] != "session" || csrf == "" {
+			t.Fatalf("me with the cookie = %d %v", status, m)
+		}
+		open := map[string]string{"notebook": "fraud-alice"}
+		if status, _, m := apiCall(t, c.browser, http.MethodPost, base+"/api/v1/open", "", open, nil); status != http.StatusForbidden || errCode(m) != "csrf_failed" {
+			t.Errorf("without the header = %d %v", status, m)
+		}
+		if status, _, m := apiCall(t, c.browser, http.MethodPost, base+"/api/v1/open", "", open, map[string]string{"X-CSRF-Token": csrf, "Origin": "https://evil.example"}); status != http.StatusForbidden {
+			t.Errorf("from another origin = %d %v", status, m)
+		}
+		bob := c.otherBrowser(t, "bob")
+		_, _, bm := apiCall(t, bob, http.MethodGet, base+"/api/v1/me", "", nil, nil)
+		bobCSRF, _ := bm["csrf_token"].(string)
+		if status, _, m := apiCall(t, c.browser, http.MethodPost, base+"/api/v1/open", "", open, map[string]string{"X-CSRF-Token": bobCSRF}); status != http.StatusForbidden {
+			t.Errorf("with bob's CSRF token = %d %v", status, m)
+		}
+		if status, _, m := apiCall(t, c.browser, http.MethodPost, base+"/api/v1/open", "", open, map[string]string{"X-CSRF-Token": csrf, "Origin": base}); status != http.StatusOK || m["notebook"] != "fraud-alice" {
+			t.Errorf("with the header = %d %v", status, m)
+		}
+		// A bearer token is judged alone: bob's cookie beside alice's token
+		// changes nothing, and a bad token does not fall back to the cookie.
+		if _, _, m := apiCall(t, bob, http.MethodGet, base+"/api/v1/me", token, nil, nil); m["auth"] != "token" {
+			t.Errorf("token beside a cookie: %v", m)
+		}
+		if status, _, _ := apiCall(t, bob, http.MethodGet, base+"/api/v1/me", "bad", nil, nil); status != http.StatusUnauthorized {
+			t.Errorf("a bad token beside a good cookie = %d, want 401", status)
+		}
+	})
+	t.Run("unknown API paths are JSON", func(t *testing.T) {
+		if status, _, m := apiCall(t, nil, http.MethodGet, base+"/api/v1/nope", token, nil, nil); status != http.StatusNotFound || errCode(m) == "" {
+			t.Errorf("= %d %v", status, m)
+		}
+	})
+}
+
+// otherBrowser is another person's browser, signed in to the broker.
+func (c *cliEnv) otherBrowser(t *testing.T, user string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	other := &cliEnv{st: c.st, browserUser: user, secrets: map[string]string{},
+		browser: &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if _, _, err := other.follow(c.st.BrokerURL + "/login?next=/"); err != nil {
+		t.Fatal(err)
+	}
+	return other.browser
+}
+
+func TestCLIKeyring(t *testing.T) {
+	keyring.MockInit() // the OS keyring, in memory: there is no D-Bus here
+	c := startCLI(t, "alice")
+	c.keyring = nil // the CLI's own keyring client
+	c.configure()
+	c.run("login").want(t, 0, "The token is kept in the OS keyring")
+	if _, err := keyring.Get("secds", "profile:default"); err != nil {
+		t.Fatalf("no keyring entry: %v", err)
+	}
+	c.run("whoami").want(t, 0, "alice")
+	if c.openedCount() != 1 {
+		t.Errorf("logged in %d times", c.openedCount())
+	}
+	c.run("logout").want(t, 0, "Logged out")
+	if _, err := keyring.Get("secds", "profile:default"); err != keyring.ErrNotFound {
+		t.Errorf("keyring entry after logout: %v", err)
+	}
+	c.run("whoami").want(t, cli.ExitAuth)
+}

@@ -1,0 +1,254 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// Browser is one person's headless Chromium: a fresh profile (its own
+// cookies), driven through the DevTools protocol. Its methods fail the test
+// on error; on any failure of the test it saves a screenshot and the page's
+// HTML and prints where.
+type Browser struct {
+	t   testing.TB
+	ctx context.Context
+}
+
+// stepTimeout bounds one step (a navigation, a click and its page load).
+const stepTimeout = 45 * time.Second
+
+// chromiumFlags are the flags a headless Chromium needs as root in a
+// container, and the ones that stop it from reaching out to the network
+// (the machine has none beyond loopback).
+var chromiumFlags = []chromedp.ExecAllocatorOption{
+	chromedp.Headless,
+	chromedp.NoSandbox,
+	chromedp.DisableGPU,
+	chromedp.NoFirstRun,
+	chromedp.NoDefaultBrowserCheck,
+	chromedp.Flag("disable-dev-shm-usage", true),
+	chromedp.Flag("disable-quic", true),
+	chromedp.Flag("disable-background-networking", true),
+	chromedp.Flag("disable-component-update", true),
+	chromedp.Flag("disable-sync", true),
+	chromedp.Flag("disable-extensions", true),
+	chromedp.Flag("disable-default-apps", true),
+	chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
+	chromedp.Flag("metrics-recording-only", true),
+	chromedp.Flag("password-store", "basic"),
+	chromedp.WindowSize(1200, 900),
+}
+
+// NewBrowser starts Chromium for t (skipping or failing, see Need, when it
+// is missing) and stops it when t ends. Each browser gets a fresh temporary
+// profile, removed when it stops.
+func NewBrowser(t testing.TB) *Browser {
+	t.Helper()
+	path, err := ChromiumPath()
+	Need(t, "Chromium", err)
+	opts := append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(path)}, chromiumFlags...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(func() {
+		cancelCtx()
+		cancelAlloc()
+	})
+	// Start the browser on the long-lived context: a first action under a
+	// step's time-out would tie the browser's life to that time-out.
+	startCtx, cancel := context.WithTimeout(context.Background(), stepTimeout)
+	defer cancel()
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	select {
+	case err = <-started:
+	case <-startCtx.Done():
+		err = startCtx.Err()
+	}
+	if err != nil {
+		t.Fatalf("start chromium %s: %v", path, err)
+	}
+	b := &Browser{t: t, ctx: ctx}
+	// Registered after the cancel above, so it runs first, while the page
+	// is still there.
+	t.Cleanup(func() {
+		if t.Failed() {
+			b.saveEvidence()
+		}
+	})
+	return b
+}
+
+// Context is the browser's chromedp context, for actions the helpers lack.
+func (b *Browser) Context() context.Context { return b.ctx }
+
+// Navigate loads url, following redirects, and returns the final response.
+func (b *Browser) Navigate(url string) *network.Response {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(url))
+	if err != nil {
+		b.t.Fatalf("navigate to %s: %v", redact(url), err)
+	}
+	return resp
+}
+
+// ClickAndWait clicks the element with the given id and waits for the page
+// it leads to, returning that page's final response.
+func (b *Browser) ClickAndWait(id string) *network.Response {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID(id), chromedp.NodeVisible))
+	if err != nil {
+		b.t.Fatalf("click #%s on %s: %v", id, redact(b.Location()), err)
+	}
+	return resp
+}
+
+// ClickLink clicks the link with the given text (an exact match of its
+// visible text) and waits for the page it leads to.
+func (b *Browser) ClickLink(text string) *network.Response {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	xpath := fmt.Sprintf(`//a[normalize-space(.)=%q]`, text)
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(xpath, chromedp.NodeVisible))
+	if err != nil {
+		b.t.Fatalf("click the link %q on %s: %v", text, redact(b.Location()), err)
+	}
+	return resp
+}
+
+// Fill sets the value of the form field with the given id.
+func (b *Browser) Fill(id, value string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID(id), value, chromedp.NodeVisible)); err != nil {
+		b.t.Fatalf("fill #%s on %s: %v", id, redact(b.Location()), err)
+	}
+}
+
+// Click clicks the element with the given id when it leads nowhere (a
+// checkbox); ClickAndWait is for links and buttons.
+func (b *Browser) Click(id string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID(id), chromedp.NodeVisible)); err != nil {
+		b.t.Fatalf("click #%s on %s: %v", id, redact(b.Location()), err)
+	}
+}
+
+// Text is the visible text of the element with the given id, waiting for it
+// to appear.
+func (b *Browser) Text(id string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id), chromedp.NodeVisible))
+	if err != nil {
+		b.t.Fatalf("read #%s on %s: %v", id, redact(b.Location()), err)
+	}
+	return s
+}
+
+// Value is the value of the form field with the given id.
+func (b *Browser) Value(id string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID(id), chromedp.NodeVisible))
+	if err != nil {
+		b.t.Fatalf("read the value of #%s on %s: %v", id, redact(b.Location()), err)
+	}
+	return s
+}
+
+// Attribute is an attribute of the element with the given id.
+func (b *Browser) Attribute(id, name string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	attrs, err := chromedp.Run(ctx, chromedp.Attributes(chromedp.ID(id)))
+	if err != nil {
+		b.t.Fatalf("read #%s's attributes on %s: %v", id, redact(b.Location()), err)
+	}
+	return attrs[name]
+}
+
+// Body is the page's visible text.
+func (b *Browser) Body() string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body"), chromedp.NodeReady))
+	if err != nil {
+		b.t.Fatalf("read the page on %s: %v", redact(b.Location()), err)
+	}
+	return s
+}
+
+// Location is the current URL ("" if it cannot be read).
+func (b *Browser) Location() string {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	return loc
+}
+
+// Open loads url in the browser; it is what a CLI's "open the browser on
+// this URL" becomes in a test. It waits for the page to load.
+func (b *Browser) Open(url string) error {
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	return chromedp.Do(ctx, chromedp.Navigate(url))
+}
+
+// saveEvidence writes a screenshot and the HTML of the current page next to
+// each other in a folder that outlives the test (t.TempDir is removed when
+// the test ends), and prints the paths.
+func (b *Browser) saveEvidence() {
+	dir := os.Getenv("SECDS_E2E_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "secds-e2e")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		b.t.Logf("cannot save a screenshot: %v", err)
+		return
+	}
+	base := filepath.Join(dir, fmt.Sprintf("%s-%s", safeName(b.t.Name()), time.Now().Format("150405.000")))
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err != nil {
+		b.t.Logf("cannot take a screenshot: %v", err)
+	} else if err := os.WriteFile(base+".png", png, 0o600); err != nil {
+		b.t.Logf("cannot save a screenshot: %v", err)
+	} else {
+		b.t.Logf("screenshot of the failing page: %s", base+".png")
+	}
+	if html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"), chromedp.NodeReady)); err == nil {
+		if os.WriteFile(base+".html", []byte(html), 0o600) == nil {
+			b.t.Logf("its HTML: %s (at %s)", base+".html", redact(b.Location()))
+		}
+	}
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }
+
+var secretParams = regexp.MustCompile(`(?i)(authToken|code|state|login_challenge|consent_challenge|login_verifier|consent_verifier)=[^&]*`)
+
+// redact keeps bearer values (presigned tokens, codes, challenges) out of
+// test output.
+func redact(u string) string { return secretParams.ReplaceAllString(u, "$1=…") }

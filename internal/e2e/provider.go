@@ -1,0 +1,55 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/secds/secds/internal/devidp"
+)
+
+// Provider is a complete OpenID provider: Hydra and its login/consent app,
+// with secds's demo users (alice ds-fraud, bob ds-marketing, carol in no
+// group, admin secds-admins).
+type Provider struct {
+	Hydra *Hydra
+	Login *LoginApp
+}
+
+// NewProvider starts Hydra (found by HydraPath) and its login app. Close
+// stops both.
+func NewProvider() (*Provider, error) {
+	bin, err := HydraPath()
+	if err != nil {
+		return nil, err
+	}
+	app := newLoginApp(devidp.DemoUsers())
+	h, err := startHydra(bin, app.URL+"/login", app.URL+"/consent")
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
+	app.admin.Store(h.Admin)
+	return &Provider{Hydra: h, Login: app}, nil
+}
+
+// StartProvider is NewProvider for one test: it skips or fails (see Need)
+// when Hydra is missing, and stops the provider when the test ends.
+func StartProvider(t testing.TB) *Provider {
+	t.Helper()
+	_, err := HydraPath()
+	Need(t, "Ory Hydra", err)
+	p, err := NewProvider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+// Issuer is the provider's issuer URL.
+func (p *Provider) Issuer() string { return p.Hydra.Issuer }
+
+// Close stops Hydra and the login app.
+func (p *Provider) Close() {
+	p.Hydra.Stop()
+	p.Login.Close()
+}

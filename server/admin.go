@@ -1,0 +1,179 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/secds/secds/abac"
+	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/mapstore"
+)
+
+// Admin API paths, stable once shipped: the CLI calls them.
+const (
+	adminAPI        = "/api/v1/admin"
+	adminMapping    = adminAPI + "/mapping"
+	mappingType     = "application/yaml"
+	maxMappingBytes = 512 << 10
+	// reasonHeader lets a client say why it writes, for the history.
+	reasonHeader = "X-Secds-Reason"
+	// versionHeader and servingHeader say which version a body is and which
+	// one the broker serves (older, when the newest is invalid).
+	versionHeader = "X-Secds-Mapping-Version"
+	servingHeader = "X-Secds-Mapping-Serving"
+)
+
+// routesAdmin adds the admin page and API (admins only) and /metrics.
+func (s *Server) routesAdmin(e *echo.Echo) {
+	e.GET("/admin", s.adminPage)
+	e.POST("/admin/explain", s.adminPageExplain)
+	e.POST("/admin/rollback", s.adminPageRollback)
+
+	e.GET(adminMapping, s.apiGetMapping)
+	e.PUT(adminMapping, s.apiPutMapping)
+	e.POST(adminMapping+"/validate", s.apiValidateMapping)
+	e.GET(adminMapping+"/history", s.apiMappingHistory)
+	e.GET(adminMapping+"/history/:version", s.apiMappingVersion)
+	e.POST(adminMapping+"/rollback", s.apiRollbackMapping)
+	e.POST(adminAPI+"/explain", s.apiExplain)
+
+	// Metrics carry counts and versions, never identities or secrets, so
+	// they are served beside the API like /readyz.
+	if s.cfg.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{})))
+	}
+}
+
+// adminAPIIdentity authenticates an admin API call (broker token, or session
+// plus CSRF token) and refuses, with an audit event, anyone outside the live
+// mapping's admin groups.
+func (s *Server) adminAPIIdentity(c echo.Context) (abac.Identity, *mapstore.Live, error) {
+	id, err := s.apiIdentity(c)
+	if err != nil {
+		return abac.Identity{}, nil, err
+	}
+	return s.requireAdmin(c, id, "api")
+}
+
+func (s *Server) requireAdmin(c echo.Context, id abac.Identity, via string) (abac.Identity, *mapstore.Live, error) {
+	live := s.cfg.Mapping
+	if live == nil {
+		return abac.Identity{}, nil, &apiError{Status: http.StatusServiceUnavailable, Code: "admin_unavailable",
+			Message: "This broker was started without a mapping store, so it has no admin pages."}
+	}
+	if !live.Mapping().IsAdmin(id) {
+		s.record(audit.Event{Type: audit.TypeAdmin, Decision: audit.Denied, Code: "not_admin", Subject: id.Subject, Username: id.Username,
+			Email: id.Email, Path: c.Request().Method + " " + c.Request().URL.Path, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via})
+		return abac.Identity{}, nil, &apiError{Status: http.StatusForbidden, Code: "not_admin",
+			Message: "Only secds admins (members of the team mapping's admin groups) may use the admin pages and API."}
+	}
+	return id, live, nil
+}
+
+// adminPageIdentity is the admin page's guard: a browser session (nil
+// identity and no error means "send to sign-in"), the broker's own Origin and
+// the form's CSRF token on POSTs, and admin membership.
+func (s *Server) adminPageIdentity(c echo.Context) (*auth.Session, *mapstore.Live, error) {
+	sess, err := s.cfg.Auth.Session(c.Request())
+	if err != nil {
+		return nil, nil, nil
+	}
+	if c.Request().Method == http.MethodPost {
+		if o := c.Request().Header.Get("Origin"); o != "" && o != "null" && !s.sameOrigin(o) {
+			return nil, nil, &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Message: "Cross-site form posts to the admin page are refused."}
+		}
+		if err := s.checkCSRF(sess, c.FormValue("csrf_token")); err != nil {
+			return nil, nil, err
+		}
+	}
+	_, live, err := s.requireAdmin(c, sess.Identity, "browser")
+	return sess, live, err
+}
+
+// by is who asks for a mapping change, for its history and audit event.
+func (s *Server) by(c echo.Context, id abac.Identity, via string) mapstore.By {
+	return mapstore.By{Subject: id.Subject, Username: id.Username, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via}
+}
+
+// keepsAdmin refuses a mapping that would leave the admin writing it outside
+// the admin groups: they could not undo it through the broker.
+func keepsAdmin(id abac.Identity, file string) func(*abac.Mapping) abac.Problems {
+	return func(m *abac.Mapping) abac.Problems {
+		if m.IsAdmin(id) {
+			return nil
+		}
+		return abac.Problems{{File: file, Message: fmt.Sprintf("with this mapping %s is no longer in admin_groups %v and could not undo it through the broker; keep one of their groups (%s) there, or make the change in the file itself",
+			id.Username, m.AdminGroups, strings.Join(id.Groups, ", "))}}
+	}
+}
+
+// storeError turns a mapping store's refusal into what the caller sees.
+// Invalid content (abac.Problems) goes to the error handler as it is.
+func storeError(c echo.Context, err error) error {
+	var ce *mapstore.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		c.Response().Header().Set("ETag", ce.Current.ETag())
+		return &apiError{Status: http.StatusPreconditionFailed, Code: "version_conflict", Err: err,
+			Message: fmt.Sprintf("The mapping changed since you read it: your change is based on version %d, and it is now version %d. Nothing was changed; get it again, re-apply your change and retry.", ce.Expected.Number, ce.Current.Number)}
+	case errors.Is(err, mapstore.ErrReadOnly):
+		return readOnly(err)
+	case errors.Is(err, mapstore.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "version_not_found", Err: err, Message: "There is no such mapping version; see the history."}
+	}
+	return err
+}
+
+func readOnly(err error) error {
+	return &apiError{Status: http.StatusConflict, Code: "mapping_read_only", Err: err,
+		Message: "The mapping cannot be changed through this broker: it is read-only here (a ConfigMap, a read-only volume, or a fixed mapping). Change it where it comes from; the broker picks the change up."}
+}
+
+// mappingProblem is one mistake in a mapping, as the API reports it.
+type mappingProblem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
+	Text    string `json:"text"` // file:line:col: message
+}
+
+func mappingProblems(ps abac.Problems) []mappingProblem {
+	out := make([]mappingProblem, len(ps))
+	for i, p := range ps {
+		out[i] = mappingProblem{File: p.File, Line: p.Line, Column: p.Column, Message: p.Message, Text: p.String()}
+	}
+	return out
+}
+
+// invalidMapping is the error handler's answer to a write whose content has
+// mistakes: 422 and every mistake with its position.
+func invalidMapping(ps abac.Problems) problem {
+	return problem{Status: http.StatusUnprocessableEntity, Code: "mapping_invalid", Title: "The mapping has mistakes",
+		Message:  fmt.Sprintf("The mapping has %d mistake(s); nothing was changed. First: %s", len(ps), ps[0]),
+		Problems: mappingProblems(ps)}
+}
+
+// teamNamesOf lists a mapping's teams in order.
+func teamNamesOf(m *abac.Mapping) []string {
+	names := make([]string, 0, len(m.Teams))
+	for _, t := range m.Teams {
+		names = append(names, t.Name)
+	}
+	return names
+}
+
+// degraded reports a readiness problem the broker serves through, such as an
+// invalid mapping on disk while the last good one stays live: /readyz shows
+// it but stays 200, so a load balancer does not drop every replica at once
+// over one bad edit.
+func degraded(err error) bool {
+	var d interface{ Degraded() bool }
+	return errors.As(err, &d) && d.Degraded()
+}

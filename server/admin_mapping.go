@@ -1,0 +1,304 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/secds/secds/abac"
+	"github.com/secds/secds/internal/mapstore"
+)
+
+// versionInfo describes one mapping version in API answers.
+type versionInfo struct {
+	Number int64     `json:"version"`
+	Digest string    `json:"digest"`
+	ETag   string    `json:"etag"`
+	Author string    `json:"author,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+	Time   time.Time `json:"time"`
+	Size   int       `json:"size"`
+}
+
+func infoOf(e mapstore.Entry) versionInfo {
+	return versionInfo{Number: e.Number, Digest: e.Digest, ETag: e.ETag(), Author: e.Author, Reason: e.Reason, Time: e.Time.UTC(), Size: e.Size}
+}
+
+// mappingStore returns the live mapping's store, or says it has none.
+func mappingStore(live *mapstore.Live) (mapstore.Store, error) {
+	if st := live.Store(); st != nil {
+		return st, nil
+	}
+	return nil, readOnly(fmt.Errorf("this broker serves a fixed mapping: %w", mapstore.ErrReadOnly))
+}
+
+// mappingDoc is a mapping version as JSON, for clients that ask for JSON
+// (Accept: application/json) rather than the raw YAML.
+type mappingDoc struct {
+	versionInfo
+	Serving int64  `json:"serving"`
+	Content string `json:"content"`
+}
+
+// mappingBody is a mapping sent as JSON (Content-Type: application/json),
+// for clients that cannot send raw YAML or set If-Match; the header, when
+// present, wins over IfMatch.
+type mappingBody struct {
+	Content string `json:"content"`
+	IfMatch string `json:"if_match,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// writeMapping answers with a version: the YAML byte for byte, or the JSON
+// document for clients that ask for JSON.
+func writeMapping(c echo.Context, live *mapstore.Live, rev mapstore.Revision) error {
+	h := c.Response().Header()
+	serving := live.State().Serving.Number
+	h.Set("ETag", rev.ETag())
+	h.Set(versionHeader, strconv.FormatInt(rev.Number, 10))
+	h.Set(servingHeader, strconv.FormatInt(serving, 10))
+	if accept := c.Request().Header.Get(echo.HeaderAccept); strings.Contains(accept, echo.MIMEApplicationJSON) && !strings.Contains(accept, "yaml") {
+		return c.JSON(http.StatusOK, mappingDoc{versionInfo: infoOf(rev.Entry), Serving: serving, Content: string(rev.Content)})
+	}
+	return c.Blob(http.StatusOK, mappingType+"; charset=utf-8", rev.Content)
+}
+
+// GET /api/v1/admin/mapping: the current YAML, byte for byte, with its ETag.
+func (s *Server) apiGetMapping(c echo.Context) error {
+	_, live, err := s.adminAPIIdentity(c)
+	if err != nil {
+		return err
+	}
+	st, err := mappingStore(live)
+	if err != nil {
+		return err
+	}
+	rev, err := st.Get(c.Request().Context())
+	if err != nil {
+		return storeError(c, err)
+	}
+	return writeMapping(c, live, rev)
+}
+
+// GET /api/v1/admin/mapping/history/:version: one version's YAML.
+func (s *Server) apiMappingVersion(c echo.Context) error {
+	_, live, err := s.adminAPIIdentity(c)
+	if err != nil {
+		return err
+	}
+	st, err := mappingStore(live)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.ParseInt(c.Param("version"), 10, 64)
+	if err != nil || n < 1 {
+		return &apiError{Status: http.StatusBadRequest, Code: "bad_version", Message: "A mapping version is a positive number; see the history."}
+	}
+	rev, err := st.At(c.Request().Context(), n)
+	if err != nil {
+		return storeError(c, err)
+	}
+	return writeMapping(c, live, rev)
+}
+
+// PUT /api/v1/admin/mapping: replace the mapping. If-Match must carry the
+// ETag the change is based on: without it 428, stale 412, invalid 422; in
+// every refusal nothing changes.
+func (s *Server) apiPutMapping(c echo.Context) error {
+	id, live, err := s.adminAPIIdentity(c)
+	if err != nil {
+		return err
+	}
+	body, err := readMapping(c)
+	if err != nil {
+		return err
+	}
+	expected, err := ifMatch(c, body.IfMatch, true)
+	if err != nil {
+		return err
+	}
+	content, reason := []byte(body.Content), clientReason(c, body.Reason, "edit")
+	rev, err := live.Update(c.Request().Context(), mapstore.Update{
+		Content: content, Expected: expected, Reason: reason, Check: keepsAdmin(id, live.Name()), By: s.by(c, id, "api"),
+	})
+	if err != nil {
+		return storeError(c, err)
+	}
+	c.Response().Header().Set("ETag", rev.ETag())
+	return c.JSON(http.StatusOK, infoOf(rev.Entry))
+}
+
+// ifMatch reads the If-Match precondition. "*" does not name a version, so
+// it counts as missing: a blind overwrite is what the header exists to stop.
+func ifMatch(c echo.Context, fromBody string, required bool) (mapstore.Version, error) {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h == "" {
+		h = strings.TrimSpace(fromBody)
+	}
+	if h == "" || h == "*" {
+		if !required {
+			return mapstore.Version{}, nil
+		}
+		return mapstore.Version{}, &apiError{Status: http.StatusPreconditionRequired, Code: "if_match_required",
+			Message: "Send If-Match with the ETag from GET " + adminMapping + ", so that a change made meanwhile is not overwritten."}
+	}
+	v, err := mapstore.ParseETag(h)
+	if err != nil {
+		return mapstore.Version{}, &apiError{Status: http.StatusPreconditionFailed, Code: "version_conflict", Err: err,
+			Message: "If-Match does not name a mapping version; use the ETag from GET " + adminMapping + "."}
+	}
+	return v, nil
+}
+
+// readMapping reads a mapping sent as raw YAML or, with Content-Type
+// application/json, as a mappingBody.
+func readMapping(c echo.Context) (mappingBody, error) {
+	b, err := io.ReadAll(io.LimitReader(c.Request().Body, 2*maxMappingBytes+1))
+	if err != nil {
+		return mappingBody{}, fmt.Errorf("read mapping body: %w", err)
+	}
+	body := mappingBody{Content: string(b)}
+	if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
+		body = mappingBody{}
+		if err := json.Unmarshal(b, &body); err != nil {
+			return mappingBody{}, &apiError{Status: http.StatusBadRequest, Code: "bad_request", Err: err,
+				Message: `A JSON mapping body is {"content": "<the YAML>", "if_match": "<ETag>"}; or send the YAML itself as application/yaml.`}
+		}
+	}
+	if len(body.Content) > maxMappingBytes {
+		return mappingBody{}, &apiError{Status: http.StatusRequestEntityTooLarge, Code: "mapping_too_large",
+			Message: fmt.Sprintf("A mapping is at most %d KiB.", maxMappingBytes>>10)}
+	}
+	return body, nil
+}
+
+// clientReason is why the client says it writes (the X-Secds-Reason header,
+// else fromBody) made safe for the history: printable, one line, at most 200
+// characters, after def.
+func clientReason(c echo.Context, fromBody, def string) string {
+	r := c.Request().Header.Get(reasonHeader)
+	if r == "" {
+		r = fromBody
+	}
+	r = strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return -1
+		}
+		return r
+	}, r)
+	r = strings.TrimSpace(r)
+	if rs := []rune(r); len(rs) > 200 {
+		r = string(rs[:200])
+	}
+	if r == "" {
+		return def
+	}
+	return def + ": " + r
+}
+
+// validateResponse is POST /api/v1/admin/mapping/validate.
+type validateResponse struct {
+	Valid    bool             `json:"valid"`
+	Problems []mappingProblem `json:"problems"`
+	Teams    []string         `json:"teams,omitempty"`
+}
+
+// POST /api/v1/admin/mapping/validate: check a mapping without storing it.
+// The check ran, so the answer is 200 whatever it found.
+func (s *Server) apiValidateMapping(c echo.Context) error {
+	id, live, err := s.adminAPIIdentity(c)
+	if err != nil {
+		return err
+	}
+	body, err := readMapping(c)
+	if err != nil {
+		return err
+	}
+	res := validateResponse{Problems: []mappingProblem{}}
+	m, err := live.Parse([]byte(body.Content))
+	var ps abac.Problems
+	switch {
+	case errors.As(err, &ps):
+	case err != nil:
+		return err
+	default:
+		ps = keepsAdmin(id, live.Name())(m)
+		res.Teams = teamNamesOf(m)
+	}
+	res.Valid = len(ps) == 0
+	res.Problems = append(res.Problems, mappingProblems(ps)...)
+	return c.JSON(http.StatusOK, res)
+}
+
+// historyResponse is GET /api/v1/admin/mapping/history, newest first.
+type historyResponse struct {
+	Serving  int64         `json:"serving"` // the version the broker serves
+	Latest   int64         `json:"latest"`
+	Valid    bool          `json:"valid"` // latest == serving
+	Versions []versionInfo `json:"versions"`
+}
+
+func (s *Server) apiMappingHistory(c echo.Context) error {
+	_, live, err := s.adminAPIIdentity(c)
+	if err != nil {
+		return err
+	}
+	st, err := mappingStore(live)
+	if err != nil {
+		return err
+	}
+	hist, err := st.History(c.Request().Context())
+	if err != nil {
+		return storeError(c, err)
+	}
+	state := live.State()
+	res := historyResponse{Serving: state.Serving.Number, Latest: state.Latest.Number, Valid: state.Valid(), Versions: make([]versionInfo, len(hist))}
+	for i, e := range hist {
+		res.Versions[i] = infoOf(e)
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// rollbackRequest is the body of POST /api/v1/admin/mapping/rollback.
+type rollbackRequest struct {
+	Version int64  `json:"version"`
+	IfMatch string `json:"if_match,omitempty"` // as the If-Match header
+}
+
+// POST /api/v1/admin/mapping/rollback: store an old version's content as a
+// new version. If-Match is optional here: the request names exactly what it
+// wants, but a client that read the mapping first may guard against a change
+// made since.
+func (s *Server) apiRollbackMapping(c echo.Context) error {
+	id, live, err := s.adminAPIIdentity(c)
+	if err != nil {
+		return err
+	}
+	var req rollbackRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Version < 1 {
+		return &apiError{Status: http.StatusBadRequest, Code: "bad_version", Message: `Name the version to roll back to: {"version": N}; see the history.`}
+	}
+	expected, err := ifMatch(c, req.IfMatch, false)
+	if err != nil {
+		return err
+	}
+	rev, err := live.Rollback(c.Request().Context(), req.Version, mapstore.Update{
+		Expected: expected, Check: keepsAdmin(id, live.Name()), By: s.by(c, id, "api"),
+	})
+	if err != nil {
+		return storeError(c, err)
+	}
+	c.Response().Header().Set("ETag", rev.ETag())
+	return c.JSON(http.StatusOK, infoOf(rev.Entry))
+}

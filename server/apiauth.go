@@ -1,0 +1,142 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/secds/secds/abac"
+	"github.com/secds/secds/auth"
+)
+
+// apiError is a refusal by the HTTP layer itself (authentication, CSRF, a
+// malformed request) with the status it gets. The message names the fix and
+// never quotes a token.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+	Err     error // the cause, for logs
+}
+
+func (e *apiError) Error() string {
+	if e.Err != nil {
+		return e.Code + ": " + e.Message + ": " + e.Err.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *apiError) Unwrap() error { return e.Err }
+
+const (
+	// CSRFHeader carries the CSRF token on API calls that ride the browser
+	// session cookie.
+	CSRFHeader  = "X-CSRF-Token"
+	csrfPurpose = "csrf"
+	// The binding to the session makes a CSRF token die with its session;
+	// this only bounds a token kept beyond that.
+	csrfTTL = 24 * time.Hour
+
+	apiAuthKey = "secds.api_auth"
+)
+
+// apiAuth is how a request was authenticated, for handlers that say so
+// (GET /api/v1/me hands out the CSRF token only to sessions).
+type apiAuth struct {
+	Via     string         // "token" or "session"
+	Token   *auth.Verified // when Via is "token"
+	Session *auth.Session  // when Via is "session"
+}
+
+// apiIdentity authenticates an API request, with a broker token
+// (Authorization: Bearer) or with the browser session cookie. A request that
+// carries a bearer token is judged by the token alone, never by a cookie
+// beside it. On the cookie path, a method that changes anything also needs
+// the session's CSRF token in X-CSRF-Token and, when the browser sends an
+// Origin, the broker's own. Every API handler, the admin API's included,
+// starts here.
+func (s *Server) apiIdentity(c echo.Context) (abac.Identity, error) {
+	r := c.Request()
+	if h := r.Header.Get(echo.HeaderAuthorization); h != "" {
+		return s.bearerIdentity(c, h)
+	}
+	sess, err := s.cfg.Auth.Session(r)
+	if err != nil {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="secds"`)
+		return abac.Identity{}, &apiError{Status: http.StatusUnauthorized, Code: "not_signed_in",
+			Message: "You are not signed in. Run secds login (or sign in at " + s.cfg.PublicURL.String() + " in the browser), then try again.", Err: err}
+	}
+	if !safeMethod(r.Method) {
+		if o := r.Header.Get("Origin"); o != "" && !s.sameOrigin(o) {
+			return abac.Identity{}, &apiError{Status: http.StatusForbidden, Code: "csrf_failed",
+				Message: "Cross-site API calls with the browser session are refused. Call the API from the broker's own pages, or with a broker token."}
+		}
+		if err := s.checkCSRF(sess, r.Header.Get(CSRFHeader)); err != nil {
+			return abac.Identity{}, err
+		}
+	}
+	c.Set(apiAuthKey, apiAuth{Via: "session", Session: sess})
+	return sess.Identity, nil
+}
+
+func (s *Server) bearerIdentity(c echo.Context, header string) (abac.Identity, error) {
+	refuse := func(code, msg string, err error) (abac.Identity, error) {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="secds", error="invalid_token"`)
+		return abac.Identity{}, &apiError{Status: http.StatusUnauthorized, Code: code, Message: msg, Err: err}
+	}
+	scheme, raw, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
+		return refuse("token_invalid", "The Authorization header must be \"Bearer <token>\" with a token from secds login.", nil)
+	}
+	if s.cfg.Tokens == nil {
+		return refuse("cli_login_disabled", "This broker accepts no CLI tokens: it has no token keys. Tell the platform team to set tokens.keys_file or SECDS_TOKEN_KEYS.", nil)
+	}
+	v, err := s.cfg.Tokens.Verify(strings.TrimSpace(raw))
+	switch {
+	case errors.Is(err, auth.ErrTokenExpired):
+		return refuse("token_expired", "Your secds login has expired. Run secds login, then try again.", err)
+	case err != nil:
+		return refuse("token_invalid", "Your secds token is not valid for this broker (it may predate a key rotation, or be for another broker). Run secds login, then try again.", err)
+	}
+	c.Set(apiAuthKey, apiAuth{Via: "token", Token: &v})
+	return v.Identity, nil
+}
+
+// csrfBinding ties a CSRF token to one session: the same person signing in
+// again gets a new session and needs a new token.
+type csrfBinding struct {
+	Subject  string `json:"s"`
+	IssuedAt int64  `json:"t"`
+}
+
+// csrfToken returns a CSRF token for sess. It is sealed with the cookie keys
+// rather than stored, so any replica can check it.
+func (s *Server) csrfToken(sess *auth.Session) (string, error) {
+	return s.cfg.Auth.Codec().Seal(csrfPurpose, csrfBinding{Subject: sess.Identity.Subject, IssuedAt: sess.IssuedAt.UnixNano()}, csrfTTL)
+}
+
+func (s *Server) checkCSRF(sess *auth.Session, token string) error {
+	var b csrfBinding
+	if token == "" {
+		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed",
+			Message: "This call needs the " + CSRFHeader + " header; take csrf_token from GET /api/v1/me."}
+	}
+	if err := s.cfg.Auth.Codec().Open(csrfPurpose, token, &b); err != nil || b.Subject != sess.Identity.Subject || b.IssuedAt != sess.IssuedAt.UnixNano() {
+		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Err: err,
+			Message: "The " + CSRFHeader + " header does not belong to this session; take a fresh csrf_token from GET /api/v1/me."}
+	}
+	return nil
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// authOf returns how apiIdentity authenticated the request.
+func authOf(c echo.Context) apiAuth {
+	a, _ := c.Get(apiAuthKey).(apiAuth)
+	return a
+}

@@ -1,0 +1,142 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/audit"
+)
+
+// The CLI login is the broker's own small authorization server in front of
+// the identity provider, as in Vault's and Teleport's CLIs: the broker stays
+// the only OIDC client, so the CLI needs no client registration and never
+// sees an ID token. The browser leg reuses the normal web login; the CLI
+// proves with PKCE that it started the login it redeems.
+
+var errCLILoginOff = &apiError{Status: http.StatusNotImplemented, Code: "cli_login_disabled",
+	Message: "This broker is not set up for the secds CLI: it has no token keys. Tell the platform team to set tokens.keys_file or SECDS_TOKEN_KEYS."}
+
+// cliLogin is the browser leg of `secds login`. With a session, it hands the
+// browser a one-time code: by redirect to the CLI's loopback listener, or, in
+// paste mode (no redirect_uri), on a page to copy into the terminal. Without
+// one, it runs the normal sign-in and comes back here.
+func (s *Server) cliLogin(c echo.Context) error {
+	if s.cfg.Tokens == nil {
+		return errCLILoginOff
+	}
+	q := c.Request().URL.Query()
+	redirect, state, challenge := q.Get("redirect_uri"), q.Get("state"), q.Get("code_challenge")
+	switch {
+	case q.Get("code_challenge_method") != "S256" || !auth.ValidChallenge(challenge):
+		return badCLILogin("it lacks a PKCE S256 challenge")
+	case redirect != "" && !loopbackRedirect(redirect):
+		// Anything but the CLI's own loopback listener would hand the code
+		// to another host: refuse, and never redirect there.
+		return badCLILogin("its redirect address is not a loopback callback (http://127.0.0.1:PORT/callback)")
+	case redirect != "" && !validState(state):
+		return badCLILogin("its state is missing or malformed")
+	}
+	id, err := s.session(c)
+	if err != nil {
+		return s.startLogin(c, c.Request().URL.RequestURI())
+	}
+	code, err := s.cfg.Tokens.NewCode(id, challenge, redirect)
+	if err != nil {
+		return err
+	}
+	if redirect == "" {
+		return s.render(c, http.StatusOK, "cli_code", map[string]any{"Identity": id, "Code": code, "Seconds": int(auth.CodeTTL.Seconds())})
+	}
+	u, _ := url.Parse(redirect) // checked above
+	u.RawQuery = url.Values{"code": {code}, "state": {state}}.Encode()
+	return c.Redirect(http.StatusFound, u.String())
+}
+
+func badCLILogin(why string) error {
+	return &apiError{Status: http.StatusBadRequest, Code: "bad_cli_login",
+		Message: "This sign-in link for the secds CLI is not valid: " + why + ". Run secds login again and use the link it shows."}
+}
+
+// tokenRequest is the body of POST /api/v1/cli/token (JSON or form).
+type tokenRequest struct {
+	Code        string `json:"code"`
+	Verifier    string `json:"code_verifier"`
+	RedirectURI string `json:"redirect_uri"`
+}
+
+// tokenResponse is a successful POST /api/v1/cli/token.
+type tokenResponse struct {
+	Token     string    `json:"token"` // a bearer secret
+	TokenType string    `json:"token_type"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Username  string    `json:"username"`
+}
+
+// cliToken trades a one-time code and its PKCE verifier for a broker token.
+// Each attempt is one audit event.
+func (s *Server) cliToken(c echo.Context) error {
+	if s.cfg.Tokens == nil {
+		return errCLILoginOff
+	}
+	var req tokenRequest
+	if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+		req = tokenRequest{Code: c.FormValue("code"), Verifier: c.FormValue("code_verifier"), RedirectURI: c.FormValue("redirect_uri")}
+	} else if err := decodeJSONLike(c, &req, `{"code":"…","code_verifier":"…","redirect_uri":"…"}`); err != nil {
+		return err
+	}
+	ev := audit.Event{Type: audit.TypeLogin, ClientIP: c.RealIP(), RequestID: requestID(c), Via: "api"}
+	tok, id, err := s.cfg.Tokens.Redeem(req.Code, req.Verifier, req.RedirectURI)
+	if err != nil {
+		ev.Decision, ev.Code = audit.Denied, "login_failed"
+		var ae *auth.Error
+		if errors.As(err, &ae) {
+			ev.Code, ev.Reason = ae.Code, ae.Message
+		}
+		s.record(ev)
+		return err
+	}
+	ev.Decision, ev.Subject, ev.Username, ev.Email = audit.Granted, id.Subject, id.Username, id.Email
+	s.record(ev)
+	return c.JSON(http.StatusOK, tokenResponse{Token: tok.Raw, TokenType: "Bearer", ExpiresAt: tok.ExpiresAt.UTC(), Username: id.Username})
+}
+
+// loopbackRedirect reports whether raw is a CLI's loopback callback:
+// http://127.0.0.1, [::1] or localhost, an explicit port, path /callback,
+// nothing else, written canonically (RFC 8252 §7.3).
+func loopbackRedirect(raw string) bool {
+	if len(raw) > 64 {
+		return false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.User != nil || u.Opaque != "" || u.RawQuery != "" || u.ForceQuery ||
+		u.Fragment != "" || u.Path != "/callback" || u.RawPath != "" || u.String() != raw {
+		return false
+	}
+	switch u.Hostname() {
+	case "127.0.0.1", "::1", "localhost":
+	default:
+		return false
+	}
+	port, err := strconv.Atoi(u.Port())
+	return err == nil && port > 0 && port <= 65535
+}
+
+// validState accepts what the CLI sends: 8–128 URL-safe characters.
+func validState(s string) bool {
+	if len(s) < 8 || len(s) > 128 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == '~') {
+			return false
+		}
+	}
+	return true
+}

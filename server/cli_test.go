@@ -1,0 +1,46 @@
+package server
+
+import "testing"
+
+func TestLoopbackRedirect(t *testing.T) {
+	tests := map[string]bool{
+		"http://127.0.0.1:4711/callback":           true,
+		"http://[::1]:4711/callback":               true,
+		"http://localhost:4711/callback":           true,
+		"http://127.0.0.1/callback":                false, // no port
+		"http://127.0.0.1:0/callback":              false,
+		"http://127.0.0.1:70000/callback":          false,
+		"https://127.0.0.1:4711/callback":          false, // the CLI listens on plain http
+		"http://127.0.0.1:4711/":                   false,
+		"http://127.0.0.1:4711/callback/":          false,
+		"http://127.0.0.1:4711/%63allback":         false,
+		"http://127.0.0.1:4711/callback?x=1":       false,
+		"http://127.0.0.1:4711/callback?":          false,
+		"http://127.0.0.1:4711/callback#f":         false,
+		"http://user@127.0.0.1:4711/callback":      false,
+		"http://evil.example:4711/callback":        false,
+		"http://localhost.evil.example:1/callback": false,
+		"http://127.0.0.1.nip.io:1/callback":       false,
+		"http://10.0.0.1:4711/callback":            false,
+		"http://127.0.0.2:4711/callback":           false,
+		"http://0.0.0.0:4711/callback":             false,
+		"//127.0.0.1:4711/callback":                false,
+		"http:127.0.0.1:4711/callback":             false,
+		"javascript:alert(1)":                      false,
+		"http://127.0.0.1:4711/callback\n":         false,
+		"":                                         false,
+	}
+	for raw, want := range tests {
+		if got := loopbackRedirect(raw); got != want {
+			t.Errorf("loopbackRedirect(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}
+
+func TestValidState(t *testing.T) {
+	for s, want := range map[string]bool{"abcdefgh": true, "short": false, "abc def gh": false, "abcdefgh<script>": false, "aB3-_.~zzz": true} {
+		if got := validState(s); got != want {
+			t.Errorf("validState(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
