@@ -36,6 +36,12 @@ func (s *Server) login(c echo.Context) error {
 func (s *Server) startLogin(c echo.Context, next string) error {
 	authURL, cookie, err := s.cfg.Auth.BeginLogin(c.Request().Context(), auth.SafeNext(next))
 	if err != nil {
+		ev := audit.Event{Type: audit.TypeLogin, Decision: audit.Failed, Code: "login_failed", ClientIP: c.RealIP(), RequestID: requestID(c), Via: "browser"}
+		var ae *auth.Error
+		if errors.As(err, &ae) {
+			ev.Code, ev.Reason = ae.Code, ae.Message
+		}
+		s.record(ev)
 		return err
 	}
 	c.SetCookie(cookie)

@@ -500,3 +500,31 @@ func TestEveryPageCarriesSecurityHeaders(t *testing.T) {
 		t.Error("no HSTS when served over TLS")
 	}
 }
+
+func TestIdentityProviderDown(t *testing.T) {
+	t.Run("existing sessions keep working", func(t *testing.T) {
+		e := start(t)
+		alice := e.browser("alice")
+		alice.visit(e.st.BrokerURL + "/open?notebook=fraud-alice").mustContain(t, http.StatusOK, "fraud-alice")
+		e.st.IdP.SetDown(true)
+		alice.visit(alice.presign("fraud-alice")).mustContain(t, http.StatusOK, `id="notebook-name">fraud-alice<`)
+	})
+	t.Run("a new login gets a clear page, 503 and an audit event", func(t *testing.T) {
+		e := start(t)
+		e.st.IdP.SetDown(true) // before the broker ever reached it
+		p := e.browser("bob").visit(e.st.BrokerURL + "/open?notebook=marketing-bob")
+		p.mustContain(t, http.StatusServiceUnavailable, "Sign-in is unavailable", "cannot be reached")
+		if p.header.Get("Retry-After") == "" {
+			t.Error("no Retry-After")
+		}
+		var found bool
+		for _, ev := range e.auditEvents() {
+			found = found || ev["type"] == "login" && ev["decision"] == "failed" && ev["code"] == "idp_unavailable"
+		}
+		if !found {
+			t.Errorf("no failed-login audit event:\n%s", e.audit.String())
+		}
+		// Recovery once the provider is back: auth's TestProviderDownAtLogin
+		// moves the clock past the broker's back-off.
+	})
+}
