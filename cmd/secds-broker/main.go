@@ -65,14 +65,18 @@ func runDev(ctx context.Context, listen string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, `
 secds dev stack is running (loopback only; Ctrl-C to stop)
 
-  broker              %[1]s/
-  open alice's notebook: %[1]s/open?notebook=fraud-alice
-  identity provider   %[2]s  (demo users: alice, bob, carol, admin; no passwords)
-  AWS emulator        %[3]s  (STS + SageMaker; notebooks fraud-alice, fraud-alice-scratch, marketing-bob, platform-admin)
+  broker               %[1]s/
+  alice's notebook     %[1]s/open?notebook=fraud-alice
+  admin page           %[1]s/admin  (sign in as admin)
+  identity provider    %[2]s  (demo users: alice, bob, carol, admin; no passwords)
+  AWS emulator         %[3]s  (STS + SageMaker; notebooks fraud-alice, fraud-alice-scratch, marketing-bob, platform-admin)
+  team mapping         %[4]s  (edit it: changes apply within a second)
+
+From a terminal:  go run ./cmd/secds configure --broker %[1]s && go run ./cmd/secds open
 
 Audit events are printed on stdout as JSON lines.
 
-`, st.BrokerURL, st.IdPURL, st.AWSURL)
+`, st.BrokerURL, st.IdPURL, st.AWSURL, st.MappingFile)
 	<-ctx.Done()
 	time.Sleep(100 * time.Millisecond) // let the servers finish shutting down
 	return 0

@@ -505,7 +505,7 @@ func TestIdentityProviderDown(t *testing.T) {
 	t.Run("existing sessions keep working", func(t *testing.T) {
 		e := start(t)
 		alice := e.browser("alice")
-		alice.visit(e.st.BrokerURL + "/open?notebook=fraud-alice").mustContain(t, http.StatusOK, "fraud-alice")
+		alice.visit(e.st.BrokerURL+"/open?notebook=fraud-alice").mustContain(t, http.StatusOK, "fraud-alice")
 		e.st.IdP.SetDown(true)
 		alice.visit(alice.presign("fraud-alice")).mustContain(t, http.StatusOK, `id="notebook-name">fraud-alice<`)
 	})
