@@ -29,9 +29,11 @@ var errBadSignature = errors.New("ID token signature does not verify")
 
 // keySet verifies ID-token signatures against the provider's JWKS. Unlike
 // go-oidc's remote key set, which downloads the JWKS again after every
-// failed signature, it refreshes at most once per minInterval for all
-// requests together: forged tokens cost the provider nothing, while a key
-// the provider has just rotated in is still picked up.
+// failed signature, it refreshes only for a key ID it does not know (a key
+// the provider has just rotated in), and at most once per minInterval for
+// all requests together. A bad signature under a known key is a forgery and
+// costs the provider nothing; a flood of made-up key IDs costs it one fetch
+// per interval.
 type keySet struct {
 	url         string
 	client      *http.Client
@@ -45,7 +47,7 @@ type keySet struct {
 }
 
 func newKeySet(url string, client *http.Client, now func() time.Time) *keySet {
-	return &keySet{url: url, client: client, now: now, minInterval: 30 * time.Second}
+	return &keySet{url: url, client: client, now: now, minInterval: 5 * time.Second}
 }
 
 // VerifySignature implements oidc.KeySet.
@@ -63,6 +65,9 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 	if payload, ok := verifyWith(jws, keys); ok {
 		return payload, nil
 	}
+	if knownKey(keys, jws.Signatures[0].Header.KeyID) {
+		return nil, errBadSignature
+	}
 	keys, refreshed := k.refresh(ctx)
 	if !refreshed {
 		return nil, errBadSignature
@@ -71,6 +76,18 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 		return payload, nil
 	}
 	return nil, errBadSignature
+}
+
+func knownKey(keys []jose.JSONWebKey, kid string) bool {
+	if kid == "" {
+		return len(keys) > 0 // no key ID: every key was already tried
+	}
+	for _, key := range keys {
+		if key.KeyID == kid {
+			return true
+		}
+	}
+	return false
 }
 
 func verifyWith(jws *jose.JSONWebSignature, keys []jose.JSONWebKey) ([]byte, bool) {

@@ -192,11 +192,24 @@ func TestForgedTokensCostTheProviderNothing(t *testing.T) {
 		t.Fatalf("1,000 forged tokens caused %d JWKS fetches, want at most 2", n)
 	}
 
+	// Bad signatures under the known key never refetch, however much time
+	// passes.
+	clock = clock.Add(10 * time.Second)
+	before = e.jwksHits.Load()
+	for i := 0; i < 100; i++ {
+		if err := e.login(a, func(n string) string { return e.sign(jose.RS256, e.key2, "k1", e.claims(n)) }); err == nil {
+			t.Fatal("a token signed with the wrong key under k1 was accepted")
+		}
+	}
+	if n := e.jwksHits.Load() - before; n != 0 {
+		t.Fatalf("bad signatures under a known key caused %d JWKS fetches", n)
+	}
+
 	t.Run("a key rotated in is picked up after the interval", func(t *testing.T) {
 		e.mu.Lock()
 		e.publish2 = true
 		e.mu.Unlock()
-		clock = clock.Add(31 * time.Second)
+		clock = clock.Add(6 * time.Second)
 		if err := e.login(a, func(n string) string { return e.sign(jose.RS256, e.key2, "k2", e.claims(n)) }); err != nil {
 			t.Fatalf("the rotated key was not picked up: %v", err)
 		}

@@ -86,6 +86,7 @@ func startHydraOnce(bin, loginURL, consentURL string) (*Hydra, error) {
 		"OAUTH2_EXPOSE_INTERNAL_ERRORS=true",
 	)
 	h.cmd.Stdout, h.cmd.Stderr = h.out, h.out
+	dieWithParent(h.cmd)
 	if err := h.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("run %s: %w", bin, err)
 	}
