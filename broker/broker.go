@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -289,70 +287,4 @@ func (b *Broker) ready(ctx context.Context, nb Notebook, f found, fresh bool) er
 	}
 	return &Error{Kind: KindConflict, Code: "notebook_unavailable",
 		Message: fmt.Sprintf("Notebook %s cannot be opened: its status is %s. Tell the platform team.", nb.Name, status)}
-}
-
-// Overview is what an identity may reach: its teams and their notebooks.
-type Overview struct {
-	Teams     []string   `json:"teams"`
-	Notebooks []Notebook `json:"notebooks"`
-	Admin     bool       `json:"admin"`
-}
-
-// List returns the identity's teams and the notebooks each lets it open.
-func (b *Broker) List(ctx context.Context, id abac.Identity) (Overview, error) {
-	m := b.mapping()
-	grants, err := b.grants(m, id, "")
-	if err != nil {
-		return Overview{Admin: m.IsAdmin(id)}, err
-	}
-	ctx, release, err := b.acquire(ctx)
-	if err != nil {
-		return Overview{}, err
-	}
-	defer release()
-	f, err := b.find(ctx, id, grants)
-	if err != nil {
-		return Overview{}, err
-	}
-	return Overview{Teams: strings.Split(teamNames(grants), ", "), Notebooks: f.candidates, Admin: m.IsAdmin(id)}, nil
-}
-
-func teamNames(grants []abac.Grant) string {
-	names := make([]string, len(grants))
-	for i, g := range grants {
-		names[i] = g.Team
-	}
-	return strings.Join(names, ", ")
-}
-
-func describeSelectors(grants []abac.Grant) string {
-	parts := make([]string, 0, len(grants))
-	for _, g := range grants {
-		p := "team " + g.Team + " opens notebooks tagged " + formatTags(g.NotebookTags)
-		if len(g.NotebookNames) > 0 {
-			p += " named " + strings.Join(g.NotebookNames, " or ")
-		}
-		parts = append(parts, p)
-	}
-	return strings.Join(parts, "; ")
-}
-
-func formatTags(tags map[string]string) string {
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + tags[k]
-	}
-	return strings.Join(parts, ", ")
-}
-
-func orAsk(m *abac.Mapping) string {
-	if m.Support != "" {
-		return m.Support
-	}
-	return "Ask your platform team."
 }

@@ -1,0 +1,34 @@
+package broker
+
+import (
+	"context"
+	"strings"
+
+	"github.com/secds/secds/abac"
+)
+
+// Overview is what an identity may reach: its teams and their notebooks.
+type Overview struct {
+	Teams     []string   `json:"teams"`
+	Notebooks []Notebook `json:"notebooks"`
+	Admin     bool       `json:"admin"`
+}
+
+// List returns the identity's teams and the notebooks each lets it open.
+func (b *Broker) List(ctx context.Context, id abac.Identity) (Overview, error) {
+	m := b.mapping()
+	grants, err := b.grants(m, id, "")
+	if err != nil {
+		return Overview{Admin: m.IsAdmin(id)}, err
+	}
+	ctx, release, err := b.acquire(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
+	defer release()
+	f, err := b.find(ctx, id, grants)
+	if err != nil {
+		return Overview{}, err
+	}
+	return Overview{Teams: strings.Split(teamNames(grants), ", "), Notebooks: f.candidates, Admin: m.IsAdmin(id)}, nil
+}

@@ -1,0 +1,51 @@
+package broker
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/secds/secds/abac"
+)
+
+// The helpers below word the refusals people read; they name the teams and
+// tags involved so the fix is plain.
+
+func teamNames(grants []abac.Grant) string {
+	names := make([]string, len(grants))
+	for i, g := range grants {
+		names[i] = g.Team
+	}
+	return strings.Join(names, ", ")
+}
+
+func describeSelectors(grants []abac.Grant) string {
+	parts := make([]string, 0, len(grants))
+	for _, g := range grants {
+		p := "team " + g.Team + " opens notebooks tagged " + formatTags(g.NotebookTags)
+		if len(g.NotebookNames) > 0 {
+			p += " named " + strings.Join(g.NotebookNames, " or ")
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func formatTags(tags map[string]string) string {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + tags[k]
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orAsk(m *abac.Mapping) string {
+	if m.Support != "" {
+		return m.Support
+	}
+	return "Ask your platform team."
+}
