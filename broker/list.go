@@ -2,7 +2,6 @@ package broker
 
 import (
 	"context"
-	"strings"
 
 	"github.com/secds/secds/abac"
 )
@@ -30,5 +29,5 @@ func (b *Broker) List(ctx context.Context, id abac.Identity) (Overview, error) {
 	if err != nil {
 		return Overview{}, err
 	}
-	return Overview{Teams: strings.Split(teamNames(grants), ", "), Notebooks: f.candidates, Admin: m.IsAdmin(id)}, nil
+	return Overview{Teams: teamList(grants), Notebooks: f.candidates, Admin: m.IsAdmin(id)}, nil
 }

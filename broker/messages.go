@@ -10,12 +10,16 @@ import (
 // The helpers below word the refusals people read; they name the teams and
 // tags involved so the fix is plain.
 
-func teamNames(grants []abac.Grant) string {
+func teamList(grants []abac.Grant) []string {
 	names := make([]string, len(grants))
 	for i, g := range grants {
 		names[i] = g.Team
 	}
-	return strings.Join(names, ", ")
+	return names
+}
+
+func teamNames(grants []abac.Grant) string {
+	return strings.Join(teamList(grants), ", ")
 }
 
 func describeSelectors(grants []abac.Grant) string {
