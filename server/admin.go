@@ -80,7 +80,7 @@ func (s *Server) requireAdmin(c echo.Context, id abac.Identity, via string) (aba
 // identity and no error means "send to sign-in"), the broker's own Origin and
 // the form's CSRF token on POSTs, and admin membership.
 func (s *Server) adminPageIdentity(c echo.Context) (*auth.Session, *mapstore.Live, error) {
-	sess, err := s.cfg.Auth.Session(c.Request())
+	sess, err := s.browserSession(c)
 	if err != nil {
 		return nil, nil, nil
 	}

@@ -63,7 +63,7 @@ func (s *Server) apiIdentity(c echo.Context) (abac.Identity, error) {
 	if h := r.Header.Get(echo.HeaderAuthorization); h != "" {
 		return s.bearerIdentity(c, h)
 	}
-	sess, err := s.cfg.Auth.Session(r)
+	sess, err := s.browserSession(c)
 	if err != nil {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="secds"`)
 		return abac.Identity{}, &apiError{Status: http.StatusUnauthorized, Code: "not_signed_in",

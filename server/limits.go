@@ -113,7 +113,7 @@ func (s *Server) limited(l Limits) echo.MiddlewareFunc {
 			if ok, wait := perIP.take(c.RealIP()); !ok {
 				return &limitError{who: "address", retryAfter: wait}
 			}
-			if key := s.userKey(c.Request()); key != "" {
+			if key := s.userKey(c); key != "" {
 				if ok, wait := perUser.take(key); !ok {
 					return &limitError{who: "user", retryAfter: wait}
 				}
@@ -134,12 +134,12 @@ func costly(path string) bool {
 // userKey names the user behind a request without the cost of verifying a
 // token: the session's subject, or a digest of the bearer token (one token
 // is one user; a forged one is still bound by the per-address limit).
-func (s *Server) userKey(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+func (s *Server) userKey(c echo.Context) string {
+	if h := c.Request().Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 		sum := sha256.Sum256([]byte(h[7:]))
 		return "token:" + hex.EncodeToString(sum[:12])
 	}
-	if sess, err := s.cfg.Auth.Session(r); err == nil {
+	if sess, err := s.browserSession(c); err == nil {
 		return "sub:" + sess.Identity.Subject
 	}
 	return ""

@@ -175,9 +175,27 @@ func (s *Server) record(e audit.Event) {
 
 // session returns the signed-in identity or auth.ErrNoSession.
 func (s *Server) session(c echo.Context) (abac.Identity, error) {
-	sess, err := s.cfg.Auth.Session(c.Request())
+	sess, err := s.browserSession(c)
 	if err != nil {
 		return abac.Identity{}, err
 	}
 	return sess.Identity, nil
+}
+
+const sessionKey = "secds.session"
+
+type sessionResult struct {
+	sess *auth.Session
+	err  error
+}
+
+// browserSession opens the session cookie once per request; the rate
+// limiter, the API guard and the handlers all ask for it.
+func (s *Server) browserSession(c echo.Context) (*auth.Session, error) {
+	if r, ok := c.Get(sessionKey).(sessionResult); ok {
+		return r.sess, r.err
+	}
+	sess, err := s.cfg.Auth.Session(c.Request())
+	c.Set(sessionKey, sessionResult{sess, err})
+	return sess, err
 }
