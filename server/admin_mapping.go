@@ -32,6 +32,17 @@ func infoOf(e mapstore.Entry) versionInfo {
 	return versionInfo{Number: e.Number, Digest: e.Digest, ETag: e.ETag(), Author: e.Author, Reason: e.Reason, Time: e.Time.UTC(), Size: e.Size}
 }
 
+// adminStore is the guard of the admin routes that read the store: an
+// admin's request, and a mapping that has a store.
+func (s *Server) adminStore(c echo.Context) (*mapstore.Live, mapstore.Store, error) {
+	_, live, err := s.adminAPIIdentity(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := mappingStore(live)
+	return live, st, err
+}
+
 // mappingStore returns the live mapping's store, or says it has none.
 func mappingStore(live *mapstore.Live) (mapstore.Store, error) {
 	if st := live.Store(); st != nil {
@@ -73,11 +84,7 @@ func writeMapping(c echo.Context, live *mapstore.Live, rev mapstore.Revision) er
 
 // GET /api/v1/admin/mapping: the current YAML, byte for byte, with its ETag.
 func (s *Server) apiGetMapping(c echo.Context) error {
-	_, live, err := s.adminAPIIdentity(c)
-	if err != nil {
-		return err
-	}
-	st, err := mappingStore(live)
+	live, st, err := s.adminStore(c)
 	if err != nil {
 		return err
 	}
@@ -90,11 +97,7 @@ func (s *Server) apiGetMapping(c echo.Context) error {
 
 // GET /api/v1/admin/mapping/history/:version: one version's YAML.
 func (s *Server) apiMappingVersion(c echo.Context) error {
-	_, live, err := s.adminAPIIdentity(c)
-	if err != nil {
-		return err
-	}
-	st, err := mappingStore(live)
+	live, st, err := s.adminStore(c)
 	if err != nil {
 		return err
 	}
@@ -247,11 +250,7 @@ type historyResponse struct {
 }
 
 func (s *Server) apiMappingHistory(c echo.Context) error {
-	_, live, err := s.adminAPIIdentity(c)
-	if err != nil {
-		return err
-	}
-	st, err := mappingStore(live)
+	live, st, err := s.adminStore(c)
 	if err != nil {
 		return err
 	}
