@@ -1,38 +1,20 @@
 package awsemu
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+
+	"github.com/secds/secds/internal/testutil"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestLogsHoldNoSecrets(t *testing.T) {
-	var logs lockedBuffer
+	var logs testutil.Buffer
 	env := newTestEnv(t, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	c := env.assume(t, fraudRole, "alice", map[string]string{"team": "fraud"})
 	out, err := env.sessionSageMaker(c).CreatePresignedNotebookInstanceUrl(context.Background(),

@@ -23,6 +23,7 @@ import (
 	"github.com/secds/secds/cmd/secds/cli"
 	"github.com/secds/secds/internal/awsemu"
 	"github.com/secds/secds/internal/devstack"
+	"github.com/secds/secds/internal/testutil"
 )
 
 // cliEnv is the dev stack, one person's laptop (config and cache
@@ -33,9 +34,9 @@ type cliEnv struct {
 	t           *testing.T
 	st          *devstack.Stack
 	cancel      context.CancelFunc
-	logs, audit *syncBuffer
-	output      *syncBuffer // everything the CLI printed
-	home        string      // XDG_CONFIG_HOME and XDG_CACHE_HOME live below
+	logs, audit *testutil.Buffer
+	output      *testutil.Buffer // everything the CLI printed
+	home        string           // XDG_CONFIG_HOME and XDG_CACHE_HOME live below
 	browserUser string
 	browser     *http.Client
 	keyring     cli.Keyring // nil: the OS keyring (the mock, where a test sets it)
@@ -59,7 +60,7 @@ func startCLI(t *testing.T, user string) *cliEnv {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	logs, auditOut := &syncBuffer{}, &syncBuffer{}
+	logs, auditOut := &testutil.Buffer{}, &testutil.Buffer{}
 	st, err := devstack.Start(ctx, devstack.Options{
 		Addr:     "127.0.0.1:0",
 		Log:      slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -70,7 +71,7 @@ func startCLI(t *testing.T, user string) *cliEnv {
 	}
 	jar, _ := cookiejar.New(nil)
 	c := &cliEnv{
-		t: t, st: st, cancel: cancel, logs: logs, audit: auditOut, output: &syncBuffer{}, home: t.TempDir(), browserUser: user, keyring: noKeyring{},
+		t: t, st: st, cancel: cancel, logs: logs, audit: auditOut, output: &testutil.Buffer{}, home: t.TempDir(), browserUser: user, keyring: noKeyring{},
 		browser: &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		now:     time.Now(),
 		secrets: map[string]string{"client secret": st.ClientSecret},
@@ -383,7 +384,7 @@ func TestCLIPasteMode(t *testing.T) {
 	c := startCLI(t, "alice")
 	c.configure()
 	stdinR, stdinW := io.Pipe()
-	stderr := &syncBuffer{}
+	stderr := &testutil.Buffer{}
 	var stdout bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
@@ -422,7 +423,7 @@ func TestCLIPasteMode(t *testing.T) {
 }
 
 // waitFor polls buf until re matches and returns the first group.
-func waitFor(t *testing.T, buf *syncBuffer, re *regexp.Regexp) string {
+func waitFor(t *testing.T, buf *testutil.Buffer, re *regexp.Regexp) string {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := re.FindStringSubmatch(buf.String()); m != nil {
@@ -436,7 +437,7 @@ func waitFor(t *testing.T, buf *syncBuffer, re *regexp.Regexp) string {
 func TestCLIBrowserCannotOpen(t *testing.T) {
 	c := startCLI(t, "alice")
 	c.configure()
-	stderr := &syncBuffer{}
+	stderr := &testutil.Buffer{}
 	var stdout bytes.Buffer
 	env := c.cliEnvOf(strings.NewReader(""), &stdout, stderr, false)
 	env.OpenBrowser = func(string) error { return errors.New("xdg-open: executable file not found in $PATH") }

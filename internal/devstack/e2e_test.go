@@ -13,39 +13,21 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/secds/secds/internal/devstack"
+	"github.com/secds/secds/internal/testutil"
 )
-
-// syncBuffer collects everything the stack writes, for the leak check.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type env struct {
 	t     *testing.T
 	st    *devstack.Stack
-	logs  *syncBuffer
-	audit *syncBuffer
+	logs  *testutil.Buffer
+	audit *testutil.Buffer
 	// responses holds every byte the broker sent, but the cookies it sets
 	// and the Location of the one redirect that carries a presigned URL.
-	responses *syncBuffer
+	responses *testutil.Buffer
 	// secrets are values that must never appear in a log or audit line.
 	secrets map[string]string
 }
@@ -54,7 +36,7 @@ func start(t *testing.T) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	logs, auditOut, responses := &syncBuffer{}, &syncBuffer{}, &syncBuffer{}
+	logs, auditOut, responses := &testutil.Buffer{}, &testutil.Buffer{}, &testutil.Buffer{}
 	st, err := devstack.Start(ctx, devstack.Options{
 		Addr:     "127.0.0.1:0",
 		Log:      slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

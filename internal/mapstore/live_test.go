@@ -19,37 +19,21 @@ import (
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/audit"
 	"github.com/secds/secds/internal/mapstore"
+	"github.com/secds/secds/internal/testutil"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type liveEnv struct {
 	path  string
 	store *mapstore.File
 	live  *mapstore.Live
 	reg   *prometheus.Registry
-	logs  *syncBuffer
-	audit *syncBuffer
+	logs  *testutil.Buffer
+	audit *testutil.Buffer
 }
 
 func startLive(t *testing.T, seed []byte) *liveEnv {
 	t.Helper()
-	e := &liveEnv{path: filepath.Join(t.TempDir(), "teams.yaml"), reg: prometheus.NewRegistry(), logs: &syncBuffer{}, audit: &syncBuffer{}}
+	e := &liveEnv{path: filepath.Join(t.TempDir(), "teams.yaml"), reg: prometheus.NewRegistry(), logs: &testutil.Buffer{}, audit: &testutil.Buffer{}}
 	e.store = openFile(t, e.path, seed)
 	e.open(t)
 	return e
