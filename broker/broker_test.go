@@ -78,7 +78,7 @@ func newRig(t *testing.T, mapping []byte) *rig {
 
 // newRigWith lets a test change the AWS config (retries) and the broker's
 // limits; tune may be nil.
-func newRigWith(t *testing.T, mapping []byte, tune func(*aws.Config), limits broker.Config) *rig {
+func newRigWith(t testing.TB, mapping []byte, tune func(*aws.Config), limits broker.Config) *rig {
 	t.Helper()
 	seed, err := awsemu.ParseSeed(configs.DevAWS)
 	if err != nil {
