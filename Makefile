@@ -13,16 +13,20 @@ export SECDS_REQUIRE_E2E := 1
 
 # Ory Hydra for the end-to-end tests, built by `make tools` from its own
 # module (tools/hydra) into a git-ignored folder and reused between runs.
-# Chromium comes from the system (apt-get install chromium; .ci/run does it).
+# Chromium and gcc come from Debian: `make deps` installs them when missing
+# (as root).
 export SECDS_HYDRA_BIN := $(CURDIR)/.tools/bin/hydra
 
-.PHONY: test fmt-check vet tools unit e2e fuzz build run clean
+.PHONY: test deps fmt-check vet tools unit e2e fuzz build run clean
 
-test: fmt-check vet tools unit fuzz
+test: fmt-check vet deps tools unit fuzz
+
+deps:
+	tools/system-deps.sh
 
 # Rebuilds only when the binary is missing or tools/hydra/go.mod or go.sum
 # changed (the script keeps a hash of them beside the binary).
-tools:
+tools: deps
 	tools/hydra/build.sh
 
 fmt-check:
