@@ -169,11 +169,13 @@ func (l *Live) apply(r Revision, m *abac.Mapping) {
 		l.m.reloads.WithLabelValues(resultOK).Inc()
 		l.log.Info("team mapping reloaded", "version", r.Number, "digest", r.Digest, "author", r.Author, "reason", r.Reason)
 	}
-	l.state.Store(&next)
-	l.gauge(&next)
+	// The audit event goes first, so no one can see the new mapping served
+	// before the change is on the record.
 	if r.Reason == ReasonOnDisk {
 		l.recordDiskChange(old.Latest, r.Entry, next.Problems)
 	}
+	l.state.Store(&next)
+	l.gauge(&next)
 }
 
 func (l *Live) gauge(st *State) {
