@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -40,7 +41,10 @@ func TestCodecRotationAndBinding(t *testing.T) {
 	if err := oldC.Open("session", fresh, &v); !errors.Is(err, auth.ErrCookieInvalid) {
 		t.Errorf("the first key must seal new cookies: %v", err)
 	}
-	for _, bad := range []string{"", "!!", sealed[:10], sealed[:len(sealed)-1] + "A"} {
+	raw, _ := base64.RawURLEncoding.DecodeString(sealed)
+	raw[len(raw)/2] ^= 1 // one bit flipped in the ciphertext
+	tampered := base64.RawURLEncoding.EncodeToString(raw)
+	for _, bad := range []string{"", "!!", sealed[:10], tampered} {
 		if err := oldC.Open("session", bad, &v); !errors.Is(err, auth.ErrCookieInvalid) {
 			t.Errorf("Open(%q) = %v, want ErrCookieInvalid", bad, err)
 		}
