@@ -263,3 +263,27 @@ func TestSessionName(t *testing.T) {
 		}
 	}
 }
+
+func TestConcurrentOpensShareOneListing(t *testing.T) {
+	r := newRig(t, configs.DevTeams)
+	// A slow first listing makes the opens overlap.
+	r.emu.InjectFault("ListNotebookInstances", awsemu.Fault{Delay: 300 * time.Millisecond, Times: 1})
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for range 5 {
+		wg.Go(func() {
+			_, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := r.emu.Calls("ListNotebookInstances"); n != 1 {
+		t.Errorf("5 concurrent opens listed notebooks %d times, want 1", n)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"golang.org/x/sync/singleflight"
 )
 
 // Notebook is a notebook instance as the broker sees it.
@@ -20,7 +21,8 @@ type Notebook struct {
 
 // discovery lists the notebook instances a team role can see, with their
 // tags. SageMaker cannot filter the list by tag, so listing costs one
-// ListTags per notebook; the result is kept for a short TTL per role.
+// ListTags per notebook; the result is kept for a short TTL per role, and
+// concurrent opens of one team share a single listing.
 type discovery struct {
 	sm  SageMakerAPI
 	ttl time.Duration
@@ -28,6 +30,7 @@ type discovery struct {
 
 	mu      sync.Mutex
 	entries map[string]discoveryEntry // by role ARN
+	flight  singleflight.Group
 }
 
 type discoveryEntry struct {
@@ -42,14 +45,28 @@ func (d *discovery) notebooks(ctx context.Context, role string, creds aws.Creden
 	if ok && d.now().Before(e.expires) {
 		return e.notebooks, nil
 	}
-	nbs, err := d.list(ctx, creds)
+	// Any member's session of the role sees the same list, so whoever asks
+	// first lists for everyone waiting. The listing is detached from the
+	// first caller's cancellation but keeps its deadline.
+	v, err, _ := d.flight.Do(role, func() (any, error) {
+		lctx, cancel := context.WithoutCancel(ctx), func() {}
+		if dl, ok := ctx.Deadline(); ok {
+			lctx, cancel = context.WithDeadline(lctx, dl)
+		}
+		defer cancel()
+		nbs, err := d.list(lctx, creds)
+		if err != nil {
+			return nil, err
+		}
+		d.mu.Lock()
+		d.entries[role] = discoveryEntry{notebooks: nbs, expires: d.now().Add(d.ttl)}
+		d.mu.Unlock()
+		return nbs, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	d.mu.Lock()
-	d.entries[role] = discoveryEntry{notebooks: nbs, expires: d.now().Add(d.ttl)}
-	d.mu.Unlock()
-	return nbs, nil
+	return v.([]Notebook), nil
 }
 
 func (d *discovery) list(ctx context.Context, creds aws.Credentials) ([]Notebook, error) {
