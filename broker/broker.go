@@ -45,6 +45,7 @@ type Broker struct {
 	audit   audit.Recorder
 	now     func() time.Time
 	disc    *discovery
+	creds   *credCache
 	timeout time.Duration
 	queue   time.Duration
 	slots   chan struct{}
@@ -70,7 +71,8 @@ func New(cfg Config) *Broker {
 	return &Broker{
 		sts: cfg.STS, sm: cfg.SageMaker, mapping: cfg.Mapping, audit: cfg.Audit, now: cfg.Now,
 		timeout: cfg.AWSTimeout, queue: cfg.QueueTimeout, slots: make(chan struct{}, cfg.MaxConcurrentAWS),
-		disc: &discovery{sm: cfg.SageMaker, ttl: cfg.DiscoveryTTL, now: cfg.Now, entries: map[string]discoveryEntry{}},
+		creds: newCredCache(cfg.Now),
+		disc:  &discovery{sm: cfg.SageMaker, ttl: cfg.DiscoveryTTL, now: cfg.Now, entries: map[string]discoveryEntry{}},
 	}
 }
 

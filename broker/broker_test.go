@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http/httptest"
@@ -157,18 +158,75 @@ func TestOpenAssumesTheTeamRoleAsTheUser(t *testing.T) {
 	}
 }
 
-func TestDiscoveryIsCachedBriefly(t *testing.T) {
-	r := newRig(t, configs.DevTeams)
-	for i := 0; i < 3; i++ {
-		if _, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta}); err != nil {
+func TestSessionsAndDiscoveryAreReused(t *testing.T) {
+	clock := time.Now()
+	r := newRigWith(t, configs.DevTeams, nil, broker.Config{Now: func() time.Time { return clock }})
+	open := func(id abac.Identity, notebook string) {
+		t.Helper()
+		if _, err := r.b.Open(context.Background(), id, broker.OpenRequest{Notebook: notebook, RequestMeta: meta}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for i := 0; i < 3; i++ {
+		open(alice, "fraud-alice")
 	}
 	if n := r.emu.Calls("ListNotebookInstances"); n != 1 {
 		t.Errorf("ListNotebookInstances called %d times for 3 opens, want 1", n)
 	}
+	if n := r.emu.Calls("AssumeRole"); n != 1 {
+		t.Errorf("AssumeRole called %d times for 3 opens of one user, want 1", n)
+	}
+
+	// Another user of the same team gets a session of their own: the
+	// SourceIdentity and user tag are theirs.
+	dana := abac.Identity{Subject: "dev-dana", Username: "dana", Groups: []string{"ds-fraud"}}
+	_, err := r.b.Open(context.Background(), dana, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
+	if e := broker.AsError(err); e.Code != "notebook_not_allowed" {
+		t.Fatalf("dana opening alice's notebook: %v", err)
+	}
+	if n := r.emu.Calls("AssumeRole"); n != 2 {
+		t.Fatalf("AssumeRole called %d times, want a second session for dana", n)
+	}
+	if s, _ := r.emu.Session(r.sts.keys[1]); s.SourceIdentity != "dana" {
+		t.Errorf("dana's session has SourceIdentity %q", s.SourceIdentity)
+	}
+
+	// A session is not reused within 5 minutes of its expiry (900 s).
+	clock = clock.Add(11 * time.Minute)
+	open(alice, "fraud-alice")
 	if n := r.emu.Calls("AssumeRole"); n != 3 {
-		t.Errorf("AssumeRole called %d times, want one per open", n)
+		t.Errorf("AssumeRole called %d times, want a fresh session near expiry", n)
+	}
+
+	// A changed grant (other session tags) never reuses the old session.
+	current, _ := abac.Parse("t.yaml", configs.DevTeams)
+	b := broker.New(broker.Config{STS: r.sts, SageMaker: r.sm, Mapping: func() *abac.Mapping { return current }, Audit: r.audit})
+	open = func(id abac.Identity, notebook string) {
+		t.Helper()
+		if _, err := b.Open(context.Background(), id, broker.OpenRequest{Notebook: notebook, RequestMeta: meta}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open(alice, "fraud-alice")
+	before := r.emu.Calls("AssumeRole")
+	changed, err := abac.Parse("t.yaml", bytes.Replace(configs.DevTeams, []byte("cost-center: cc-1042"), []byte("cost-center: cc-9999"), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	current = changed
+	open(alice, "fraud-alice")
+	if n := r.emu.Calls("AssumeRole"); n != before+1 {
+		t.Fatalf("AssumeRole called %d times after the mapping change, want %d", n, before+1)
+	}
+	sess, _ := r.emu.Session(r.sts.keys[len(r.sts.keys)-1])
+	var cc string
+	for _, tg := range sess.Tags {
+		if tg.Key == "cost-center" {
+			cc = tg.Value
+		}
+	}
+	if cc != "cc-9999" {
+		t.Errorf("the session after a mapping change carries cost-center=%q, want cc-9999", cc)
 	}
 }
 

@@ -13,10 +13,24 @@ import (
 	"github.com/secds/secds/abac"
 )
 
-// assume takes on the team role for one user. RoleSessionName and
+// assume returns a session of the team role for one user, reusing a cached
+// one made for the same user and grant (see credCache).
+func (b *Broker) assume(ctx context.Context, id abac.Identity, g abac.Grant) (aws.Credentials, error) {
+	key := credKey(id, g)
+	if cr, ok := b.creds.get(key); ok {
+		return cr, nil
+	}
+	cr, err := b.assumeRole(ctx, id, g)
+	if err == nil {
+		b.creds.put(key, cr)
+	}
+	return cr, err
+}
+
+// assumeRole takes on the team role for one user. RoleSessionName and
 // SourceIdentity both carry the user, so CloudTrail names them; the session
 // tags carry team and user for the role's ABAC policy.
-func (b *Broker) assume(ctx context.Context, id abac.Identity, g abac.Grant) (aws.Credentials, error) {
+func (b *Broker) assumeRole(ctx context.Context, id abac.Identity, g abac.Grant) (aws.Credentials, error) {
 	name := SessionName(id.Username)
 	in := &sts.AssumeRoleInput{
 		RoleArn:         aws.String(g.RoleARN),
