@@ -137,12 +137,14 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		opts.Log.Warn("no token keys (tokens.keys_file or " + cfg.Tokens.KeysEnv + "): the secds CLI cannot log in to this broker")
 	}
 	b.Broker = broker.New(broker.Config{
-		STS:          sts.NewFromConfig(*awsCfg),
-		SageMaker:    sagemaker.NewFromConfig(*awsCfg),
-		Mapping:      b.Mapping.Mapping,
-		Audit:        rec,
-		Now:          opts.Now,
-		DiscoveryTTL: cfg.AWS.DiscoveryTTL,
+		STS:              sts.NewFromConfig(*awsCfg),
+		SageMaker:        sagemaker.NewFromConfig(*awsCfg),
+		Mapping:          b.Mapping.Mapping,
+		Audit:            rec,
+		Now:              opts.Now,
+		DiscoveryTTL:     cfg.AWS.DiscoveryTTL,
+		AWSTimeout:       cfg.AWS.Timeout,
+		MaxConcurrentAWS: cfg.AWS.MaxConcurrent,
 	})
 	srv, err := server.New(server.Config{
 		Auth: a, Broker: b.Broker, Audit: rec, Log: opts.Log, PublicURL: cfg.Public, TrustedProxies: cfg.Proxies,

@@ -79,6 +79,10 @@ type Tokens struct {
 type AWS struct {
 	Region       string        `yaml:"region"`
 	DiscoveryTTL time.Duration `yaml:"discovery_ttl"`
+	// Timeout bounds the AWS work of one open; MaxConcurrent bounds how many
+	// opens talk to AWS at once. Zero takes the broker's defaults (20s, 64).
+	Timeout       time.Duration `yaml:"timeout"`
+	MaxConcurrent int           `yaml:"max_concurrent"`
 }
 
 // Limits are per-address and per-user request rates for the endpoints that
