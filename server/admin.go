@@ -31,8 +31,8 @@ const (
 
 // routesAdmin adds the admin page and API (admins only) and /metrics.
 func (s *Server) routesAdmin(e *echo.Echo) {
-	e.GET("/admin", s.adminPage)
-	e.POST("/admin/explain", s.adminPageExplain)
+	e.GET("/admin", s.adminView(s.adminPage))
+	e.POST("/admin/explain", s.adminView(s.adminPageExplain))
 	e.POST("/admin/rollback", s.adminPageRollback)
 
 	e.GET(adminMapping, s.apiGetMapping)

@@ -64,19 +64,27 @@ type explainRow struct {
 	Rules                                             []string
 }
 
+// adminView runs a page handler for a signed-in admin, with the page's data;
+// a visitor with no session is sent to sign in first.
+func (s *Server) adminView(h func(c echo.Context, data *adminPageData, sess *auth.Session, live *mapstore.Live) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sess, live, err := s.adminPageIdentity(c)
+		if err != nil {
+			return err
+		}
+		if sess == nil {
+			return s.startLogin(c, "/admin")
+		}
+		data, err := s.adminData(c, sess, live)
+		if err != nil {
+			return err
+		}
+		return h(c, data, sess, live)
+	}
+}
+
 // GET /admin.
-func (s *Server) adminPage(c echo.Context) error {
-	sess, live, err := s.adminPageIdentity(c)
-	if err != nil {
-		return err
-	}
-	if sess == nil {
-		return s.startLogin(c, "/admin")
-	}
-	data, err := s.adminData(c, sess, live)
-	if err != nil {
-		return err
-	}
+func (s *Server) adminPage(c echo.Context, data *adminPageData, _ *auth.Session, _ *mapstore.Live) error {
 	if v := c.QueryParam("rolled_back"); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			data.Message = fmt.Sprintf("Rolled back: version %d now has the content of an earlier version, and is live.", n)
@@ -171,18 +179,7 @@ func versionDiff(content func(int64) ([]byte, error), from, to int64) ([]diffLin
 }
 
 // POST /admin/explain: the explain form.
-func (s *Server) adminPageExplain(c echo.Context) error {
-	sess, live, err := s.adminPageIdentity(c)
-	if err != nil {
-		return err
-	}
-	if sess == nil {
-		return s.startLogin(c, "/admin")
-	}
-	data, err := s.adminData(c, sess, live)
-	if err != nil {
-		return err
-	}
+func (s *Server) adminPageExplain(c echo.Context, data *adminPageData, sess *auth.Session, live *mapstore.Live) error {
 	f := explainForm{Username: c.FormValue("username"), Email: c.FormValue("email"), Groups: c.FormValue("groups"), Claims: c.FormValue("claims"), Notebooks: c.FormValue("notebooks") != ""}
 	data.Form = f
 	req := explainRequest{Username: f.Username, Email: f.Email, Groups: splitList(f.Groups), Notebooks: f.Notebooks}

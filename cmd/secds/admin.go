@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -66,11 +65,4 @@ func outputFormat(cmd *cobra.Command) (asJSON bool, err error) {
 
 func addOutput(cmd *cobra.Command) {
 	cmd.Flags().StringP("output", "o", "text", "output format: text or json")
-}
-
-func wrapf(err error, format string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf(format+": %w", append(args, err)...)
 }

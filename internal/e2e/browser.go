@@ -86,9 +86,6 @@ func NewBrowser(t testing.TB) *Browser {
 	return b
 }
 
-// Context is the browser's chromedp context, for actions the helpers lack.
-func (b *Browser) Context() context.Context { return b.ctx }
-
 // Navigate loads url, following redirects, and returns the final response.
 func (b *Browser) Navigate(url string) *network.Response {
 	b.t.Helper()
@@ -204,14 +201,6 @@ func (b *Browser) Location() string {
 	defer cancel()
 	loc, _ := chromedp.Run(ctx, chromedp.Location())
 	return loc
-}
-
-// Open loads url in the browser; it is what a CLI's "open the browser on
-// this URL" becomes in a test. It waits for the page to load.
-func (b *Browser) Open(url string) error {
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
-	defer cancel()
-	return chromedp.Do(ctx, chromedp.Navigate(url))
 }
 
 // saveEvidence writes a screenshot and the HTML of the current page next to

@@ -32,9 +32,6 @@ func (a *App) Stderr() io.Writer { return a.env.Stderr }
 // Stdin is where prompts are answered.
 func (a *App) Stdin() io.Reader { return a.env.Stdin }
 
-// ProfileName is the selected profile.
-func (a *App) ProfileName() string { return a.profileName }
-
 var (
 	extraMu  sync.Mutex
 	extraCmd []func(*App) *cobra.Command
