@@ -61,7 +61,9 @@ func (a *Authenticator) FinishLogin(ctx context.Context, r *http.Request) (abac.
 			Message: fmt.Sprintf("The identity provider did not sign you in (%s). Start again, or ask your platform team.", clip(e+" "+q.Get("error_description"), 200))}
 	}
 	state := q.Get("state")
-	c, err := r.Cookie(loginCookieName(state))
+	// Read the name BeginLogin set: on https that is the __Host- name, and
+	// accepting the bare name too would let a sibling subdomain plant one.
+	c, err := r.Cookie(a.cookieName(loginCookieName(state)))
 	if state == "" || err != nil {
 		return abac.Identity{}, "", nil, loginExpired(nil)
 	}
@@ -152,13 +154,19 @@ func loginCookieName(state string) string {
 	return loginCookiePrefix + b.String()
 }
 
-// cookie builds a cookie with the broker's attributes. On https the __Host-
-// prefix pins it to this host and path / with Secure.
-func (a *Authenticator) cookie(name, value string, maxAge int) *http.Cookie {
+// cookieName is the name a cookie of the broker's has on the wire: on https
+// the __Host- prefix pins it to this host and path / with Secure. Setting
+// and reading a cookie both go through it, so the two cannot disagree.
+func (a *Authenticator) cookieName(name string) string {
 	if a.cfg.Secure && !strings.HasPrefix(name, "__Host-") {
-		name = "__Host-" + name
+		return "__Host-" + name
 	}
-	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: a.cfg.Secure, SameSite: http.SameSiteLaxMode}
+	return name
+}
+
+// cookie builds a cookie with the broker's attributes (see cookieName).
+func (a *Authenticator) cookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: a.cookieName(name), Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: a.cfg.Secure, SameSite: http.SameSiteLaxMode}
 }
 
 func randomString() string {

@@ -299,3 +299,40 @@ func TestCookiesOnTLS(t *testing.T) {
 		t.Fatalf("session on TLS: %v %v", s, err)
 	}
 }
+
+// TestLoginRoundTripOnTLS completes a sign-in with Secure cookies: the
+// callback must read the __Host- login cookie BeginLogin set, and must not
+// accept the bare name, which a sibling subdomain could plant.
+func TestLoginRoundTripOnTLS(t *testing.T) {
+	r := newRig(t)
+	a, err := auth.New(auth.Config{Issuer: r.idp.Issuer(), ClientID: "broker", ClientSecret: "s3cret-for-tests",
+		RedirectURL: redirectURL, Keys: [][]byte{make([]byte, auth.KeySize)}, Secure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	authURL, cookie, err := a.BeginLogin(ctx, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(cookie.Name, "__Host-") {
+		t.Fatalf("login cookie %q has no __Host- prefix", cookie.Name)
+	}
+	bare := *cookie
+	bare.Name = strings.TrimPrefix(cookie.Name, "__Host-")
+	if _, _, _, err := a.FinishLogin(ctx, callbackRequest(r.signIn(authURL, "alice"), &bare)); err == nil {
+		t.Fatal("a login cookie without the __Host- prefix was accepted")
+	}
+
+	authURL, cookie, err = a.BeginLogin(ctx, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _, clear, err := a.FinishLogin(ctx, callbackRequest(r.signIn(authURL, "alice"), cookie))
+	if err != nil {
+		t.Fatalf("sign-in over https: %v", err)
+	}
+	if id.Username != "alice" || clear == nil || clear.Name != cookie.Name || !clear.Secure {
+		t.Errorf("identity %+v, clearing cookie %+v", id, clear)
+	}
+}

@@ -52,11 +52,7 @@ func (a *Authenticator) ClearSessionCookie() *http.Cookie {
 
 // Session reads the session from r, or returns ErrNoSession.
 func (a *Authenticator) Session(r *http.Request) (*Session, error) {
-	name := sessionCookieName
-	if a.cfg.Secure {
-		name = "__Host-" + name
-	}
-	c, err := r.Cookie(name)
+	c, err := r.Cookie(a.cookieName(sessionCookieName))
 	if err != nil {
 		return nil, ErrNoSession
 	}
