@@ -30,6 +30,7 @@ type Config struct {
 	AWS            AWS      `yaml:"aws"`
 	Audit          Audit    `yaml:"audit"`
 	Limits         *Limits  `yaml:"limits"`
+	Metrics        Metrics  `yaml:"metrics"`
 
 	// MappingHistoryDir keeps every version of the mapping; default: the
 	// mapping file's path plus ".history". Where that is read-only (a
@@ -43,6 +44,17 @@ type Config struct {
 	TokenKeys    [][]byte     `yaml:"-"` // nil: no keys, so CLI login is off
 	Public       *url.URL     `yaml:"-"`
 	Proxies      []*net.IPNet `yaml:"-"`
+	// MetricsAddr is where /metrics is served; empty: nowhere.
+	MetricsAddr string `yaml:"-"`
+}
+
+// Metrics configures the Prometheus endpoint. It has a listener of its own,
+// away from the public one, because the load balancer would otherwise hand
+// it to anyone on the internet.
+type Metrics struct {
+	// Listen is the metrics address: default 127.0.0.1:9464 (the pod or
+	// host only), "off" for none. In a pod scraped by Prometheus, ":9464".
+	Listen string `yaml:"listen"`
 }
 
 // OIDC is the identity provider the broker signs people in with.
@@ -110,6 +122,8 @@ const (
 	DefaultSessionKeysEnv  = "SECDS_SESSION_KEYS"
 	DefaultTokenKeysEnv    = "SECDS_TOKEN_KEYS"
 	DefaultTokenTTL        = 12 * time.Hour
+	DefaultListen          = "127.0.0.1:8080"
+	DefaultMetricsListen   = "127.0.0.1:9464"
 )
 
 // Load reads and validates a configuration file. Relative paths in it are
@@ -143,7 +157,7 @@ func (c *Config) Resolve(getenv func(string) string) error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if c.Listen == "" {
-		c.Listen = "127.0.0.1:8080"
+		c.Listen = DefaultListen
 	}
 	u, err := url.Parse(c.PublicURL)
 	switch {
@@ -192,6 +206,7 @@ func (c *Config) Resolve(getenv func(string) string) error {
 		}
 		c.Proxies = append(c.Proxies, n)
 	}
+	c.validate(bad)
 	return errors.Join(errs...)
 }
 

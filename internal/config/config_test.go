@@ -73,7 +73,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 
 func TestPlainHTTPOnlyOnLoopback(t *testing.T) {
 	for u, ok := range map[string]bool{"http://127.0.0.1:8080": true, "http://localhost:8080": true, "http://notebooks.example": false, "https://notebooks.example": true} {
-		c := config.Config{PublicURL: u, MappingFile: "m", OIDC: config.OIDC{Issuer: "i", ClientID: "c"}}
+		c := config.Config{PublicURL: u, MappingFile: "m", OIDC: config.OIDC{Issuer: "https://idp.example", ClientID: "c"}}
 		err := c.Resolve(func(k string) string {
 			return map[string]string{config.DefaultClientSecretEnv: "s", config.DefaultSessionKeysEnv: key}[k]
 		})
