@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
@@ -29,7 +28,7 @@ const (
 	servingHeader = "X-Secds-Mapping-Serving"
 )
 
-// routesAdmin adds the admin page and API (admins only) and /metrics.
+// routesAdmin adds the admin page and API (admins only).
 func (s *Server) routesAdmin(e *echo.Echo) {
 	e.GET("/admin", s.adminView(s.adminPage))
 	e.POST("/admin/explain", s.adminView(s.adminPageExplain))
@@ -42,12 +41,6 @@ func (s *Server) routesAdmin(e *echo.Echo) {
 	e.GET(adminMapping+"/history/:version", s.apiMappingVersion)
 	e.POST(adminMapping+"/rollback", s.apiRollbackMapping)
 	e.POST(adminAPI+"/explain", s.apiExplain)
-
-	// Metrics carry counts and versions, never identities or secrets, so
-	// they are served beside the API like /readyz.
-	if s.cfg.Metrics != nil {
-		e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{})))
-	}
 }
 
 // adminAPIIdentity authenticates an admin API call (broker token, or session

@@ -14,7 +14,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
@@ -46,8 +45,6 @@ type Config struct {
 	// Claims are the claim paths sign-in reads, so that explain reads an ID
 	// token's claims the same way.
 	Claims auth.ClaimPaths
-	// Metrics is what GET /metrics exposes; nil: no /metrics.
-	Metrics prometheus.Gatherer
 }
 
 // Server is the broker's HTTP surface.

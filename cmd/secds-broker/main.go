@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -106,20 +107,65 @@ func runConfig(ctx context.Context, path, listen string, check bool, stdout, std
 		return 1
 	}
 	defer b.Close()
-	srv := server.HTTPServer(cfg.Listen, b.Handler)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("secds-broker listening", "addr", cfg.Listen, "public_url", cfg.Public.String())
-	select {
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintf(stderr, "secds-broker: %v\n", err)
-			return 1
-		}
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
+	if err := serve(ctx, cfg, b, log); err != nil {
+		fmt.Fprintf(stderr, "secds-broker: %v\n", err)
+		return 1
 	}
 	return 0
+}
+
+// serve runs the broker's listener and, unless metrics.listen is off, the
+// metrics listener beside it, until ctx ends or one of them fails. Both
+// addresses are bound before anything is served, so a port in use stops
+// the start with a clear error.
+func serve(ctx context.Context, cfg *config.Config, b *app.Broker, log *slog.Logger) error {
+	type listener struct {
+		name string
+		ln   net.Listener
+		srv  *http.Server
+	}
+	var ls []listener
+	defer func() {
+		for _, l := range ls {
+			_ = l.ln.Close()
+		}
+	}()
+	add := func(name, addr string, h http.Handler) error {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("%s listen %s: %w", name, addr, err)
+		}
+		ls = append(ls, listener{name, ln, server.HTTPServer(addr, h)})
+		return nil
+	}
+	if err := add("broker", cfg.Listen, b.Handler); err != nil {
+		return err
+	}
+	attrs := []any{"addr", ls[0].ln.Addr().String(), "public_url", cfg.Public.String()}
+	if cfg.MetricsAddr != "" {
+		if err := add("metrics", cfg.MetricsAddr, b.MetricsHandler); err != nil {
+			return err
+		}
+		attrs = append(attrs, "metrics_addr", ls[1].ln.Addr().String())
+	}
+	errc := make(chan error, len(ls))
+	for _, l := range ls {
+		go func() {
+			if err := l.srv.Serve(l.ln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("%s: %w", l.name, err)
+			}
+		}()
+	}
+	log.Info("secds-broker listening", attrs...)
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, l := range ls {
+		_ = l.srv.Shutdown(sctx)
+	}
+	return err
 }

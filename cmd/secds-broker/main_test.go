@@ -2,12 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secds/secds/configs"
+	"github.com/secds/secds/internal/testutil"
 )
 
 func TestCheckValidatesTheMapping(t *testing.T) {
@@ -50,5 +56,77 @@ func TestUsage(t *testing.T) {
 		if code := run(args, &out, &errOut); code != 2 {
 			t.Errorf("run(%v) = %d, want 2", args, code)
 		}
+	}
+}
+
+// TestMetricsHaveTheirOwnListener: /metrics is not on the public listener
+// (a load balancer would hand it to anyone), only on metrics.listen.
+func TestMetricsHaveTheirOwnListener(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SECDS_OIDC_CLIENT_SECRET", "s")
+	t.Setenv("SECDS_SESSION_KEYS", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	cfg := filepath.Join(dir, "broker.yaml")
+	conf := "listen: 127.0.0.1:0\nmetrics: {listen: \"127.0.0.1:0\"}\npublic_url: http://127.0.0.1:1\nmapping_file: teams.yaml\n" +
+		"oidc: {issuer: http://127.0.0.1:1, client_id: c}\naws: {region: us-east-1}\n"
+	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "teams.yaml"), configs.DevTeams, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut testutil.Buffer
+	done := make(chan int)
+	go func() { done <- runConfig(ctx, cfg, "", false, &out, &errOut) }()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("exit %d: %s", code, errOut.String())
+		}
+	}()
+
+	var addrs struct {
+		Addr        string `json:"addr"`
+		MetricsAddr string `json:"metrics_addr"`
+	}
+	for deadline := time.Now().Add(10 * time.Second); addrs.Addr == ""; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the broker did not say where it listens:\n%s", errOut.String())
+		}
+		for _, line := range strings.Split(errOut.String(), "\n") {
+			if strings.Contains(line, "secds-broker listening") {
+				if err := json.Unmarshal([]byte(line), &addrs); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if addrs.MetricsAddr == "" || addrs.MetricsAddr == addrs.Addr {
+		t.Fatalf("metrics_addr = %q beside addr %q", addrs.MetricsAddr, addrs.Addr)
+	}
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, _ := get("http://" + addrs.Addr + "/metrics"); status != http.StatusNotFound {
+		t.Errorf("the public listener answers /metrics with %d, want 404", status)
+	}
+	if status, body := get("http://" + addrs.Addr + "/healthz"); status != http.StatusOK {
+		t.Errorf("the public listener's /healthz = %d %s", status, body)
+	}
+	status, body := get("http://" + addrs.MetricsAddr + "/metrics")
+	if status != http.StatusOK || !strings.Contains(body, "secds_mapping_version") || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("the metrics listener's /metrics = %d:\n%.500s", status, body)
+	}
+	if status, _ := get("http://" + addrs.MetricsAddr + "/"); status != http.StatusNotFound {
+		t.Errorf("the metrics listener serves / with %d; it serves /metrics only", status)
 	}
 }

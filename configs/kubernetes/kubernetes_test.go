@@ -166,7 +166,7 @@ func TestTheBrokerAcceptsTheDeployment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkPorts(t, m, c, cfg)
+		checkPorts(t, m, d, c, cfg)
 		checkSecrets(t, c, cfg)
 		checkMapping(t, d.Template.Spec, c, cfg, inPod)
 	})
@@ -174,17 +174,17 @@ func TestTheBrokerAcceptsTheDeployment(t *testing.T) {
 
 // checkPorts: the broker listens on the container port, on every interface
 // (a pod's loopback is unreachable from the Service), and the probes and
-// the Service reach that port.
-func checkPorts(t *testing.T, m *manifests, c container, cfg *config.Config) {
-	host, port, err := net.SplitHostPort(cfg.Listen)
-	if err != nil {
-		t.Fatalf("listen %q: %v", cfg.Listen, err)
+// the Service reach that port. The metrics listener has a port of its own,
+// also on every interface (Prometheus scrapes the pod's address), named by
+// the scrape annotations and never routed by the Service.
+func checkPorts(t *testing.T, m *manifests, d deploymentSpec, c container, cfg *config.Config) {
+	port := allInterfaces(t, "listen", cfg.Listen)
+	named := map[string]int{}
+	for _, p := range c.Ports {
+		named[p.Name] = p.ContainerPort
 	}
-	if host != "" {
-		t.Errorf("listen = %q: the pod must listen on all interfaces (\":%s\")", cfg.Listen, port)
-	}
-	if len(c.Ports) != 1 || c.Ports[0].ContainerPort == 0 || strconv.Itoa(c.Ports[0].ContainerPort) != port {
-		t.Errorf("container ports = %+v, want one port %s (listen %q)", c.Ports, port, cfg.Listen)
+	if len(c.Ports) != 2 || strconv.Itoa(named["http"]) != port {
+		t.Errorf("container ports = %+v, want http %s (listen %q) and metrics", c.Ports, port, cfg.Listen)
 	}
 	for name, p := range map[string]*probe{"startup": c.StartupProbe, "liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
 		if p == nil || p.HTTPGet == nil {
@@ -201,6 +201,32 @@ func checkPorts(t *testing.T, m *manifests, c container, cfg *config.Config) {
 			t.Errorf("Service targetPort %q is not the broker's port %s", p.TargetPort.Value, port)
 		}
 	}
+
+	if cfg.MetricsAddr == "" {
+		t.Fatal("metrics.listen is off: Prometheus has nothing to scrape")
+	}
+	mport := allInterfaces(t, "metrics.listen", cfg.MetricsAddr)
+	if strconv.Itoa(named["metrics"]) != mport {
+		t.Errorf("container port metrics = %d, want %s (metrics.listen %q)", named["metrics"], mport, cfg.MetricsAddr)
+	}
+	ann := d.Template.Metadata.Annotations
+	if ann["prometheus.io/scrape"] != "true" || ann["prometheus.io/port"] != mport || ann["prometheus.io/path"] != "/metrics" {
+		t.Errorf("pod annotations %v: want a Prometheus scrape of /metrics on port %s", ann, mport)
+	}
+}
+
+// allInterfaces returns addr's port, and fails unless addr listens on every
+// interface (a pod's loopback is reachable from nowhere else).
+func allInterfaces(t *testing.T, field, addr string) string {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("%s %q: %v", field, addr, err)
+	}
+	if host != "" {
+		t.Errorf("%s = %q: the pod must listen on all interfaces (\":%s\")", field, addr, port)
+	}
+	return port
 }
 
 // checkSecrets: the variables the pod sets are the ones the configuration

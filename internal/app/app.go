@@ -45,12 +45,15 @@ type Options struct {
 // Broker is an assembled broker.
 type Broker struct {
 	Handler http.Handler
-	Broker  *broker.Broker
-	Auth    *auth.Authenticator
-	Tokens  *auth.Tokens // nil without token keys: no CLI login
-	Mapping *mapstore.Live
-	Metrics *prometheus.Registry
-	closers []io.Closer
+	// MetricsHandler serves GET /metrics; it goes on the metrics listener
+	// (config metrics.listen), not beside Handler.
+	MetricsHandler http.Handler
+	Broker         *broker.Broker
+	Auth           *auth.Authenticator
+	Tokens         *auth.Tokens // nil without token keys: no CLI login
+	Mapping        *mapstore.Live
+	Metrics        *prometheus.Registry
+	closers        []io.Closer
 }
 
 // Close releases files the broker holds open (the audit file).
@@ -149,12 +152,13 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	srv, err := server.New(server.Config{
 		Auth: a, Broker: b.Broker, Audit: rec, Log: opts.Log, PublicURL: cfg.Public, TrustedProxies: cfg.Proxies,
 		Tokens: b.Tokens, Limits: limits(cfg.Limits),
-		Ready: b.Mapping.Ready, Mapping: b.Mapping, Metrics: b.Metrics, Claims: claimPaths(cfg),
+		Ready: b.Mapping.Ready, Mapping: b.Mapping, Claims: claimPaths(cfg),
 	})
 	if err != nil {
 		return nil, err
 	}
 	b.Handler = srv
+	b.MetricsHandler = server.MetricsHandler(b.Metrics)
 	return b, nil
 }
 

@@ -495,7 +495,7 @@ func TestBrokenMappingOnDiskKeepsServing(t *testing.T) {
 			t.Errorf("/readyz lacks %q: %s", want, ready)
 		}
 	}
-	if _, metrics := getBody(t, e.st.BrokerURL+"/metrics"); !strings.Contains(metrics, "secds_mapping_valid 0") || !strings.Contains(metrics, `secds_mapping_reloads_total{result="invalid"} 1`) {
+	if _, metrics := getBody(t, e.st.MetricsURL+"/metrics"); !strings.Contains(metrics, "secds_mapping_valid 0") || !strings.Contains(metrics, `secds_mapping_reloads_total{result="invalid"} 1`) {
 		t.Errorf("/metrics does not show the invalid mapping:\n%s", grepLines(metrics, "secds_mapping"))
 	}
 	if !strings.Contains(e.logs.String(), "teams.yaml:25:15") {
@@ -518,7 +518,7 @@ func TestBrokenMappingOnDiskKeepsServing(t *testing.T) {
 	if got := e.st.Broker.Mapping.Mapping().Teams[0].SessionTags["cost-center"]; got != "cc-fixed" {
 		t.Errorf("served cost-center = %q after the fix", got)
 	}
-	if _, metrics := getBody(t, e.st.BrokerURL+"/metrics"); !strings.Contains(metrics, "secds_mapping_valid 1") || !strings.Contains(metrics, "secds_mapping_version 3") {
+	if _, metrics := getBody(t, e.st.MetricsURL+"/metrics"); !strings.Contains(metrics, "secds_mapping_valid 1") || !strings.Contains(metrics, "secds_mapping_version 3") {
 		t.Errorf("/metrics after the fix:\n%s", grepLines(metrics, "secds_mapping"))
 	}
 	evs := e.mappingEvents()

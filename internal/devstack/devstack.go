@@ -46,11 +46,14 @@ type Options struct {
 // Stack is a running dev stack.
 type Stack struct {
 	BrokerURL string
-	IdPURL    string
-	AWSURL    string
-	IdP       *devidp.Provider
-	AWS       *awsemu.Emulator
-	Broker    *app.Broker
+	// MetricsURL is the metrics listener (loopback, a port of its own, as
+	// in production): MetricsURL + "/metrics".
+	MetricsURL string
+	IdPURL     string
+	AWSURL     string
+	IdP        *devidp.Provider
+	AWS        *awsemu.Emulator
+	Broker     *app.Broker
 	// ClientSecret is the broker's secret at the identity provider; tests
 	// check that it never reaches a log.
 	ClientSecret string
@@ -132,17 +135,25 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.Wrap != nil {
 		h = opts.Wrap(h)
 	}
-	srv := server.HTTPServer("", h)
+	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		removeMapping()
+		return nil, closeAll(fmt.Errorf("dev stack: metrics listen: %w", err), brokerLn)
+	}
+	st.MetricsURL = "http://" + metricsLn.Addr().String()
+	srv, metricsSrv := server.HTTPServer("", h), server.HTTPServer("", st.Broker.MetricsHandler)
 	go func() {
 		if err := srv.Serve(brokerLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			opts.Log.Error("broker server stopped", "err", err)
 		}
 	}()
+	go func() { _ = metricsSrv.Serve(metricsLn) }()
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
+		_ = metricsSrv.Shutdown(sctx)
 		_ = st.Broker.Close()
 		removeMapping()
 	}()

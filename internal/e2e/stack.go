@@ -207,6 +207,7 @@ func writeBrokerConfig(t testing.TB, publicURL, issuer, clientID, secret string)
 	}
 	cfg := fmt.Sprintf(`# Written by the end-to-end harness.
 listen: 127.0.0.1:0
+metrics: {listen: "127.0.0.1:0"}
 public_url: %s
 mapping_file: teams.yaml
 oidc:
