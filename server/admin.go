@@ -78,10 +78,10 @@ func (s *Server) adminPageIdentity(c echo.Context) (*auth.Session, *mapstore.Liv
 		return nil, nil, nil
 	}
 	if c.Request().Method == http.MethodPost {
-		if o := c.Request().Header.Get("Origin"); o != "" && o != "null" && !s.sameOrigin(o) {
-			return nil, nil, &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Message: "Cross-site form posts to the admin page are refused."}
+		if !s.fromOwnPages(c.Request()) {
+			return nil, nil, &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Message: "Cross-site form posts to the admin page are refused. Open the admin page at " + s.cfg.PublicURL.String() + "/admin and submit the form there."}
 		}
-		if err := s.checkCSRF(sess, c.FormValue("csrf_token")); err != nil {
+		if err := s.checkFormCSRF(sess, c.FormValue(csrfField), "/admin"); err != nil {
 			return nil, nil, err
 		}
 	}

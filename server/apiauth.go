@@ -55,8 +55,8 @@ type apiAuth struct {
 // (Authorization: Bearer) or with the browser session cookie. A request that
 // carries a bearer token is judged by the token alone, never by a cookie
 // beside it. On the cookie path, a method that changes anything also needs
-// the session's CSRF token in X-CSRF-Token and, when the browser sends an
-// Origin, the broker's own. Every API handler, the admin API's included,
+// the session's CSRF token in X-CSRF-Token and must come from the broker's
+// own pages (fromOwnPages). Every API handler, the admin API's included,
 // starts here.
 func (s *Server) apiIdentity(c echo.Context) (abac.Identity, error) {
 	r := c.Request()
@@ -70,7 +70,7 @@ func (s *Server) apiIdentity(c echo.Context) (abac.Identity, error) {
 			Message: "You are not signed in. Run secds login (or sign in at " + s.cfg.PublicURL.String() + " in the browser), then try again.", Err: err}
 	}
 	if !safeMethod(r.Method) {
-		if o := r.Header.Get("Origin"); o != "" && !s.sameOrigin(o) {
+		if !s.fromOwnPages(r) {
 			return abac.Identity{}, &apiError{Status: http.StatusForbidden, Code: "csrf_failed",
 				Message: "Cross-site API calls with the browser session are refused. Call the API from the broker's own pages, or with a broker token."}
 		}
@@ -127,6 +127,20 @@ func (s *Server) checkCSRF(sess *auth.Session, token string) error {
 	if err := s.cfg.Auth.Codec().Open(csrfPurpose, token, &b); err != nil || b.Subject != sess.Identity.Subject || b.IssuedAt != sess.IssuedAt.UnixNano() {
 		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Err: err,
 			Message: "The " + CSRFHeader + " header does not belong to this session; take a fresh csrf_token from GET /api/v1/me."}
+	}
+	return nil
+}
+
+// csrfField is the form field that carries the CSRF token in the broker's
+// own forms (sign out, the admin page).
+const csrfField = "csrf_token"
+
+// checkFormCSRF is checkCSRF for a form a person submitted: the refusal
+// tells them where to get a fresh form (page), not about headers.
+func (s *Server) checkFormCSRF(sess *auth.Session, token, page string) error {
+	if err := s.checkCSRF(sess, token); err != nil {
+		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Err: err,
+			Message: "This form has expired or belongs to another session (you may have signed in again since it was shown). Go to " + page + " and submit it again."}
 	}
 	return nil
 }

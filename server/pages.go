@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -79,25 +78,6 @@ func (s *Server) callback(c echo.Context) error {
 	return c.Redirect(http.StatusFound, auth.SafeNext(next))
 }
 
-// logout ends the session. It is a POST from the broker's own page: a
-// cross-site form cannot send the SameSite=Lax cookie, and a foreign Origin is
-// refused outright.
-func (s *Server) logout(c echo.Context) error {
-	if o := c.Request().Header.Get("Origin"); o != "" && o != "null" && !s.sameOrigin(o) {
-		return echo.NewHTTPError(http.StatusForbidden)
-	}
-	if id, err := s.session(c); err == nil {
-		s.record(audit.Event{Type: audit.TypeLogout, Decision: audit.Granted, Subject: id.Subject, Username: id.Username, ClientIP: c.RealIP(), RequestID: requestID(c), Via: "browser"})
-	}
-	c.SetCookie(s.cfg.Auth.ClearSessionCookie())
-	return s.render(c, http.StatusOK, "loggedout", nil)
-}
-
-func (s *Server) sameOrigin(origin string) bool {
-	u, err := url.Parse(origin)
-	return err == nil && u.Scheme == s.cfg.PublicURL.Scheme && u.Host == s.cfg.PublicURL.Host
-}
-
 // open is the bookmark target: sign in if needed, then straight to the
 // notebook, or a chooser when several fit.
 func (s *Server) open(c echo.Context) error {
@@ -114,7 +94,10 @@ func (s *Server) open(c echo.Context) error {
 		return s.render(c, http.StatusOK, "choose", map[string]any{"Identity": id, "Choices": res.Choices})
 	}
 	// The URL is a bearer credential: it goes only into Location, on a
-	// response that must not be cached and must not leak a Referer.
+	// response that must not be cached and must not leak a Referer (not
+	// even the broker's own URL, which same-origin would keep from AWS
+	// anyway).
+	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	return c.Redirect(http.StatusFound, res.URL)
 }
 

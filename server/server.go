@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -83,7 +84,7 @@ func New(cfg Config) (*Server, error) {
 			// will; the error and request ID are enough to reproduce.
 			return fmt.Errorf("panic: %w", err)
 		},
-	}), securityHeaders, middleware.BodyLimit("1M"))
+	}), s.securityHeaders, middleware.BodyLimit("1M"))
 	limits := DefaultLimits
 	if cfg.Limits != nil {
 		limits = *cfg.Limits
@@ -93,11 +94,11 @@ func New(cfg Config) (*Server, error) {
 	e.GET("/", s.landing)
 	e.GET("/login", s.login)
 	e.GET("/callback", s.callback)
-	e.POST("/logout", s.logout)
+	s.routesLogout(e)
 	e.GET("/open", s.open)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/static/*", echo.WrapHandler(http.FileServerFS(staticFS)))
+	e.GET("/static/*", serveStatic())
 	s.routesAPI(e)
 	s.routesAdmin(e)
 	return s, nil
@@ -143,21 +144,49 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // securityHeaders applies to every response: nothing the broker serves may be
-// cached, framed, sniffed or leak a URL in a Referer.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// cached, framed, sniffed or leak a URL in a Referer to another site.
+//
+// The Referrer-Policy is same-origin rather than no-referrer: with
+// no-referrer a browser sends "Origin: null" on the broker's own form posts,
+// and "null" must count as foreign (fromOwnPages). Other sites still get no
+// Referer. form-action 'self' keeps an injected form from posting anywhere
+// else; a page whose form must lead elsewhere widens it (allowFormAction).
+//
+// HSTS follows the configured public URL, never the request: a client's
+// X-Forwarded-Proto must not decide it (a forged "https" would pin a plain
+// http dev broker's host, and a missing one would leave a real https
+// deployment without it on the requests its proxy forwards as http).
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	hsts := s.cfg.PublicURL != nil && s.cfg.PublicURL.Scheme == "https"
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("Pragma", "no-cache")
-		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
-		if c.Scheme() == "https" {
+		h.Set("Content-Security-Policy", csp("'self'"))
+		if hsts {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		return next(c)
 	}
+}
+
+func csp(formAction string) string {
+	return "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action " + formAction
+}
+
+// allowFormAction lets the page being rendered submit a form to, or be
+// redirected after submission to, target's origin too (Chromium applies
+// form-action to the redirects that follow a submission). target is a URL the
+// handler has checked, such as the CLI's loopback redirect.
+func allowFormAction(c echo.Context, target string) {
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" || strings.ContainsAny(u.Host, " ;,'") {
+		return
+	}
+	c.Response().Header().Set("Content-Security-Policy", csp("'self' "+u.Scheme+"://"+u.Host))
 }
 
 func (s *Server) meta(c echo.Context, via string) broker.RequestMeta {

@@ -1,8 +1,11 @@
 package devstack_test
 
 import (
+	"html"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -101,14 +104,44 @@ func TestLogoutEndsTheSession(t *testing.T) {
 	e := start(t)
 	alice := e.browser("alice")
 	alice.visit(e.st.BrokerURL+"/open?notebook=fraud-alice").mustContain(t, http.StatusOK, "fraud-alice")
-	resp, err := alice.c.PostForm(e.st.BrokerURL+"/logout", nil)
+	// A link to /logout (or a typed URL) asks first and signs no one out.
+	confirm := alice.visit(e.st.BrokerURL + "/logout")
+	confirm.mustContain(t, http.StatusOK, "Sign out of secds?", `action="/logout"`)
+	tok := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindStringSubmatch(confirm.body)
+	if tok == nil {
+		t.Fatalf("the sign-out form has no CSRF token:\n%s", confirm.body)
+	}
+	alice.visit(e.st.BrokerURL+"/").mustContain(t, http.StatusOK, "Hello, alice")
+
+	// A cross-site form, even one with the token, and a sandboxed one
+	// (Origin: null), are refused.
+	for _, origin := range []string{"https://evil.example", "null"} {
+		req, _ := http.NewRequest(http.MethodPost, e.st.BrokerURL+"/logout", strings.NewReader(url.Values{"csrf_token": {html.UnescapeString(tok[1])}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", origin)
+		resp, err := alice.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("logout with Origin %s = %d, want 403", origin, resp.StatusCode)
+		}
+	}
+	alice.visit(e.st.BrokerURL+"/").mustContain(t, http.StatusOK, "Hello, alice")
+
+	req, _ := http.NewRequest(http.MethodPost, e.st.BrokerURL+"/logout", strings.NewReader(url.Values{"csrf_token": {html.UnescapeString(tok[1])}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.st.BrokerURL)
+	resp, err := alice.c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("logout status = %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signed-out" {
+		t.Fatalf("logout = %d, Location %q; want 303 to /signed-out", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	alice.visit(e.st.BrokerURL+"/signed-out").mustContain(t, http.StatusOK, "You are signed out", `href="/login"`)
 	resp, err = alice.c.Get(e.st.BrokerURL + "/open?notebook=fraud-alice")
 	if err != nil {
 		t.Fatal(err)
@@ -116,17 +149,6 @@ func TestLogoutEndsTheSession(t *testing.T) {
 	resp.Body.Close()
 	if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, e.st.IdPURL) {
 		t.Fatalf("after logout /open should go to the identity provider, went to %q", loc)
-	}
-
-	req, _ := http.NewRequest(http.MethodPost, e.st.BrokerURL+"/logout", nil)
-	req.Header.Set("Origin", "https://evil.example")
-	resp, err = alice.c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("cross-origin logout status = %d, want 403", resp.StatusCode)
 	}
 }
 
@@ -200,7 +222,7 @@ func TestEveryPageCarriesSecurityHeaders(t *testing.T) {
 		resp.Body.Close()
 		want := map[string]string{
 			"Cache-Control":          "no-store",
-			"Referrer-Policy":        "no-referrer",
+			"Referrer-Policy":        "same-origin",
 			"X-Content-Type-Options": "nosniff",
 			"X-Frame-Options":        "DENY",
 		}
@@ -216,15 +238,16 @@ func TestEveryPageCarriesSecurityHeaders(t *testing.T) {
 			t.Errorf("%s: HSTS on plain http", path)
 		}
 	}
+	// HSTS follows the public URL (http here), not the client's header.
 	req, _ := http.NewRequest(http.MethodGet, e.st.BrokerURL+"/healthz", nil)
-	req.Header.Set("X-Forwarded-Proto", "https") // behind a TLS-terminating load balancer
+	req.Header.Set("X-Forwarded-Proto", "https")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if !strings.HasPrefix(resp.Header.Get("Strict-Transport-Security"), "max-age=") {
-		t.Error("no HSTS when served over TLS")
+	if hsts := resp.Header.Get("Strict-Transport-Security"); hsts != "" {
+		t.Errorf("HSTS %q on a plain-http broker because the client said X-Forwarded-Proto: https", hsts)
 	}
 }
 

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/secds/secds/abac"
+	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/testutil"
+)
+
+// testServer is the HTTP layer on its own: a real authenticator (sessions
+// are real sealed cookies; the identity provider is never contacted), an
+// audit trail to read back, and no broker, so only the routes that do not
+// reach AWS are exercised here.
+type testServer struct {
+	t     *testing.T
+	s     *Server
+	auth  *auth.Authenticator
+	audit *testutil.Buffer
+	logs  *testutil.Buffer
+	base  string
+}
+
+func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testServer {
+	t.Helper()
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, auth.KeySize)
+	a, err := auth.New(auth.Config{Issuer: "http://127.0.0.1:1", ClientID: "broker", RedirectURL: publicURL + "/callback",
+		Keys: [][]byte{key}, Secure: u.Scheme == "https"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{t: t, auth: a, audit: &testutil.Buffer{}, logs: &testutil.Buffer{}, base: publicURL}
+	cfg := Config{Auth: a, Audit: audit.NewWriter(ts.audit, time.Now), PublicURL: u,
+		Log: slog.New(slog.NewJSONHandler(ts.logs, nil))}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	if ts.s, err = New(cfg); err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+// session is a signed-in browser's session cookie.
+func (ts *testServer) session(username string) *http.Cookie {
+	ts.t.Helper()
+	c, err := ts.auth.SessionCookie(abac.Identity{Subject: "sub-" + username, Username: username, Groups: []string{"data-science"}})
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return c
+}
+
+// do sends one request to the server; headers are name, value pairs.
+func (ts *testServer) do(method, path string, body io.Reader, cookie *http.Cookie, headers ...string) *httptest.ResponseRecorder {
+	ts.t.Helper()
+	r := httptest.NewRequest(method, ts.base+path, body)
+	r.RemoteAddr = "192.0.2.10:40000"
+	if body != nil {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if cookie != nil {
+		r.AddCookie(cookie)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		r.Header.Set(headers[i], headers[i+1])
+	}
+	w := httptest.NewRecorder()
+	ts.s.ServeHTTP(w, r)
+	return w
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// csrfFrom takes the CSRF token out of a page's form.
+func csrfFrom(t *testing.T, page string) string {
+	t.Helper()
+	m := csrfInput.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no csrf_token in the page:\n%s", page)
+	}
+	return m[1]
+}
+
+// clears says whether the response ends the session cookie.
+func clears(w *httptest.ResponseRecorder) bool {
+	for _, c := range w.Result().Cookies() {
+		if strings.HasSuffix(c.Name, "secds_session") && c.MaxAge < 0 {
+			return true
+		}
+	}
+	return false
+}
