@@ -24,8 +24,11 @@ import (
 type testServer struct {
 	t     *testing.T
 	s     *Server
-	auth  *auth.Authenticator
-	audit *testutil.Buffer
+	auth   *auth.Authenticator
+	tokens *auth.Tokens
+	// remote is the client address of the requests do sends.
+	remote string
+	audit  *testutil.Buffer
 	logs  *testutil.Buffer
 	base  string
 }
@@ -42,8 +45,12 @@ func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testS
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{t: t, auth: a, audit: &testutil.Buffer{}, logs: &testutil.Buffer{}, base: publicURL}
-	cfg := Config{Auth: a, Audit: audit.NewWriter(ts.audit, time.Now), PublicURL: u,
+	tk, err := auth.NewTokens(auth.TokenConfig{Issuer: publicURL, Keys: [][]byte{make([]byte, auth.TokenKeySize)}, Codec: a.Codec()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{t: t, auth: a, tokens: tk, remote: "192.0.2.10:40000", audit: &testutil.Buffer{}, logs: &testutil.Buffer{}, base: publicURL}
+	cfg := Config{Auth: a, Tokens: tk, Audit: audit.NewWriter(ts.audit, time.Now), PublicURL: u,
 		Log: slog.New(slog.NewJSONHandler(ts.logs, nil))}
 	for _, e := range edit {
 		e(&cfg)
@@ -54,21 +61,35 @@ func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testS
 	return ts
 }
 
+func identity(username string) abac.Identity {
+	return abac.Identity{Subject: "sub-" + username, Username: username, Groups: []string{"data-science"}}
+}
+
 // session is a signed-in browser's session cookie.
 func (ts *testServer) session(username string) *http.Cookie {
 	ts.t.Helper()
-	c, err := ts.auth.SessionCookie(abac.Identity{Subject: "sub-" + username, Username: username, Groups: []string{"data-science"}})
+	c, err := ts.auth.SessionCookie(identity(username))
 	if err != nil {
 		ts.t.Fatal(err)
 	}
 	return c
 }
 
+// token is a broker token for the CLI, as secds login gets it.
+func (ts *testServer) token(username string) string {
+	ts.t.Helper()
+	tok, err := ts.tokens.Issue(identity(username))
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return tok.Raw
+}
+
 // do sends one request to the server; headers are name, value pairs.
 func (ts *testServer) do(method, path string, body io.Reader, cookie *http.Cookie, headers ...string) *httptest.ResponseRecorder {
 	ts.t.Helper()
 	r := httptest.NewRequest(method, ts.base+path, body)
-	r.RemoteAddr = "192.0.2.10:40000"
+	r.RemoteAddr = ts.remote
 	if body != nil {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}

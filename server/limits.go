@@ -1,11 +1,11 @@
 package server
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"container/list"
 	"fmt"
 	"math"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -23,7 +23,7 @@ type Rate struct {
 
 // Limits bound how fast one client address and one user may call the
 // endpoints that cost the broker, the identity provider or AWS something:
-// /login, /callback, /open and /api/v1/*.
+// /, /login, /callback, /open, /cli/login, /admin and /api/v1/*.
 type Limits struct {
 	PerIP   Rate `yaml:"per_ip"`
 	PerUser Rate `yaml:"per_user"`
@@ -41,17 +41,24 @@ type limitError struct {
 
 func (e *limitError) Error() string { return "rate limit exceeded for " + e.who }
 
-// buckets keeps one token bucket per key. Idle buckets are dropped, and the
-// map is bounded so that a flood of addresses cannot grow it without end.
+// buckets keeps one token bucket per key, at most max of them. When full,
+// the least recently used bucket goes: a flood of fresh keys pushes out idle
+// ones, never the buckets of the clients being limited right now (the old
+// map started over when full, which reset every bucket, the flooder's too).
+// A bucket idle long enough to have refilled is dropped early: forgetting it
+// changes nothing.
 type buckets struct {
-	rate  Rate
-	now   func() time.Time
-	mu    sync.Mutex
-	m     map[string]*bucket
-	swept time.Time
+	rate Rate
+	now  func() time.Time
+	max  int
+	mu   sync.Mutex
+	m    map[string]*list.Element // of *bucket
+	lru  list.List                // front: most recently used
+	idle time.Duration            // time to refill from empty
 }
 
 type bucket struct {
+	key  string
 	lim  *rate.Limiter
 	seen time.Time
 }
@@ -59,7 +66,11 @@ type bucket struct {
 const maxBuckets = 100_000
 
 func newBuckets(r Rate, now func() time.Time) *buckets {
-	return &buckets{rate: r, now: now, m: map[string]*bucket{}}
+	b := &buckets{rate: r, now: now, max: maxBuckets, m: map[string]*list.Element{}}
+	if r.PerSecond > 0 {
+		b.idle = time.Duration(float64(max(r.Burst, 1))/r.PerSecond*float64(time.Second)) + time.Second
+	}
+	return b
 }
 
 // take spends one token for key, or says how long to wait.
@@ -70,13 +81,19 @@ func (b *buckets) take(key string) (ok bool, wait time.Duration) {
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if now.Sub(b.swept) > time.Minute || len(b.m) >= maxBuckets {
-		b.sweep(now)
-	}
-	bk := b.m[key]
-	if bk == nil {
-		bk = &bucket{lim: rate.NewLimiter(rate.Limit(b.rate.PerSecond), max(b.rate.Burst, 1))}
-		b.m[key] = bk
+	b.dropIdle(now)
+	var bk *bucket
+	if el := b.m[key]; el != nil {
+		b.lru.MoveToFront(el)
+		bk = el.Value.(*bucket)
+	} else {
+		for len(b.m) >= b.max {
+			oldest := b.lru.Back()
+			delete(b.m, oldest.Value.(*bucket).key)
+			b.lru.Remove(oldest)
+		}
+		bk = &bucket{key: key, lim: rate.NewLimiter(rate.Limit(b.rate.PerSecond), max(b.rate.Burst, 1))}
+		b.m[key] = b.lru.PushFront(bk)
 	}
 	bk.seen = now
 	r := bk.lim.ReserveN(now, 1)
@@ -87,22 +104,33 @@ func (b *buckets) take(key string) (ok bool, wait time.Duration) {
 	return true, 0
 }
 
-// sweep drops buckets idle long enough to have refilled; if the map is
-// still full (a flood of fresh keys), it starts over rather than grow.
-func (b *buckets) sweep(now time.Time) {
-	b.swept = now
-	full := time.Duration(float64(max(b.rate.Burst, 1))/b.rate.PerSecond*float64(time.Second)) + time.Second
-	for k, bk := range b.m {
-		if now.Sub(bk.seen) > full {
-			delete(b.m, k)
+// dropIdle removes, oldest first, the buckets that have refilled; the list
+// is in order of use, so it stops at the first one still in use.
+func (b *buckets) dropIdle(now time.Time) {
+	for el := b.lru.Back(); el != nil; el = b.lru.Back() {
+		bk := el.Value.(*bucket)
+		if now.Sub(bk.seen) <= b.idle {
+			return
 		}
-	}
-	if len(b.m) >= maxBuckets {
-		b.m = map[string]*bucket{}
+		delete(b.m, bk.key)
+		b.lru.Remove(el)
 	}
 }
 
-// limited returns middleware for the costly endpoints.
+// len is how many buckets are kept.
+func (b *buckets) len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.m)
+}
+
+// limited returns middleware for the costly endpoints. Every such request
+// spends from its address's bucket; one whose session or broker token
+// verifies also spends from its person's bucket, keyed by the verified
+// subject, so a person's browser and CLI share one, and rewording the
+// Authorization header (extra spaces, another case) is not a new bucket. A
+// request that does not verify has only the address limit: it gets no
+// further than a refusal.
 func (s *Server) limited(l Limits) echo.MiddlewareFunc {
 	perIP, perUser := newBuckets(l.PerIP, time.Now), newBuckets(l.PerUser, time.Now)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -110,7 +138,7 @@ func (s *Server) limited(l Limits) echo.MiddlewareFunc {
 			if !costly(c.Request().URL.Path) {
 				return next(c)
 			}
-			if ok, wait := perIP.take(c.RealIP()); !ok {
+			if ok, wait := perIP.take(addressKey(c.RealIP())); !ok {
 				return &limitError{who: "address", retryAfter: wait}
 			}
 			if key := s.userKey(c); key != "" {
@@ -123,21 +151,49 @@ func (s *Server) limited(l Limits) echo.MiddlewareFunc {
 	}
 }
 
+// costly says whether a path costs the broker, the identity provider or AWS
+// something: the landing page lists notebooks (AWS), the admin pages
+// explain with AWS calls.
 func costly(path string) bool {
 	switch path {
-	case "/login", "/callback", "/open", "/cli/login":
+	case "/", "/login", "/callback", "/open", "/cli/login":
 		return true
 	}
-	return strings.HasPrefix(path, "/api/v1/")
+	return strings.HasPrefix(path, "/api/v1/") || path == "/admin" || strings.HasPrefix(path, "/admin/")
 }
 
-// userKey names the user behind a request without the cost of verifying a
-// token: the session's subject, or a digest of the bearer token (one token
-// is one user; a forged one is still bound by the per-address limit).
+// addressKey is the per-address bucket's key: the IPv4 address, or the /64
+// of an IPv6 one (a single host is routinely given a whole /64, so one
+// bucket per address would be one per request for whoever wants it).
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "ip:" + ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return "ip:" + a.String()
+	}
+	p, _ := a.WithZone("").Prefix(64)
+	return "ip6:" + p.String()
+}
+
+// userKey names the person behind a request once their credential is
+// verified: the subject of a valid broker token or session. A bearer token
+// is judged alone, as apiIdentity judges it; one that does not verify gives
+// no key (the address limit applies). Verifying a token is one Ed25519
+// signature check, cheap beside what the limited endpoints do.
 func (s *Server) userKey(c echo.Context) string {
-	if h := c.Request().Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		sum := sha256.Sum256([]byte(h[7:]))
-		return "token:" + hex.EncodeToString(sum[:12])
+	if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
+		scheme, raw, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || s.cfg.Tokens == nil {
+			return ""
+		}
+		v, err := s.cfg.Tokens.Verify(strings.TrimSpace(raw))
+		if err != nil {
+			return ""
+		}
+		return "sub:" + v.Identity.Subject
 	}
 	if sess, err := s.browserSession(c); err == nil {
 		return "sub:" + sess.Identity.Subject

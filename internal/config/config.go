@@ -98,7 +98,7 @@ type AWS struct {
 }
 
 // Limits are per-address and per-user request rates for the endpoints that
-// cost something (/login, /callback, /open, /api/v1/*). Unset means the
+// cost something (/, /login, /callback, /open, /cli/login, /admin, /api/v1/*). Unset means the
 // broker's defaults; a per_second of 0 turns that limit off.
 type Limits struct {
 	PerIP   Rate `yaml:"per_ip"`
