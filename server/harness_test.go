@@ -22,15 +22,15 @@ import (
 // audit trail to read back, and no broker, so only the routes that do not
 // reach AWS are exercised here.
 type testServer struct {
-	t     *testing.T
-	s     *Server
+	t      *testing.T
+	s      *Server
 	auth   *auth.Authenticator
 	tokens *auth.Tokens
 	// remote is the client address of the requests do sends.
 	remote string
 	audit  *testutil.Buffer
-	logs  *testutil.Buffer
-	base  string
+	logs   *testutil.Buffer
+	base   string
 }
 
 func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testServer {

@@ -12,7 +12,6 @@ func withLimits(l Limits) func(*Config) { return func(c *Config) { c.Limits = &l
 // slow refills about never within a test.
 func slow(burst int) Rate { return Rate{PerSecond: 0.0001, Burst: burst} }
 
-
 func TestPerUserBucketIsTheVerifiedSubject(t *testing.T) {
 	ts := newTestServer(t, "https://notebooks.example", withLimits(Limits{PerUser: slow(3)}))
 	tok := ts.token("alice")
