@@ -41,6 +41,7 @@ func (s *Server) routesAdmin(e *echo.Echo) {
 	e.GET(adminMapping+"/history/:version", s.apiMappingVersion)
 	e.POST(adminMapping+"/rollback", s.apiRollbackMapping)
 	e.POST(adminAPI+"/explain", s.apiExplain)
+	e.GET(adminAPI+"/readiness", s.apiReadiness)
 }
 
 // adminAPIIdentity authenticates an admin API call (broker token, or session

@@ -104,29 +104,3 @@ func (s *Server) open(c echo.Context) error {
 func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
-
-// readyz says whether the broker can serve: a mapping is loaded. A provider
-// that cannot be reached is reported but does not make the broker unready:
-// existing sessions and CLI tokens keep working without it, and taking every
-// replica out of the load balancer would end them too.
-func (s *Server) readyz(c echo.Context) error {
-	checks := map[string]string{}
-	ok := true
-	if err := s.cfg.Auth.Ready(c.Request().Context()); err != nil {
-		checks["identity_provider"] = "unavailable"
-	} else {
-		checks["identity_provider"] = "ok"
-	}
-	if s.cfg.Ready != nil {
-		if err := s.cfg.Ready(c.Request().Context()); err != nil {
-			checks["mapping"], ok = err.Error(), ok && degraded(err)
-		} else {
-			checks["mapping"] = "ok"
-		}
-	}
-	status := http.StatusOK
-	if !ok {
-		status = http.StatusServiceUnavailable
-	}
-	return c.JSON(status, map[string]any{"ready": ok, "checks": checks})
-}

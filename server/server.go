@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -54,6 +55,8 @@ type Server struct {
 	log   *slog.Logger
 	pages *template.Template
 	echo  *echo.Echo
+	// readyLogged is the last problem /readyz logged, by check.
+	readyLogged sync.Map
 }
 
 // New builds the routes.
