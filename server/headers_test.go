@@ -87,4 +87,12 @@ func TestAllowFormAction(t *testing.T) {
 	if csp := w.Header().Get("Content-Security-Policy"); !strings.HasSuffix(csp, "form-action 'self' http://127.0.0.1:4711") {
 		t.Errorf("Content-Security-Policy = %q", csp)
 	}
+	ts.s.echo.GET("/test-form6", func(c echo.Context) error {
+		allowFormAction(c, "http://[::1]:4711/callback")
+		return c.String(http.StatusOK, "ok")
+	})
+	w = ts.do(http.MethodGet, "/test-form6", nil, nil)
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.HasSuffix(csp, "form-action 'self' http:") {
+		t.Errorf("Content-Security-Policy for [::1] = %q", csp)
+	}
 }

@@ -189,7 +189,13 @@ func allowFormAction(c echo.Context, target string) {
 	if err != nil || u.Host == "" || strings.ContainsAny(u.Host, " ;,'") {
 		return
 	}
-	c.Response().Header().Set("Content-Security-Policy", csp("'self' "+u.Scheme+"://"+u.Host))
+	src := u.Scheme + "://" + u.Host
+	if strings.HasPrefix(u.Host, "[") {
+		// CSP host-sources cannot name an IPv6 literal ([::1]); the
+		// scheme alone is the narrowest source that admits it.
+		src = u.Scheme + ":"
+	}
+	c.Response().Header().Set("Content-Security-Policy", csp("'self' "+src))
 }
 
 func (s *Server) meta(c echo.Context, via string) broker.RequestMeta {
