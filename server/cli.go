@@ -108,8 +108,10 @@ func (s *Server) cliToken(c echo.Context) error {
 }
 
 // loopbackRedirect reports whether raw is a CLI's loopback callback:
-// http://127.0.0.1, [::1] or localhost, an explicit port, path /callback,
-// nothing else, written canonically (RFC 8252 §7.3).
+// http://127.0.0.1 or http://[::1], an explicit port written without leading
+// zeros, path /callback, nothing else, written canonically. "localhost" is
+// refused (RFC 8252 §8.3): it can resolve elsewhere, and the CLI listens on
+// 127.0.0.1 anyway.
 func loopbackRedirect(raw string) bool {
 	if len(raw) > 64 {
 		return false
@@ -119,13 +121,14 @@ func loopbackRedirect(raw string) bool {
 		u.Fragment != "" || u.Path != "/callback" || u.RawPath != "" || u.String() != raw {
 		return false
 	}
-	switch u.Hostname() {
-	case "127.0.0.1", "::1", "localhost":
+	switch u.Host[:len(u.Host)-len(u.Port())] {
+	case "127.0.0.1:", "[::1]:":
 	default:
 		return false
 	}
-	port, err := strconv.Atoi(u.Port())
-	return err == nil && port > 0 && port <= 65535
+	p := u.Port()
+	port, err := strconv.Atoi(p)
+	return err == nil && port > 0 && port <= 65535 && strconv.Itoa(port) == p
 }
 
 // validState accepts what the CLI sends: 8–128 URL-safe characters.
