@@ -180,7 +180,7 @@ func (c *cliEnv) follow(start string) (string, int, error) {
 		var resp *http.Response
 		var err error
 		if method == http.MethodPost {
-			resp, err = c.browser.PostForm(next, form)
+			resp, err = c.postForm(next, form)
 		} else {
 			resp, err = c.browser.Get(next)
 		}
@@ -207,6 +207,14 @@ func (c *cliEnv) follow(start string) (string, int, error) {
 			}
 			a, _ := resp.Request.URL.Parse(html.UnescapeString(action[1]))
 			next, method, form = a.String(), http.MethodPost, url.Values{"req": {html.UnescapeString(req[1])}, "username": {c.browserUser}}
+		case strings.HasPrefix(next, c.st.BrokerURL+"/cli/login") && strings.Contains(string(body), `id="cli-confirm"`):
+			// The person reads "Sign in the secds CLI on this computer as
+			// alice?" and clicks the button.
+			if !strings.Contains(string(body), "as "+c.browserUser+"?") {
+				return string(body), resp.StatusCode, fmt.Errorf("the confirmation page does not name %s:\n%s", c.browserUser, body)
+			}
+			next, method, form = c.st.BrokerURL+"/cli/login", http.MethodPost, hiddenFields(string(body))
+			form.Set("decision", "allow")
 		default:
 			if m := cliCodeRE.FindStringSubmatch(string(body)); m != nil {
 				c.secret("pasted code", html.UnescapeString(m[1]))
@@ -218,6 +226,32 @@ func (c *cliEnv) follow(start string) (string, int, error) {
 		}
 	}
 	return "", 0, fmt.Errorf("too many redirects from %s", start)
+}
+
+var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// hiddenFields are a page's hidden form fields, as a browser would post them.
+func hiddenFields(page string) url.Values {
+	f := url.Values{}
+	for _, m := range hiddenRE.FindAllStringSubmatch(page, -1) {
+		f.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	}
+	return f
+}
+
+// postForm posts a form as a browser does from a page of the same site:
+// with Fetch Metadata, and with the page's origin (the broker's, or the
+// identity provider's).
+func (c *cliEnv) postForm(target string, form url.Values) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(target)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", u.Scheme+"://"+u.Host)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.browser.Do(req)
 }
 
 func (c *cliEnv) tokenFile(profile string) string {
