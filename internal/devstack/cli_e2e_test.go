@@ -365,6 +365,9 @@ func TestCLIFromConfigureToLogout(t *testing.T) {
 		if c.openedCount() != before+1 || !strings.Contains(c.lastPage, `id="notebook-name">fraud-alice<`) {
 			t.Errorf("the browser ended on:\n%s", c.lastPage)
 		}
+		if u := c.opened[before]; !strings.HasPrefix(u, "http://127.0.0.1:") || strings.Contains(u, "authToken") {
+			t.Errorf("the browser was given %s, want a one-shot loopback link", u)
+		}
 	})
 	t.Run("several notebooks: fail without a terminal, ask on one", func(t *testing.T) {
 		c.run("open").want(t, cli.ExitUsage, "several notebooks are yours", "fraud-alice-scratch", "team fraud", "secds open fraud-alice --team fraud")
@@ -507,12 +510,26 @@ func TestCLIBrowserCommand(t *testing.T) {
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s' \"$1\" > \""+dir+"/url\"\n"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	c.run("open", "fraud-alice", "--browser-command", script).want(t, 0, "Opened notebook fraud-alice")
-	u, err := os.ReadFile(filepath.Join(dir, "url"))
-	if err != nil {
-		t.Fatal(err)
+	// secds waits for the browser to follow the link it was given.
+	done := make(chan result, 1)
+	go func() { done <- c.run("open", "fraud-alice", "--browser-command", script) }()
+	var u []byte
+	for deadline := time.Now().Add(10 * time.Second); len(u) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		u, _ = os.ReadFile(filepath.Join(dir, "url"))
 	}
-	notebookPage(t, string(u))
+	// The command's argv, which ps shows every local user, holds a one-shot
+	// loopback address, never the presigned URL.
+	if !strings.HasPrefix(string(u), "http://127.0.0.1:") || strings.Contains(string(u), "authToken") || strings.Contains(string(u), "notebooks/") {
+		t.Fatalf("the browser command was given %q", u)
+	}
+	if !strings.Contains(notebookPage(t, string(u)), `id="notebook-name">fraud-alice<`) {
+		t.Error("the loopback link does not lead to fraud-alice")
+	}
+	(<-done).want(t, 0, "Opened notebook fraud-alice")
+	if resp, err := http.Get(string(u)); err == nil {
+		resp.Body.Close()
+		t.Errorf("the loopback link still answers (%d) after use", resp.StatusCode)
+	}
 	c.run("open", "fraud-alice", "--browser-command", filepath.Join(dir, "missing")).want(t, 0, "Could not open a browser")
 }
 

@@ -162,11 +162,20 @@ func TestCLILoginAndOpenInTheBrowser(t *testing.T) {
 		wantNotebookPage(t, b, "fraud-alice", "alice", "fraud")
 	})
 	t.Run("open in the browser", func(t *testing.T) {
-		c.mustRun("open", "fraud-alice-scratch")
-		if resp := b.Navigate(c.browserAsked()); resp.Status != http.StatusOK {
+		done := c.start(nil, nil, "open", "fraud-alice-scratch")
+		// The browser is handed a one-shot loopback link, never the
+		// presigned URL (a browser's argv is public on the machine).
+		link := c.browserAsked()
+		if !strings.HasPrefix(link, "http://127.0.0.1:") || strings.Contains(link, "fraud-alice-scratch") {
+			t.Fatalf("secds open gave the browser %s, want a loopback link", redact(link))
+		}
+		if resp := b.Navigate(link); resp.Status != http.StatusOK {
 			t.Fatalf("the opened URL: status %d", resp.Status)
 		}
 		wantNotebookPage(t, b, "fraud-alice-scratch", "alice", "fraud")
+		if r := <-done; r.code != 0 || !strings.Contains(r.stderr, "Opened notebook fraud-alice-scratch") {
+			t.Fatalf("secds open: exit %d\n%s", r.code, redact(r.stderr))
+		}
 	})
 	t.Run("the token works on the other replica", func(t *testing.T) {
 		issuer, others := -1, 0
