@@ -69,7 +69,7 @@ func (s *Server) requireAdmin(c echo.Context, id abac.Identity, via string) (aba
 	}
 	if !live.Mapping().IsAdmin(id) {
 		s.record(audit.Event{Type: audit.TypeAdmin, Decision: audit.Denied, Code: "not_admin", Subject: id.Subject, Username: id.Username,
-			Email: id.Email, Path: c.Request().Method + " " + c.Request().URL.Path, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via})
+			Email: id.Email, Path: c.Request().Method + " " + c.Request().URL.Path, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via, TokenID: tokenID(c)})
 		return abac.Identity{}, nil, &apiError{Status: http.StatusForbidden, Code: "not_admin",
 			Message: "Only secds admins (members of the team mapping's admin groups) may use the admin pages and API."}
 	}
@@ -98,7 +98,7 @@ func (s *Server) adminPageIdentity(c echo.Context) (*auth.Session, *mapstore.Liv
 
 // by is who asks for a mapping change, for its history and audit event.
 func (s *Server) by(c echo.Context, id abac.Identity, via string) mapstore.By {
-	return mapstore.By{Subject: id.Subject, Username: id.Username, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via}
+	return mapstore.By{Subject: id.Subject, Username: id.Username, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via, TokenID: tokenID(c)}
 }
 
 // keepsAdmin refuses a mapping that would leave the admin writing it outside

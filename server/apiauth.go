@@ -135,6 +135,15 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
+// tokenID is the jti of the CLI token the request was authenticated with,
+// for its audit events; "" for a browser session.
+func tokenID(c echo.Context) string {
+	if v := authOf(c).Token; v != nil {
+		return v.ID
+	}
+	return ""
+}
+
 // authOf returns how apiIdentity authenticated the request.
 func authOf(c echo.Context) apiAuth {
 	a, _ := c.Get(apiAuthKey).(apiAuth)

@@ -194,7 +194,7 @@ func (s *Server) cliToken(c echo.Context) error {
 		s.record(ev)
 		return err
 	}
-	ev.Decision, ev.Subject, ev.Username, ev.Email = audit.Granted, id.Subject, id.Username, id.Email
+	ev.Decision, ev.Subject, ev.Username, ev.Email, ev.TokenID = audit.Granted, id.Subject, id.Username, id.Email, tok.ID
 	s.record(ev)
 	return c.JSON(http.StatusOK, tokenResponse{Token: tok.Raw, TokenType: "Bearer", ExpiresAt: tok.ExpiresAt.UTC(), Username: id.Username})
 }

@@ -164,7 +164,7 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (s *Server) meta(c echo.Context, via string) broker.RequestMeta {
-	return broker.RequestMeta{ClientIP: c.RealIP(), RequestID: requestID(c), Via: via}
+	return broker.RequestMeta{ClientIP: c.RealIP(), RequestID: requestID(c), Via: via, TokenID: tokenID(c)}
 }
 
 func (s *Server) record(e audit.Event) {

@@ -48,6 +48,10 @@ type Event struct {
 	ClientIP  string    `json:"client_ip,omitempty"`
 	RequestID string    `json:"request_id,omitempty"`
 	Via       string    `json:"via,omitempty"` // browser or api
+	// TokenID is the jti of the CLI token that made the request, or that a
+	// login issued: with it, everything one token did can be found, and a
+	// leaked one traced.
+	TokenID string `json:"token_id,omitempty"`
 	// Mapping changes: the versions and content digests before and after.
 	FromVersion int64  `json:"from_version,omitempty"`
 	FromDigest  string `json:"from_digest,omitempty"`

@@ -3,6 +3,8 @@ package devstack_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -336,6 +338,15 @@ func TestCLIFromConfigureToLogout(t *testing.T) {
 		t.Errorf("token file mode %v, want 0600", fi.Mode().Perm())
 	}
 	tok := c.storedToken("default")
+	var login map[string]any
+	for _, ev := range (&env{t: t, audit: c.audit}).auditEvents() {
+		if ev["type"] == "login" && ev["via"] == "api" && ev["decision"] == "granted" {
+			login = ev
+		}
+	}
+	if id := tokenJTI(t, tok); login == nil || login["token_id"] != id {
+		t.Errorf("the CLI login's audit event %v does not name the token it issued (%s)", login, id)
+	}
 
 	t.Run("whoami", func(t *testing.T) {
 		c.run("whoami").want(t, 0, "alice <alice@example.com>", "groups:  ds-fraud", "teams:   fraud", "login valid until")
@@ -357,6 +368,10 @@ func TestCLIFromConfigureToLogout(t *testing.T) {
 		ev := c.lastOpenEvent("alice")
 		if ev["via"] != "api" || ev["decision"] != "granted" || ev["notebook"] != "fraud-alice" {
 			t.Errorf("open event = %v", ev)
+		}
+		// The audit trail names the token: what one token did can be found.
+		if id := tokenJTI(t, tok); ev["token_id"] != id {
+			t.Errorf("open event token_id = %v, want the token's jti %s", ev["token_id"], id)
 		}
 	})
 	t.Run("open in the browser", func(t *testing.T) {
@@ -409,6 +424,24 @@ func TestCLIFromConfigureToLogout(t *testing.T) {
 		c.run("whoami").want(t, cli.ExitAuth, "not logged in")
 		c.run("logout").want(t, 0, "nothing to delete")
 	})
+}
+
+// tokenJTI reads a broker token's jti (its payload is not secret; only the
+// whole token is).
+func tokenJTI(t *testing.T, tok string) string {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWS")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims struct {
+		ID string `json:"jti"`
+	}
+	if err != nil || json.Unmarshal(payload, &claims) != nil || claims.ID == "" {
+		t.Fatalf("token payload: %v %s", err, payload)
+	}
+	return claims.ID
 }
 
 func (c *cliEnv) lastOpenEvent(user string) map[string]any {
