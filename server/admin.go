@@ -42,6 +42,7 @@ func (s *Server) routesAdmin(e *echo.Echo) {
 	e.GET(adminMapping+"/history/:version", s.apiMappingVersion)
 	e.POST(adminMapping+"/rollback", s.apiRollbackMapping)
 	e.POST(adminAPI+"/explain", s.apiExplain)
+	e.POST(adminAPI+"/tokens/revoke", s.apiRevokeTokens)
 
 	// Metrics carry counts and versions, never identities or secrets, so
 	// they are served beside the API like /readyz.
@@ -58,7 +59,14 @@ func (s *Server) adminAPIIdentity(c echo.Context) (abac.Identity, *mapstore.Live
 	if err != nil {
 		return abac.Identity{}, nil, err
 	}
-	return s.requireAdmin(c, id, "api")
+	id, live, err := s.requireAdmin(c, id, "api")
+	if err != nil {
+		return abac.Identity{}, nil, err
+	}
+	if err := s.requireFreshToken(c); err != nil {
+		return abac.Identity{}, nil, err
+	}
+	return id, live, nil
 }
 
 func (s *Server) requireAdmin(c echo.Context, id abac.Identity, via string) (abac.Identity, *mapstore.Live, error) {

@@ -102,6 +102,9 @@ func (s *Server) bearerIdentity(c echo.Context, header string) (abac.Identity, e
 		return refuse("token_invalid", "Your secds token is not valid for this broker (it may predate a key rotation, or be for another broker). Run secds login, then try again.", err)
 	}
 	c.Set(apiAuthKey, apiAuth{Via: "token", Token: &v})
+	if err := s.checkRevoked(c, v); err != nil {
+		return abac.Identity{}, err
+	}
 	return v.Identity, nil
 }
 

@@ -48,6 +48,11 @@ type Config struct {
 	Claims auth.ClaimPaths
 	// Metrics is what GET /metrics exposes; nil: no /metrics.
 	Metrics prometheus.Gatherer
+	// Revocations are the CLI token revocations; nil: tokens cannot be
+	// revoked.
+	Revocations Revocations
+	// Now is the clock for token ages and revocations; nil: time.Now.
+	Now func() time.Time
 }
 
 // Server is the broker's HTTP surface.

@@ -22,6 +22,9 @@ const (
 	// TypeAdmin is an admin action that changes nothing (explain) or a
 	// refused attempt to reach the admin pages or API.
 	TypeAdmin = "admin"
+	// TypeToken is an admin's revocation of CLI tokens, or the use of a
+	// revoked one.
+	TypeToken = "token"
 )
 
 // Decisions.
