@@ -79,7 +79,27 @@ func (s *Server) cliLogin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	allowCLIRedirect(c.Response().Header(), p.Redirect)
 	return s.render(c, http.StatusOK, "cli_confirm", map[string]any{"Identity": sess.Identity, "CSRF": csrf, "Params": p})
+}
+
+// allowCLIRedirect lets the confirmation form's answer redirect to the CLI's
+// loopback listener: browsers apply CSP form-action to the redirects after a
+// form post too, so "form-action 'self'" alone would stop the login there.
+// Only that one origin is added, and only on this page.
+func allowCLIRedirect(h http.Header, redirect string) {
+	const key = "Content-Security-Policy"
+	var kept []string
+	for _, d := range strings.Split(h.Get(key), ";") {
+		if d = strings.TrimSpace(d); d != "" && !strings.HasPrefix(d, "form-action") {
+			kept = append(kept, d)
+		}
+	}
+	action := "form-action 'self'"
+	if u, err := url.Parse(redirect); redirect != "" && err == nil { // checked by the caller
+		action += " " + u.Scheme + "://" + u.Host
+	}
+	h.Set(key, strings.Join(append(kept, action), "; "))
 }
 
 // cliLoginConfirm is the confirmation form's POST: the broker's own Origin,

@@ -279,6 +279,16 @@ func TestCLILoginNeedsConfirmation(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "as alice?") || !strings.Contains(string(body), `id="cli-confirm-cancel"`) {
 				t.Fatalf("paste=%v: = %d:\n%s", paste, resp.StatusCode, body)
 			}
+			// The form's answer may redirect to the CLI's listener, and
+			// nowhere else.
+			want := "form-action 'self' http://127.0.0.1:4711"
+			if paste {
+				want = "form-action 'self'"
+			}
+			csp := resp.Header.Get("Content-Security-Policy")
+			if !strings.HasSuffix(csp, want) || strings.Count(csp, "form-action") != 1 || !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("paste=%v: CSP %q, want it to end with %q", paste, csp, want)
+			}
 		}
 	})
 	refusals := []struct {
