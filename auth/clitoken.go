@@ -139,6 +139,7 @@ type tokenClaims struct {
 // Token is an issued broker token.
 type Token struct {
 	Raw       string    // the bearer secret: never log it
+	ID        string    // jti, for the audit trail; not a secret
 	ExpiresAt time.Time // whole seconds, as in the token
 }
 
@@ -173,7 +174,7 @@ func (t *Tokens) Issue(id abac.Identity) (Token, error) {
 	if err != nil {
 		return Token{}, fmt.Errorf("sign token: %w", err)
 	}
-	return Token{Raw: raw, ExpiresAt: exp}, nil
+	return Token{Raw: raw, ID: c.ID, ExpiresAt: exp}, nil
 }
 
 // Verify checks a presented token: algorithm (pinned), type, key (by kid,

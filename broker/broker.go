@@ -81,6 +81,7 @@ type RequestMeta struct {
 	ClientIP  string
 	RequestID string
 	Via       string // "browser" or "api"
+	TokenID   string // the CLI token's jti, when one made the request
 }
 
 // OpenRequest asks for one notebook. Team and Notebook may be empty: the
@@ -105,7 +106,7 @@ type OpenResult struct {
 // if that write fails no URL is returned.
 func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (res OpenResult, err error) {
 	ev := audit.Event{Type: audit.TypeOpen, Subject: id.Subject, Username: id.Username, Email: id.Email,
-		Team: req.Team, Notebook: req.Notebook, ClientIP: req.ClientIP, RequestID: req.RequestID, Via: req.Via}
+		Team: req.Team, Notebook: req.Notebook, ClientIP: req.ClientIP, RequestID: req.RequestID, Via: req.Via, TokenID: req.TokenID}
 	defer func() {
 		switch {
 		case err != nil:

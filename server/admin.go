@@ -42,6 +42,7 @@ func (s *Server) routesAdmin(e *echo.Echo) {
 	e.POST(adminMapping+"/rollback", s.apiRollbackMapping)
 	e.POST(adminAPI+"/explain", s.apiExplain)
 	e.GET(adminAPI+"/readiness", s.apiReadiness)
+	e.POST(adminAPI+"/tokens/revoke", s.apiRevokeTokens)
 }
 
 // adminAPIIdentity authenticates an admin API call (broker token, or session
@@ -52,7 +53,14 @@ func (s *Server) adminAPIIdentity(c echo.Context) (abac.Identity, *mapstore.Live
 	if err != nil {
 		return abac.Identity{}, nil, err
 	}
-	return s.requireAdmin(c, id, "api")
+	id, live, err := s.requireAdmin(c, id, "api")
+	if err != nil {
+		return abac.Identity{}, nil, err
+	}
+	if err := s.requireFreshToken(c); err != nil {
+		return abac.Identity{}, nil, err
+	}
+	return id, live, nil
 }
 
 func (s *Server) requireAdmin(c echo.Context, id abac.Identity, via string) (abac.Identity, *mapstore.Live, error) {
@@ -63,7 +71,7 @@ func (s *Server) requireAdmin(c echo.Context, id abac.Identity, via string) (aba
 	}
 	if !live.Mapping().IsAdmin(id) {
 		s.record(audit.Event{Type: audit.TypeAdmin, Decision: audit.Denied, Code: "not_admin", Subject: id.Subject, Username: id.Username,
-			Email: id.Email, Path: c.Request().Method + " " + c.Request().URL.Path, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via})
+			Email: id.Email, Path: c.Request().Method + " " + c.Request().URL.Path, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via, TokenID: tokenID(c)})
 		return abac.Identity{}, nil, &apiError{Status: http.StatusForbidden, Code: "not_admin",
 			Message: "Only secds admins (members of the team mapping's admin groups) may use the admin pages and API."}
 	}
@@ -92,7 +100,7 @@ func (s *Server) adminPageIdentity(c echo.Context) (*auth.Session, *mapstore.Liv
 
 // by is who asks for a mapping change, for its history and audit event.
 func (s *Server) by(c echo.Context, id abac.Identity, via string) mapstore.By {
-	return mapstore.By{Subject: id.Subject, Username: id.Username, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via}
+	return mapstore.By{Subject: id.Subject, Username: id.Username, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via, TokenID: tokenID(c)}
 }
 
 // keepsAdmin refuses a mapping that would leave the admin writing it outside

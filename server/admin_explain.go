@@ -97,7 +97,7 @@ func (s *Server) explain(c echo.Context, live *mapstore.Live, admin, id abac.Ide
 		res.Notebooks = ov.Notebooks
 	}
 	s.record(audit.Event{Type: audit.TypeAdmin, Decision: audit.Granted, Code: "explain", Subject: admin.Subject, Username: admin.Username,
-		For: id.Username, Path: c.Request().URL.Path, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via})
+		For: id.Username, Path: c.Request().URL.Path, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via, TokenID: tokenID(c)})
 	return res
 }
 

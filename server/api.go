@@ -17,7 +17,8 @@ import (
 // surface").
 func (s *Server) routesAPI(e *echo.Echo) {
 	e.GET("/.well-known/secds-configuration", s.wellKnown)
-	e.GET("/cli/login", s.cliLogin)
+	e.GET(cliLoginPath, s.cliLogin)
+	e.POST(cliLoginPath, s.cliLoginConfirm)
 	e.POST("/api/v1/cli/token", s.cliToken)
 	e.GET("/api/v1/me", s.apiMe)
 	e.POST("/api/v1/open", s.apiOpen)

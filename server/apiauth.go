@@ -102,6 +102,9 @@ func (s *Server) bearerIdentity(c echo.Context, header string) (abac.Identity, e
 		return refuse("token_invalid", "Your secds token is not valid for this broker (it may predate a key rotation, or be for another broker). Run secds login, then try again.", err)
 	}
 	c.Set(apiAuthKey, apiAuth{Via: "token", Token: &v})
+	if err := s.checkRevoked(c, v); err != nil {
+		return abac.Identity{}, err
+	}
 	return v.Identity, nil
 }
 
@@ -147,6 +150,15 @@ func (s *Server) checkFormCSRF(sess *auth.Session, token, page string) error {
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// tokenID is the jti of the CLI token the request was authenticated with,
+// for its audit events; "" for a browser session.
+func tokenID(c echo.Context) string {
+	if v := authOf(c).Token; v != nil {
+		return v.ID
+	}
+	return ""
 }
 
 // authOf returns how apiIdentity authenticated the request.

@@ -23,40 +23,113 @@ import (
 var errCLILoginOff = &apiError{Status: http.StatusNotImplemented, Code: "cli_login_disabled",
 	Message: "This broker is not set up for the secds CLI: it has no token keys. Tell the platform team to set tokens.keys_file or SECDS_TOKEN_KEYS."}
 
-// cliLogin is the browser leg of `secds login`. With a session, it hands the
-// browser a one-time code: by redirect to the CLI's loopback listener, or, in
-// paste mode (no redirect_uri), on a page to copy into the terminal. Without
-// one, it runs the normal sign-in and comes back here.
+// cliLoginParams are what a CLI puts on its /cli/login link. The
+// confirmation form carries them back unchanged, and the POST checks them
+// again: a form is as much attacker input as a link.
+type cliLoginParams struct {
+	Redirect, State, Challenge, Method string
+}
+
+func cliParams(get func(string) string) cliLoginParams {
+	return cliLoginParams{Redirect: get("redirect_uri"), State: get("state"), Challenge: get("code_challenge"), Method: get("code_challenge_method")}
+}
+
+func (p cliLoginParams) check() error {
+	switch {
+	case p.Method != "S256" || !auth.ValidChallenge(p.Challenge):
+		return badCLILogin("it lacks a PKCE S256 challenge")
+	case p.Redirect != "" && !loopbackRedirect(p.Redirect):
+		// Anything but the CLI's own loopback listener would hand the code
+		// to another host: refuse, and never redirect there.
+		return badCLILogin("its redirect address is not a loopback callback (http://127.0.0.1:PORT/callback)")
+	case p.Redirect != "" && !validState(p.State):
+		return badCLILogin("its state is missing or malformed")
+	}
+	return nil
+}
+
+// link is the GET /cli/login address these parameters came from.
+func (p cliLoginParams) link() string {
+	q := url.Values{"code_challenge": {p.Challenge}, "code_challenge_method": {p.Method}}
+	if p.Redirect != "" {
+		q.Set("redirect_uri", p.Redirect)
+		q.Set("state", p.State)
+	}
+	return cliLoginPath + "?" + q.Encode()
+}
+
+// cliLogin is the browser leg of `secds login`. With a session it asks the
+// person to confirm, on a page whose form posts back here (cliLoginConfirm);
+// a GET alone issues nothing, so a page elsewhere that navigates a signed-in
+// browser here gets no code for whatever listens on the loopback port.
+// Without a session, it runs the normal sign-in and comes back here.
 func (s *Server) cliLogin(c echo.Context) error {
 	if s.cfg.Tokens == nil {
 		return errCLILoginOff
 	}
-	q := c.Request().URL.Query()
-	redirect, state, challenge := q.Get("redirect_uri"), q.Get("state"), q.Get("code_challenge")
-	switch {
-	case q.Get("code_challenge_method") != "S256" || !auth.ValidChallenge(challenge):
-		return badCLILogin("it lacks a PKCE S256 challenge")
-	case redirect != "" && !loopbackRedirect(redirect):
-		// Anything but the CLI's own loopback listener would hand the code
-		// to another host: refuse, and never redirect there.
-		return badCLILogin("its redirect address is not a loopback callback (http://127.0.0.1:PORT/callback)")
-	case redirect != "" && !validState(state):
-		return badCLILogin("its state is missing or malformed")
+	p := cliParams(c.QueryParam)
+	if err := p.check(); err != nil {
+		return err
 	}
-	id, err := s.session(c)
+	sess, err := s.browserSession(c)
 	if err != nil {
-		return s.startLogin(c, c.Request().URL.RequestURI())
+		return s.startLogin(c, p.link())
 	}
-	code, err := s.cfg.Tokens.NewCode(id, challenge, redirect)
+	csrf, err := s.csrfToken(sess)
 	if err != nil {
 		return err
 	}
-	if redirect == "" {
+	allowFormAction(c, p.Redirect)
+	return s.render(c, http.StatusOK, "cli_confirm", map[string]any{"Identity": sess.Identity, "CSRF": csrf, "Params": p})
+}
+
+// cliLoginConfirm is the confirmation form's POST: the broker's own Origin,
+// the session's CSRF token, and the same checks as the link. Only here is a
+// code issued: by redirect to the CLI's loopback listener, or, in paste mode
+// (no redirect_uri), on a page to copy into the terminal.
+func (s *Server) cliLoginConfirm(c echo.Context) error {
+	if s.cfg.Tokens == nil {
+		return errCLILoginOff
+	}
+	p := cliParams(c.FormValue)
+	if err := p.check(); err != nil {
+		return err
+	}
+	sess, err := s.browserSession(c)
+	if err != nil {
+		// The session ended while the page was open: sign in, then confirm
+		// again.
+		return s.startLogin(c, p.link())
+	}
+	if !s.fromOwnPages(c.Request()) {
+		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed",
+			Message: "This confirmation did not come from the broker's own page. Run secds login again and confirm on the page it opens."}
+	}
+	if err := s.checkCSRF(sess, c.FormValue("csrf_token")); err != nil {
+		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Err: err,
+			Message: "This confirmation page has expired or belongs to another sign-in. Run secds login again and confirm on the page it opens."}
+	}
+	id := sess.Identity
+	if c.FormValue("decision") != "allow" {
+		if p.Redirect == "" {
+			return s.render(c, http.StatusOK, "cli_cancelled", map[string]any{"Identity": id})
+		}
+		// RFC 6749 §4.1.2.1: tell the waiting CLI, so it stops at once.
+		u, _ := url.Parse(p.Redirect) // checked above
+		u.RawQuery = url.Values{"error": {"access_denied"}, "state": {p.State}}.Encode()
+		return c.Redirect(http.StatusSeeOther, u.String())
+	}
+	code, err := s.cfg.Tokens.NewCode(id, p.Challenge, p.Redirect)
+	if err != nil {
+		return err
+	}
+	if p.Redirect == "" {
 		return s.render(c, http.StatusOK, "cli_code", map[string]any{"Identity": id, "Code": code, "Seconds": int(auth.CodeTTL.Seconds())})
 	}
-	u, _ := url.Parse(redirect) // checked above
-	u.RawQuery = url.Values{"code": {code}, "state": {state}}.Encode()
-	return c.Redirect(http.StatusFound, u.String())
+	u, _ := url.Parse(p.Redirect) // checked above
+	u.RawQuery = url.Values{"code": {code}, "state": {p.State}}.Encode()
+	// 303: the browser follows a POST's answer with a GET.
+	return c.Redirect(http.StatusSeeOther, u.String())
 }
 
 func badCLILogin(why string) error {
@@ -102,14 +175,16 @@ func (s *Server) cliToken(c echo.Context) error {
 		s.record(ev)
 		return err
 	}
-	ev.Decision, ev.Subject, ev.Username, ev.Email = audit.Granted, id.Subject, id.Username, id.Email
+	ev.Decision, ev.Subject, ev.Username, ev.Email, ev.TokenID = audit.Granted, id.Subject, id.Username, id.Email, tok.ID
 	s.record(ev)
 	return c.JSON(http.StatusOK, tokenResponse{Token: tok.Raw, TokenType: "Bearer", ExpiresAt: tok.ExpiresAt.UTC(), Username: id.Username})
 }
 
 // loopbackRedirect reports whether raw is a CLI's loopback callback:
-// http://127.0.0.1, [::1] or localhost, an explicit port, path /callback,
-// nothing else, written canonically (RFC 8252 §7.3).
+// http://127.0.0.1 or http://[::1], an explicit port written without leading
+// zeros, path /callback, nothing else, written canonically. "localhost" is
+// refused (RFC 8252 §8.3): it can resolve elsewhere, and the CLI listens on
+// 127.0.0.1 anyway.
 func loopbackRedirect(raw string) bool {
 	if len(raw) > 64 {
 		return false
@@ -119,13 +194,14 @@ func loopbackRedirect(raw string) bool {
 		u.Fragment != "" || u.Path != "/callback" || u.RawPath != "" || u.String() != raw {
 		return false
 	}
-	switch u.Hostname() {
-	case "127.0.0.1", "::1", "localhost":
+	switch u.Host[:len(u.Host)-len(u.Port())] {
+	case "127.0.0.1:", "[::1]:":
 	default:
 		return false
 	}
-	port, err := strconv.Atoi(u.Port())
-	return err == nil && port > 0 && port <= 65535
+	p := u.Port()
+	port, err := strconv.Atoi(p)
+	return err == nil && port > 0 && port <= 65535 && strconv.Itoa(port) == p
 }
 
 // validState accepts what the CLI sends: 8–128 URL-safe characters.

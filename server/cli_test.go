@@ -6,7 +6,16 @@ func TestLoopbackRedirect(t *testing.T) {
 	tests := map[string]bool{
 		"http://127.0.0.1:4711/callback":           true,
 		"http://[::1]:4711/callback":               true,
-		"http://localhost:4711/callback":           true,
+		"http://localhost:4711/callback":           false, // RFC 8252 §8.3: may resolve elsewhere
+		"http://LOCALHOST:4711/callback":           false,
+		"http://127.0.0.1:04711/callback":          false, // leading zero: not canonical
+		"http://127.0.0.1:0080/callback":           false,
+		"http://127.0.0.1:+80/callback":            false,
+		"http://[0:0:0:0:0:0:0:1]:4711/callback":   false, // ::1 only as written by the CLI
+		"http://::1:4711/callback":                 false,
+		"http://127.0.0.1:65535/callback":          true,
+		"http://127.0.0.1:1/callback":              true,
+		"http://127.0.0.1:/callback":               false,
 		"http://127.0.0.1/callback":                false, // no port
 		"http://127.0.0.1:0/callback":              false,
 		"http://127.0.0.1:70000/callback":          false,

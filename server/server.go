@@ -47,6 +47,11 @@ type Config struct {
 	// Claims are the claim paths sign-in reads, so that explain reads an ID
 	// token's claims the same way.
 	Claims auth.ClaimPaths
+	// Revocations are the CLI token revocations; nil: tokens cannot be
+	// revoked.
+	Revocations Revocations
+	// Now is the clock for token ages and revocations; nil: time.Now.
+	Now func() time.Time
 }
 
 // Server is the broker's HTTP surface.
@@ -199,7 +204,7 @@ func allowFormAction(c echo.Context, target string) {
 }
 
 func (s *Server) meta(c echo.Context, via string) broker.RequestMeta {
-	return broker.RequestMeta{ClientIP: c.RealIP(), RequestID: requestID(c), Via: via}
+	return broker.RequestMeta{ClientIP: c.RealIP(), RequestID: requestID(c), Via: via, TokenID: tokenID(c)}
 }
 
 func (s *Server) record(e audit.Event) {

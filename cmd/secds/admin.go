@@ -15,7 +15,7 @@ func init() { cli.AddCommand(adminCmd) }
 func adminCmd(a *cli.App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "admin",
-		Short: "Administer the broker: the team mapping, explain, IAM policies",
+		Short: "Administer the broker: the team mapping, explain, IAM policies, tokens",
 		Long: `Commands for secds admins (members of the team mapping's admin_groups).
 Every change to the mapping is validated first, needs the version it was
 based on (a change made meanwhile is refused, not overwritten), is kept in
@@ -23,7 +23,7 @@ the mapping's history and written to the audit log.`,
 		Args: usage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(mappingCmd(a), explainCmd(a), iamCmd(a))
+	cmd.AddCommand(mappingCmd(a), explainCmd(a), iamCmd(a), tokensCmd(a))
 	return cmd
 }
 

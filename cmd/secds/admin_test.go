@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secds/secds/abac"
 	"github.com/secds/secds/cmd/secds/cli"
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/devstack"
@@ -96,13 +97,18 @@ var (
 
 // signIn is the browser: it follows the CLI's login URL and submits the
 // identity provider's login form as l.user.
+var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
 func (l *laptop) signIn(start string) error {
 	next, form := start, url.Values(nil)
 	for range 15 {
 		var resp *http.Response
 		var err error
 		if form != nil {
-			resp, err = l.web.PostForm(next, form)
+			req, _ := http.NewRequest(http.MethodPost, next, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "same-origin") // as a browser posting its page's form
+			resp, err = l.web.Do(req)
 		} else {
 			resp, err = l.web.Get(next)
 		}
@@ -126,6 +132,13 @@ func (l *laptop) signIn(start string) error {
 			}
 			a, _ := resp.Request.URL.Parse(html.UnescapeString(string(action[1])))
 			next, form = a.String(), url.Values{"req": {html.UnescapeString(string(req[1]))}, "username": {l.user}}
+		case strings.Contains(string(body), `id="cli-confirm"`):
+			// "Sign in the secds CLI on this computer as admin?": yes.
+			form = url.Values{"decision": {"allow"}}
+			for _, m := range hiddenRE.FindAllSubmatch(body, -1) {
+				form.Set(html.UnescapeString(string(m[1])), html.UnescapeString(string(m[2])))
+			}
+			next = l.st.BrokerURL + "/cli/login"
 		default:
 			return nil
 		}
@@ -306,4 +319,52 @@ func TestAdminCommandsRefuseNonAdmins(t *testing.T) {
 	l := newLaptop(t, "bob")
 	l.run("", "admin", "mapping", "get").want(t, cli.ExitDenied, "Only secds admins")
 	l.run("", "admin", "explain", "--user", "alice").want(t, cli.ExitDenied, "Only secds admins")
+	l.run("", "admin", "tokens", "revoke", "alice").want(t, cli.ExitDenied, "Only secds admins")
+}
+
+// TestAdminTokensRevoke: an admin revokes alice's CLI tokens; the broker
+// refuses them from the next request on, and she can sign in again.
+func TestAdminTokensRevoke(t *testing.T) {
+	l := newLaptop(t, "admin")
+	alice := abac.Identity{Subject: "alice-subject", Username: "alice", Groups: []string{"ds-fraud"}}
+	tok, err := l.st.Broker.Tokens.Issue(alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := func(raw string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, l.st.BrokerURL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+raw)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if status, body := me(tok.Raw); status != http.StatusOK {
+		t.Fatalf("before: %d %s", status, body)
+	}
+	l.run("", "admin", "tokens", "revoke").want(t, cli.ExitUsage, "name one person")
+	l.run("", "admin", "tokens", "revoke", "alice", "--subject", "x").want(t, cli.ExitUsage, "name one person")
+	l.run("", "admin", "tokens", "revoke", "alice").want(t, 0, "Revoked every secds CLI token of alice issued before")
+	if status, body := me(tok.Raw); status != http.StatusUnauthorized || !strings.Contains(body, `"token_revoked"`) || !strings.Contains(body, "Run secds login") {
+		t.Fatalf("after: %d %s", status, body)
+	}
+	// By subject, as the audit trail names a person whose username changed.
+	bob := abac.Identity{Subject: "bob-subject", Username: "bob", Groups: []string{"ds-marketing"}}
+	bobTok, _ := l.st.Broker.Tokens.Issue(bob)
+	r := l.run("", "admin", "tokens", "revoke", "--subject", "bob-subject", "-o", "json")
+	r.want(t, 0, `"subject": "bob-subject"`, `"revoked_before"`)
+	if status, _ := me(bobTok.Raw); status != http.StatusUnauthorized {
+		t.Errorf("bob's token after a revocation by subject: %d", status)
+	}
+	// A token issued after the revocation works: the person signs in again.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+	fresh, _ := l.st.Broker.Tokens.Issue(alice)
+	if status, body := me(fresh.Raw); status != http.StatusOK {
+		t.Errorf("a token issued after the revocation: %d %s", status, body)
+	}
+	// The admin's own CLI token, freshly issued, kept working throughout.
+	l.run("", "admin", "mapping", "history").want(t, 0)
 }

@@ -40,6 +40,9 @@ type Options struct {
 	// MappingStore keeps the mapping's versions; default: a file store on
 	// cfg.MappingFile, hot-reloaded.
 	MappingStore mapstore.Store
+	// Revocations keeps CLI token revocations; default: a file in the
+	// mapping's history directory (none with a fixed mapping or store).
+	Revocations server.Revocations
 }
 
 // Broker is an assembled broker.
@@ -139,6 +142,10 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	} else {
 		opts.Log.Warn("no token keys (tokens.keys_file or " + cfg.Tokens.KeysEnv + "): the secds CLI cannot log in to this broker")
 	}
+	revs, err := openRevocations(cfg, opts)
+	if err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
 	b.Broker = broker.New(broker.Config{
 		STS:              sts.NewFromConfig(*awsCfg),
 		SageMaker:        sagemaker.NewFromConfig(*awsCfg),
@@ -153,6 +160,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		Auth: a, Broker: b.Broker, Audit: rec, Log: opts.Log, PublicURL: cfg.Public, TrustedProxies: cfg.Proxies,
 		Tokens: b.Tokens, Limits: limits(cfg.Limits),
 		Ready: b.Mapping.Ready, Mapping: b.Mapping, Claims: claimPaths(cfg),
+		Revocations: revs, Now: opts.Now,
 	})
 	if err != nil {
 		return nil, err

@@ -22,6 +22,9 @@ const (
 	// TypeAdmin is an admin action that changes nothing (explain) or a
 	// refused attempt to reach the admin pages or API.
 	TypeAdmin = "admin"
+	// TypeToken is an admin's revocation of CLI tokens, or the use of a
+	// revoked one.
+	TypeToken = "token"
 )
 
 // Decisions.
@@ -48,6 +51,10 @@ type Event struct {
 	ClientIP  string    `json:"client_ip,omitempty"`
 	RequestID string    `json:"request_id,omitempty"`
 	Via       string    `json:"via,omitempty"` // browser or api
+	// TokenID is the jti of the CLI token that made the request, or that a
+	// login issued: with it, everything one token did can be found, and a
+	// leaked one traced.
+	TokenID string `json:"token_id,omitempty"`
 	// Mapping changes: the versions and content digests before and after.
 	FromVersion int64  `json:"from_version,omitempty"`
 	FromDigest  string `json:"from_digest,omitempty"`

@@ -77,6 +77,54 @@ func (c *cliEnv) cliLoginCode(t *testing.T, challenge string) string {
 	return html.UnescapeString(m[1])
 }
 
+// confirmCLILogin opens the signed-in browser on /cli/login?q and posts its
+// confirmation form with decision=allow, changed by edit when not nil.
+func (c *cliEnv) confirmCLILogin(t *testing.T, q url.Values, edit func(form url.Values, req *http.Request)) (*http.Response, string) {
+	t.Helper()
+	get, _ := http.NewRequest(http.MethodGet, c.st.BrokerURL+"/cli/login?"+q.Encode(), nil)
+	resp, body := c.patiently(t, get)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `id="cli-confirm"`) {
+		t.Fatalf("/cli/login = %d, not the confirmation page:\n%s", resp.StatusCode, body)
+	}
+	form := hiddenFields(string(body))
+	form.Set("decision", "allow")
+	req, _ := http.NewRequest(http.MethodPost, c.st.BrokerURL+"/cli/login", nil)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", c.st.BrokerURL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if edit != nil {
+		edit(form, req)
+	}
+	enc := form.Encode()
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(enc)), nil }
+	resp, body = c.patiently(t, req)
+	if loc, _ := url.Parse(resp.Header.Get("Location")); loc != nil && loc.Query().Get("code") != "" {
+		c.secret("confirmed code", loc.Query().Get("code"))
+	}
+	return resp, string(body)
+}
+
+// patiently sends req from the browser, waiting out the per-user rate limit
+// as a person would (these tests make more requests a second than one).
+func (c *cliEnv) patiently(t *testing.T, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	for {
+		if req.GetBody != nil {
+			req.Body, _ = req.GetBody()
+		}
+		resp, err := c.browser.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusTooManyRequests {
+			return resp, string(body)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
 func (c *cliEnv) exchange(t *testing.T, code, verifier, redirect string) (int, map[string]any) {
 	t.Helper()
 	status, _, m := apiCall(t, nil, http.MethodPost, c.st.BrokerURL+"/api/v1/cli/token", "",
@@ -114,13 +162,9 @@ func TestCLILoginCodeRefusals(t *testing.T) {
 	t.Run("a code for a loopback redirect is bound to it", func(t *testing.T) {
 		q := url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"},
 			"redirect_uri": {"http://127.0.0.1:4711/callback"}, "state": {"state-1234"}}
-		resp, err := c.browser.Get(c.st.BrokerURL + "/cli/login?" + q.Encode()) // the browser is signed in by now
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := c.confirmCLILogin(t, q, nil) // the browser is signed in by now
 		loc, _ := url.Parse(resp.Header.Get("Location"))
-		if resp.StatusCode != http.StatusFound || loc.Host != "127.0.0.1:4711" || loc.Path != "/callback" || loc.Query().Get("state") != "state-1234" {
+		if resp.StatusCode != http.StatusSeeOther || loc.Host != "127.0.0.1:4711" || loc.Path != "/callback" || loc.Query().Get("state") != "state-1234" {
 			t.Fatalf("/cli/login = %d to %v", resp.StatusCode, loc)
 		}
 		c.secret("loopback code", loc.Query().Get("code"))
@@ -193,6 +237,127 @@ func TestCLILoginCodeRefusals(t *testing.T) {
 	if granted != 1 || denied < 5 {
 		t.Errorf("audit: %d granted and %d denied CLI logins, want 1 and at least 5", granted, denied)
 	}
+}
+
+// TestCLILoginNeedsConfirmation: a page elsewhere can navigate a signed-in
+// browser to /cli/login with its own PKCE challenge and a loopback port it
+// listens on; that must issue no code. Only the confirmation form, posted
+// from the broker's page with the session's CSRF token, does.
+func TestCLILoginNeedsConfirmation(t *testing.T) {
+	c := startCLI(t, "alice")
+	if _, _, err := c.follow(c.st.BrokerURL + "/login?next=/"); err != nil {
+		t.Fatal(err)
+	}
+	verifier := oauth2.GenerateVerifier()
+	q := url.Values{"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"},
+		"redirect_uri": {"http://127.0.0.1:4711/callback"}, "state": {"state-1234"}}
+	noCode := func(t *testing.T, resp *http.Response, body string) {
+		t.Helper()
+		if loc := resp.Header.Get("Location"); strings.Contains(loc, "code=") || strings.Contains(loc, "127.0.0.1:4711") {
+			t.Fatalf("a code was issued: %d to %s", resp.StatusCode, loc)
+		}
+		if strings.Contains(body, `id="cli-code"`) {
+			t.Fatalf("a code was shown:\n%s", body)
+		}
+	}
+
+	t.Run("a cross-site navigation gets the question, not a code", func(t *testing.T) {
+		for _, paste := range []bool{false, true} {
+			qq := q
+			if paste {
+				qq = url.Values{"code_challenge": q["code_challenge"], "code_challenge_method": {"S256"}}
+			}
+			req, _ := http.NewRequest(http.MethodGet, c.st.BrokerURL+"/cli/login?"+qq.Encode(), nil)
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			resp, err := c.browser.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			noCode(t, resp, string(body))
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "as alice?") || !strings.Contains(string(body), `id="cli-confirm-cancel"`) {
+				t.Fatalf("paste=%v: = %d:\n%s", paste, resp.StatusCode, body)
+			}
+			// The form's answer may redirect to the CLI's listener, and
+			// nowhere else.
+			want := "form-action 'self' http://127.0.0.1:4711"
+			if paste {
+				want = "form-action 'self'"
+			}
+			csp := resp.Header.Get("Content-Security-Policy")
+			if !strings.HasSuffix(csp, want) || strings.Count(csp, "form-action") != 1 || !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("paste=%v: CSP %q, want it to end with %q", paste, csp, want)
+			}
+		}
+	})
+	refusals := []struct {
+		name   string
+		status int
+		edit   func(url.Values, *http.Request)
+	}{
+		{"no CSRF token", http.StatusForbidden, func(f url.Values, _ *http.Request) { f.Del("csrf_token") }},
+		{"a forged CSRF token", http.StatusForbidden, func(f url.Values, _ *http.Request) { f.Set("csrf_token", "bm9wZQ") }},
+		{"a foreign Origin", http.StatusForbidden, func(_ url.Values, r *http.Request) {
+			r.Header.Set("Origin", "https://evil.example")
+			r.Header.Del("Sec-Fetch-Site")
+		}},
+		{"a cross-site post", http.StatusForbidden, func(_ url.Values, r *http.Request) {
+			r.Header.Set("Origin", "null")
+			r.Header.Set("Sec-Fetch-Site", "cross-site")
+		}},
+		{"a null Origin without Fetch Metadata", http.StatusForbidden, func(_ url.Values, r *http.Request) {
+			r.Header.Set("Origin", "null")
+			r.Header.Del("Sec-Fetch-Site")
+		}},
+		{"a redirect changed in the form", http.StatusBadRequest, func(f url.Values, _ *http.Request) { f.Set("redirect_uri", "https://evil.example/callback") }},
+		{"a plain challenge in the form", http.StatusBadRequest, func(f url.Values, _ *http.Request) { f.Set("code_challenge_method", "plain") }},
+		{"a state dropped from the form", http.StatusBadRequest, func(f url.Values, _ *http.Request) { f.Del("state") }},
+	}
+	for _, tc := range refusals {
+		t.Run("refuses "+tc.name, func(t *testing.T) {
+			resp, body := c.confirmCLILogin(t, q, tc.edit)
+			noCode(t, resp, body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("= %d, want %d:\n%s", resp.StatusCode, tc.status, body)
+			}
+		})
+	}
+	t.Run("refuses another session's CSRF token", func(t *testing.T) {
+		bob := c.otherBrowser(t, "bob")
+		resp, err := bob.Get(c.st.BrokerURL + "/cli/login?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		bobs := hiddenFields(string(page)).Get("csrf_token")
+		if bobs == "" {
+			t.Fatalf("bob's page has no CSRF token:\n%s", page)
+		}
+		resp, body := c.confirmCLILogin(t, q, func(f url.Values, _ *http.Request) { f.Set("csrf_token", bobs) })
+		noCode(t, resp, body)
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("= %d:\n%s", resp.StatusCode, body)
+		}
+	})
+	t.Run("cancel tells the CLI and issues nothing", func(t *testing.T) {
+		resp, body := c.confirmCLILogin(t, q, func(f url.Values, _ *http.Request) { f.Set("decision", "cancel") })
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusSeeOther || loc.Host != "127.0.0.1:4711" || loc.Query().Get("error") != "access_denied" || loc.Query().Get("code") != "" || loc.Query().Get("state") != "state-1234" {
+			t.Fatalf("cancel = %d to %v:\n%s", resp.StatusCode, loc, body)
+		}
+	})
+	t.Run("the confirmation issues a code for the same parameters", func(t *testing.T) {
+		resp, _ := c.confirmCLILogin(t, q, nil)
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusSeeOther || loc.Host != "127.0.0.1:4711" || loc.Query().Get("state") != "state-1234" {
+			t.Fatalf("= %d to %v", resp.StatusCode, loc)
+		}
+		if status, m := c.exchange(t, loc.Query().Get("code"), verifier, "http://127.0.0.1:4711/callback"); status != http.StatusOK {
+			t.Fatalf("exchange = %d %v", status, m)
+		}
+	})
 }
 
 func TestAPIAuthentication(t *testing.T) {

@@ -3,6 +3,8 @@ package devstack_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -180,7 +182,7 @@ func (c *cliEnv) follow(start string) (string, int, error) {
 		var resp *http.Response
 		var err error
 		if method == http.MethodPost {
-			resp, err = c.browser.PostForm(next, form)
+			resp, err = c.postForm(next, form)
 		} else {
 			resp, err = c.browser.Get(next)
 		}
@@ -207,6 +209,14 @@ func (c *cliEnv) follow(start string) (string, int, error) {
 			}
 			a, _ := resp.Request.URL.Parse(html.UnescapeString(action[1]))
 			next, method, form = a.String(), http.MethodPost, url.Values{"req": {html.UnescapeString(req[1])}, "username": {c.browserUser}}
+		case strings.HasPrefix(next, c.st.BrokerURL+"/cli/login") && strings.Contains(string(body), `id="cli-confirm"`):
+			// The person reads "Sign in the secds CLI on this computer as
+			// alice?" and clicks the button.
+			if !strings.Contains(string(body), "as "+c.browserUser+"?") {
+				return string(body), resp.StatusCode, fmt.Errorf("the confirmation page does not name %s:\n%s", c.browserUser, body)
+			}
+			next, method, form = c.st.BrokerURL+"/cli/login", http.MethodPost, hiddenFields(string(body))
+			form.Set("decision", "allow")
 		default:
 			if m := cliCodeRE.FindStringSubmatch(string(body)); m != nil {
 				c.secret("pasted code", html.UnescapeString(m[1]))
@@ -218,6 +228,32 @@ func (c *cliEnv) follow(start string) (string, int, error) {
 		}
 	}
 	return "", 0, fmt.Errorf("too many redirects from %s", start)
+}
+
+var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// hiddenFields are a page's hidden form fields, as a browser would post them.
+func hiddenFields(page string) url.Values {
+	f := url.Values{}
+	for _, m := range hiddenRE.FindAllStringSubmatch(page, -1) {
+		f.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	}
+	return f
+}
+
+// postForm posts a form as a browser does from a page of the same site:
+// with Fetch Metadata, and with the page's origin (the broker's, or the
+// identity provider's).
+func (c *cliEnv) postForm(target string, form url.Values) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(target)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", u.Scheme+"://"+u.Host)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.browser.Do(req)
 }
 
 func (c *cliEnv) tokenFile(profile string) string {
@@ -302,6 +338,15 @@ func TestCLIFromConfigureToLogout(t *testing.T) {
 		t.Errorf("token file mode %v, want 0600", fi.Mode().Perm())
 	}
 	tok := c.storedToken("default")
+	var login map[string]any
+	for _, ev := range (&env{t: t, audit: c.audit}).auditEvents() {
+		if ev["type"] == "login" && ev["via"] == "api" && ev["decision"] == "granted" {
+			login = ev
+		}
+	}
+	if id := tokenJTI(t, tok); login == nil || login["token_id"] != id {
+		t.Errorf("the CLI login's audit event %v does not name the token it issued (%s)", login, id)
+	}
 
 	t.Run("whoami", func(t *testing.T) {
 		c.run("whoami").want(t, 0, "alice <alice@example.com>", "groups:  ds-fraud", "teams:   fraud", "login valid until")
@@ -324,12 +369,19 @@ func TestCLIFromConfigureToLogout(t *testing.T) {
 		if ev["via"] != "api" || ev["decision"] != "granted" || ev["notebook"] != "fraud-alice" {
 			t.Errorf("open event = %v", ev)
 		}
+		// The audit trail names the token: what one token did can be found.
+		if id := tokenJTI(t, tok); ev["token_id"] != id {
+			t.Errorf("open event token_id = %v, want the token's jti %s", ev["token_id"], id)
+		}
 	})
 	t.Run("open in the browser", func(t *testing.T) {
 		before := c.openedCount()
 		c.run("open", "fraud-alice").want(t, 0, "Opened notebook fraud-alice (team fraud)")
 		if c.openedCount() != before+1 || !strings.Contains(c.lastPage, `id="notebook-name">fraud-alice<`) {
 			t.Errorf("the browser ended on:\n%s", c.lastPage)
+		}
+		if u := c.opened[before]; !strings.HasPrefix(u, "http://127.0.0.1:") || strings.Contains(u, "authToken") {
+			t.Errorf("the browser was given %s, want a one-shot loopback link", u)
 		}
 	})
 	t.Run("several notebooks: fail without a terminal, ask on one", func(t *testing.T) {
@@ -372,6 +424,24 @@ func TestCLIFromConfigureToLogout(t *testing.T) {
 		c.run("whoami").want(t, cli.ExitAuth, "not logged in")
 		c.run("logout").want(t, 0, "nothing to delete")
 	})
+}
+
+// tokenJTI reads a broker token's jti (its payload is not secret; only the
+// whole token is).
+func tokenJTI(t *testing.T, tok string) string {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWS")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims struct {
+		ID string `json:"jti"`
+	}
+	if err != nil || json.Unmarshal(payload, &claims) != nil || claims.ID == "" {
+		t.Fatalf("token payload: %v %s", err, payload)
+	}
+	return claims.ID
 }
 
 func (c *cliEnv) lastOpenEvent(user string) map[string]any {
@@ -473,12 +543,26 @@ func TestCLIBrowserCommand(t *testing.T) {
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s' \"$1\" > \""+dir+"/url\"\n"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	c.run("open", "fraud-alice", "--browser-command", script).want(t, 0, "Opened notebook fraud-alice")
-	u, err := os.ReadFile(filepath.Join(dir, "url"))
-	if err != nil {
-		t.Fatal(err)
+	// secds waits for the browser to follow the link it was given.
+	done := make(chan result, 1)
+	go func() { done <- c.run("open", "fraud-alice", "--browser-command", script) }()
+	var u []byte
+	for deadline := time.Now().Add(10 * time.Second); len(u) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		u, _ = os.ReadFile(filepath.Join(dir, "url"))
 	}
-	notebookPage(t, string(u))
+	// The command's argv, which ps shows every local user, holds a one-shot
+	// loopback address, never the presigned URL.
+	if !strings.HasPrefix(string(u), "http://127.0.0.1:") || strings.Contains(string(u), "authToken") || strings.Contains(string(u), "notebooks/") {
+		t.Fatalf("the browser command was given %q", u)
+	}
+	if !strings.Contains(notebookPage(t, string(u)), `id="notebook-name">fraud-alice<`) {
+		t.Error("the loopback link does not lead to fraud-alice")
+	}
+	(<-done).want(t, 0, "Opened notebook fraud-alice")
+	if resp, err := http.Get(string(u)); err == nil {
+		resp.Body.Close()
+		t.Errorf("the loopback link still answers (%d) after use", resp.StatusCode)
+	}
 	c.run("open", "fraud-alice", "--browser-command", filepath.Join(dir, "missing")).want(t, 0, "Could not open a browser")
 }
 

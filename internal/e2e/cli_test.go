@@ -130,6 +130,16 @@ func TestCLILoginAndOpenInTheBrowser(t *testing.T) {
 		t.Fatalf("the CLI's login link landed on %s, want the provider's login page", redact(loc))
 	}
 	if status := b.ClickAndWait("login-alice").Status; status != http.StatusOK {
+		t.Errorf("the CLI confirmation page: status %d", status)
+	}
+	// Signed in, the broker asks before it hands this computer a code.
+	if title := b.Text("cli-confirm-title"); !strings.Contains(title, "on this computer as alice?") {
+		t.Fatalf("the confirmation page asks %q", title)
+	}
+	if loc := b.Location(); !strings.HasPrefix(loc, st.URL+"/cli/login?") {
+		t.Fatalf("after the sign-in the browser is on %s, want the broker's confirmation page", redact(loc))
+	}
+	if status := b.ClickAndWait("cli-confirm-allow").Status; status != http.StatusOK {
 		t.Errorf("the CLI's callback page: status %d", status)
 	}
 	if loc := b.Location(); !strings.HasPrefix(loc, "http://127.0.0.1:") || !strings.Contains(loc, "/callback") || strings.HasPrefix(loc, st.URL) {
@@ -152,11 +162,20 @@ func TestCLILoginAndOpenInTheBrowser(t *testing.T) {
 		wantNotebookPage(t, b, "fraud-alice", "alice", "fraud")
 	})
 	t.Run("open in the browser", func(t *testing.T) {
-		c.mustRun("open", "fraud-alice-scratch")
-		if resp := b.Navigate(c.browserAsked()); resp.Status != http.StatusOK {
+		done := c.start(nil, nil, "open", "fraud-alice-scratch")
+		// The browser is handed a one-shot loopback link, never the
+		// presigned URL (a browser's argv is public on the machine).
+		link := c.browserAsked()
+		if !strings.HasPrefix(link, "http://127.0.0.1:") || strings.Contains(link, "fraud-alice-scratch") {
+			t.Fatalf("secds open gave the browser %s, want a loopback link", redact(link))
+		}
+		if resp := b.Navigate(link); resp.Status != http.StatusOK {
 			t.Fatalf("the opened URL: status %d", resp.Status)
 		}
 		wantNotebookPage(t, b, "fraud-alice-scratch", "alice", "fraud")
+		if r := <-done; r.code != 0 || !strings.Contains(r.stderr, "Opened notebook fraud-alice-scratch") {
+			t.Fatalf("secds open: exit %d\n%s", r.code, redact(r.stderr))
+		}
 	})
 	t.Run("the token works on the other replica", func(t *testing.T) {
 		issuer, others := -1, 0
@@ -201,6 +220,12 @@ func TestCLIPasteModeLogin(t *testing.T) {
 	}
 	b.Navigate(link)
 	if status := b.ClickAndWait("login-bob").Status; status != http.StatusOK {
+		t.Fatalf("the confirmation page: status %d", status)
+	}
+	if title := b.Text("cli-confirm-title"); !strings.Contains(title, "as bob?") {
+		t.Fatalf("the confirmation page asks %q", title)
+	}
+	if status := b.ClickAndWait("cli-confirm-allow").Status; status != http.StatusOK {
 		t.Fatalf("the code page: status %d", status)
 	}
 	code := strings.TrimSpace(b.Value("cli-code"))

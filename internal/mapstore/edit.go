@@ -24,6 +24,7 @@ type Update struct {
 // trail.
 type By struct {
 	Subject, Username, ClientIP, RequestID, Via string
+	TokenID                                     string // the CLI token's jti, when one made the request
 }
 
 // Update validates the content and stores it as a new version if the store is
@@ -33,7 +34,7 @@ type By struct {
 // attempt is audited.
 func (l *Live) Update(ctx context.Context, u Update) (rev Revision, err error) {
 	ev := audit.Event{Type: audit.TypeMappingChange, Subject: u.Subject, Username: u.Username, ClientIP: u.ClientIP,
-		RequestID: u.RequestID, Via: u.Via, Reason: u.Reason, FromVersion: u.Expected.Number, FromDigest: u.Expected.Digest}
+		RequestID: u.RequestID, Via: u.Via, TokenID: u.TokenID, Reason: u.Reason, FromVersion: u.Expected.Number, FromDigest: u.Expected.Digest}
 	defer func() { l.record(ev, err) }()
 	if l.store == nil {
 		return Revision{}, fmt.Errorf("update mapping: %w: this broker serves a fixed mapping", ErrReadOnly)

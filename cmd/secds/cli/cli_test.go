@@ -129,6 +129,37 @@ func TestLoopbackCallback(t *testing.T) {
 	}
 }
 
+func TestLoopbackCallbackCancelled(t *testing.T) {
+	redirect, results, stop, err := listenCallback("the-state-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	for _, u := range []string{redirect + "?error=access_denied&state=other", redirect + "?error=access_denied"} {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Errorf("%s: a cancel for another login was accepted", u)
+		}
+	}
+	resp, err := http.Get(redirect + "?error=access_denied&state=the-state-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	select {
+	case r := <-results:
+		if r.err == nil || r.code != "" || !strings.Contains(r.err.Error(), "cancelled") {
+			t.Fatalf("delivered %+v, want a cancellation", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the cancellation was not delivered")
+	}
+}
+
 func TestTokenFileFallback(t *testing.T) {
 	dir := t.TempDir()
 	s := &tokenStore{keyring: failingKeyring{}, dir: filepath.Join(dir, "secds", "tokens")}

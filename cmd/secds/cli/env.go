@@ -33,6 +33,9 @@ type Env struct {
 	Interactive func() bool
 	// LoginTimeout bounds the wait for the browser leg of a login.
 	LoginTimeout time.Duration
+	// RedirectTimeout bounds the wait for the browser to fetch the one-shot
+	// loopback link `secds open` gives it.
+	RedirectTimeout time.Duration
 }
 
 func (e Env) withDefaults() Env {
@@ -74,6 +77,9 @@ func (e Env) withDefaults() Env {
 	}
 	if e.LoginTimeout == 0 {
 		e.LoginTimeout = 5 * time.Minute
+	}
+	if e.RedirectTimeout == 0 {
+		e.RedirectTimeout = 60 * time.Second
 	}
 	return e
 }

@@ -172,7 +172,10 @@ func (a *App) loopbackLogin(ctx context.Context, p *Profile, q url.Values, brows
 	defer timer.Stop()
 	select {
 	case r := <-results:
-		return r.code, redirect, r.err
+		if r.err != nil {
+			return "", "", Exitf(ExitAuth, "login failed: %v. Run secds login again to sign in", r.err)
+		}
+		return r.code, redirect, nil
 	case <-ctx.Done():
 		return "", "", Exitf(ExitAuth, "login cancelled")
 	case <-timer.C:

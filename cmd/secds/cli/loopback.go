@@ -60,6 +60,17 @@ func listenCallback(state string) (string, <-chan callbackResult, func(), error)
 			page(w, http.StatusBadRequest, "Not this login", "This sign-in answer is not for the secds login waiting here. Run secds login again.")
 			return
 		}
+		if e := q.Get("error"); e != "" {
+			// The person pressed Cancel on the broker's confirmation page
+			// (RFC 6749 §4.1.2.1): stop waiting.
+			err := fmt.Errorf("the sign-in was cancelled in the browser")
+			if e != "access_denied" {
+				err = fmt.Errorf("the broker refused the sign-in (%.40q)", e)
+			}
+			once.Do(func() { results <- callbackResult{err: err} })
+			page(w, http.StatusOK, "Cancelled", "No terminal was signed in. You can close this tab.")
+			return
+		}
 		code := q.Get("code")
 		if code == "" {
 			page(w, http.StatusBadRequest, "No code", "The broker sent no sign-in code. Run secds login again.")

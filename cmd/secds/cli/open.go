@@ -43,6 +43,10 @@ Without NOTEBOOK, the broker picks your only notebook. When several fit,
 secds asks which one on a terminal, and otherwise fails (exit code 2)
 listing them, so name one (and --team when you are in several teams).
 
+The browser is handed a one-time address on 127.0.0.1 that forwards it
+to the link, so the link itself never shows in the process list; secds
+waits up to a minute for the browser to follow it.
+
 The link works once, within 5 minutes. --print-url prints it instead of
 opening it, for scripts or another browser; with --output json it prints
 {"url", "expires_at", "team", "notebook"}. --no-browser logs in without a
@@ -76,10 +80,14 @@ link.`,
 				fmt.Fprintln(a.env.Stdout, res.URL)
 				return nil
 			}
-			if err := a.openURL(res.URL, a.loginOpts.browserCommand); err != nil {
+			// The URL itself never goes on the browser command's argv,
+			// where every local user can read it.
+			if opened, err := a.openInBrowser(cmd.Context(), res.URL, a.loginOpts.browserCommand); !opened {
 				fmt.Fprintf(a.env.Stderr, "Could not open a browser (%v).\nOpen this link for notebook %s (team %s) within 5 minutes; it works once:\n", err, res.Notebook, res.Team)
 				fmt.Fprintln(a.env.Stdout, res.URL)
 				return nil
+			} else if err != nil {
+				return err
 			}
 			fmt.Fprintf(a.env.Stderr, "Opened notebook %s (team %s) in your browser.\n", res.Notebook, res.Team)
 			return nil

@@ -1,0 +1,39 @@
+package app
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/secds/secds/internal/config"
+	"github.com/secds/secds/internal/revocation"
+	"github.com/secds/secds/server"
+)
+
+// RevocationsFile is the name of the token revocations file in the
+// mapping's state (history) directory, which every replica shares.
+const RevocationsFile = "revocations.json"
+
+// openRevocations returns where CLI token revocations are kept: the
+// options' store, else a file beside the mapping's history, so that the
+// replicas that share the mapping share the revocations. A fixed mapping
+// has no such directory: no revocations.
+func openRevocations(cfg *config.Config, opts Options) (server.Revocations, error) {
+	if opts.Revocations != nil {
+		return opts.Revocations, nil
+	}
+	if opts.Mapping != nil || opts.MappingStore != nil || cfg.MappingFile == "" {
+		return nil, nil
+	}
+	dir := cfg.MappingHistoryDir
+	if dir == "" {
+		dir = cfg.MappingFile + ".history" // mapstore's default
+	}
+	// A cutoff older than the longest token (plus clock leeway) refuses
+	// nothing any more.
+	f, err := revocation.OpenFile(filepath.Join(dir, RevocationsFile), revocation.FileOptions{MaxAge: cfg.Tokens.TTL + time.Minute, Now: opts.Now})
+	if err != nil {
+		return nil, fmt.Errorf("open token revocations: %w", err)
+	}
+	return f, nil
+}
