@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -50,11 +51,20 @@ var chromiumFlags = []chromedp.ExecAllocatorOption{
 // NewBrowser starts Chromium for t (skipping or failing, see Need, when it
 // is missing) and stops it when t ends. Each browser gets a fresh temporary
 // profile, removed when it stops.
+//
+// The browser trusts the run's test certificate (TestPKI) and no other
+// untrusted one: --ignore-certificate-errors-spki-list names the leaf's
+// key, so any other certificate the system does not trust still fails, as
+// TestBrowserTrustsOnlyTheTestCertificate checks. Chromium honours that
+// flag only together with --user-data-dir (services/network: "no effect
+// unless --user-data-dir ... is also present"); chromedp passes one, the
+// fresh profile, and the flag works in headless mode with it.
 func NewBrowser(t testing.TB) *Browser {
 	t.Helper()
 	path, err := ChromiumPath()
 	Need(t, "Chromium", err)
 	opts := append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(path)}, chromiumFlags...)
+	opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", TestPKI(t).SPKIHash))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
 	t.Cleanup(func() {
@@ -96,6 +106,14 @@ func (b *Browser) Navigate(url string) *network.Response {
 		b.t.Fatalf("navigate to %s: %v", redact(url), err)
 	}
 	return resp
+}
+
+// TryNavigate is Navigate for a page that may fail to load (a certificate
+// the browser must refuse): it returns the error instead of failing t.
+func (b *Browser) TryNavigate(url string) (*network.Response, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.NavigateResponse(url))
 }
 
 // ClickAndWait clicks the element with the given id and waits for the page
@@ -193,6 +211,21 @@ func (b *Browser) Body() string {
 		b.t.Fatalf("read the page on %s: %v", redact(b.Location()), err)
 	}
 	return s
+}
+
+// Cookies are the cookies in the browser's jar that it would send to u,
+// with their attributes as the browser stored them.
+func (b *Browser) Cookies(u string) []*network.Cookie {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	res, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (network.GetCookiesResult, error) {
+		return cdp.Call(ctx, t, network.GetCookies, network.GetCookiesParams{URLs: []string{u}})
+	})
+	if err != nil {
+		b.t.Fatalf("read the cookies for %s: %v", redact(u), err)
+	}
+	return res.Cookies
 }
 
 // Location is the current URL ("" if it cannot be read).

@@ -31,32 +31,40 @@ func wantNotebookPage(t *testing.T, b *Browser, notebook, user, team string) {
 	}
 }
 
+// TestBrowserBookmarkOpensTheNotebook runs over https, as in production
+// (TLS at the proxy, __Host- cookies), and once over http on loopback, as
+// the dev stack runs.
 func TestBrowserBookmarkOpensTheNotebook(t *testing.T) {
-	st := StartStack(t, StackOptions{Provider: sharedProvider(t)})
-	b := NewBrowser(t)
+	for _, scheme := range []string{"https", "http"} {
+		t.Run(scheme, func(t *testing.T) {
+			st := StartStack(t, StackOptions{Provider: sharedProvider(t), Scheme: scheme})
+			b := NewBrowser(t)
 
-	if status := signIn(t, st, b, "/open?notebook=fraud-alice", "alice"); status != http.StatusOK {
-		t.Fatalf("after signing in: status %d, want 200", status)
-	}
-	wantNotebookPage(t, b, "fraud-alice", "alice", "fraud")
-	if loc := b.Location(); !strings.Contains(loc, "/notebooks/fraud-alice") {
-		t.Errorf("the notebook page is at %s", redact(loc))
-	}
-	ev := lastAudit(t, st, "open", "alice")
-	if ev["decision"] != "granted" || ev["notebook"] != "fraud-alice" || ev["team"] != "fraud" {
-		t.Errorf("open event = %v", ev)
-	}
+			if status := signIn(t, st, b, "/open?notebook=fraud-alice", "alice"); status != http.StatusOK {
+				t.Fatalf("after signing in: status %d, want 200", status)
+			}
+			wantNotebookPage(t, b, "fraud-alice", "alice", "fraud")
+			if loc := b.Location(); !strings.Contains(loc, "/notebooks/fraud-alice") {
+				t.Errorf("the notebook page is at %s", redact(loc))
+			}
+			wantBrokerCookies(t, st, b)
+			ev := lastAudit(t, st, "open", "alice")
+			if ev["decision"] != "granted" || ev["notebook"] != "fraud-alice" || ev["team"] != "fraud" {
+				t.Errorf("open event = %v", ev)
+			}
 
-	t.Run("the bookmark again needs no login", func(t *testing.T) {
-		logins := len(st.Provider.Login.Logins())
-		if resp := b.Navigate(st.URL + "/open?notebook=fraud-alice"); resp.Status != http.StatusOK {
-			t.Fatalf("status %d", resp.Status)
-		}
-		wantNotebookPage(t, b, "fraud-alice", "alice", "fraud")
-		if n := len(st.Provider.Login.Logins()); n != logins {
-			t.Errorf("the provider saw %d more logins; the session cookie should have been enough", n-logins)
-		}
-	})
+			t.Run("the bookmark again needs no login", func(t *testing.T) {
+				logins := len(st.Provider.Login.Logins())
+				if resp := b.Navigate(st.URL + "/open?notebook=fraud-alice"); resp.Status != http.StatusOK {
+					t.Fatalf("status %d", resp.Status)
+				}
+				wantNotebookPage(t, b, "fraud-alice", "alice", "fraud")
+				if n := len(st.Provider.Login.Logins()); n != logins {
+					t.Errorf("the provider saw %d more logins; the session cookie should have been enough", n-logins)
+				}
+			})
+		})
+	}
 }
 
 func TestBrowserChooserWhenTwoNotebooksFit(t *testing.T) {

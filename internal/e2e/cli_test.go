@@ -118,7 +118,7 @@ func TestCLILoginAndOpenInTheBrowser(t *testing.T) {
 	st := StartStack(t, StackOptions{Provider: sharedProvider(t)})
 	b := NewBrowser(t)
 	c := newCLIUser(t)
-	c.mustRun("configure", "--broker", st.URL)
+	c.mustRun(st.ConfigureArgs(t)...)
 
 	done := c.start(nil, nil, "login")
 	link := c.browserAsked()
@@ -149,6 +149,7 @@ func TestCLILoginAndOpenInTheBrowser(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "as alice") {
 		t.Fatalf("secds login: exit %d\n%s", r.code, redact(r.stderr))
 	}
+	wantBrokerCookies(t, st, b)
 
 	t.Run("open --print-url", func(t *testing.T) {
 		out := c.mustRun("open", "fraud-alice", "--print-url")
@@ -205,7 +206,7 @@ func TestCLIPasteModeLogin(t *testing.T) {
 	st := StartStack(t, StackOptions{Provider: sharedProvider(t)})
 	b := NewBrowser(t)
 	c := newCLIUser(t)
-	c.mustRun("configure", "--broker", st.URL)
+	c.mustRun(st.ConfigureArgs(t)...)
 
 	stdin, typed := io.Pipe()
 	defer typed.Close()
@@ -239,6 +240,7 @@ func TestCLIPasteModeLogin(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "as bob") {
 		t.Fatalf("secds login --no-browser: exit %d\n%s", r.code, redact(r.stderr))
 	}
+	wantBrokerCookies(t, st, b)
 	u := strings.TrimSpace(c.mustRun("open", "marketing-bob", "--print-url").stdout)
 	if resp := b.Navigate(u); resp.Status != http.StatusOK {
 		t.Fatalf("the printed URL: status %d", resp.Status)

@@ -30,11 +30,13 @@ type Page struct {
 	Hops   []string // every URL visited, in order
 }
 
-// NewHTTPUser returns a user who signs in as name at p.
+// NewHTTPUser returns a user who signs in as name at p. Like Browser, it
+// trusts the run's test CA (TestPKI) and no other.
 func NewHTTPUser(t testing.TB, p *Provider, name string) *HTTPUser {
 	jar, _ := cookiejar.New(nil)
 	return &HTTPUser{t: t, name: name, provider: p, Client: &http.Client{
 		Jar:           jar,
+		Transport:     TestPKI(t).Transport(),
 		Timeout:       20 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}

@@ -51,18 +51,18 @@ func startHydra(bin, loginURL, consentURL string) (*Hydra, error) {
 }
 
 func startHydraOnce(bin, loginURL, consentURL string) (*Hydra, error) {
-	publicPort, err := freePort()
+	publicPort, err := freePort(ProviderHost)
 	if err != nil {
 		return nil, err
 	}
-	adminPort, err := freePort()
+	adminPort, err := freePort(ProviderHost)
 	if err != nil {
 		return nil, err
 	}
 	h := &Hydra{
-		Issuer:    fmt.Sprintf("http://127.0.0.1:%d/", publicPort),
-		PublicURL: fmt.Sprintf("http://127.0.0.1:%d", publicPort),
-		AdminURL:  fmt.Sprintf("http://127.0.0.1:%d", adminPort),
+		Issuer:    fmt.Sprintf("http://%s:%d/", ProviderHost, publicPort),
+		PublicURL: fmt.Sprintf("http://%s:%d", ProviderHost, publicPort),
+		AdminURL:  fmt.Sprintf("http://%s:%d", ProviderHost, adminPort),
 		out:       &lockedBuffer{},
 		done:      make(chan struct{}),
 	}
@@ -74,9 +74,9 @@ func startHydraOnce(bin, loginURL, consentURL string) (*Hydra, error) {
 		"URLS_SELF_ISSUER="+h.Issuer,
 		"URLS_LOGIN="+loginURL,
 		"URLS_CONSENT="+consentURL,
-		"SERVE_PUBLIC_HOST=127.0.0.1",
+		"SERVE_PUBLIC_HOST="+ProviderHost,
 		"SERVE_PUBLIC_PORT="+strconv.Itoa(publicPort),
-		"SERVE_ADMIN_HOST=127.0.0.1",
+		"SERVE_ADMIN_HOST="+ProviderHost,
 		"SERVE_ADMIN_PORT="+strconv.Itoa(adminPort),
 		"SECRETS_SYSTEM="+secret,
 		// No telemetry: the machine has no network, and a test has no
@@ -152,8 +152,8 @@ func (h *Hydra) RotateSigningKey(ctx context.Context, kid string) error {
 	return h.Admin.CreateKey(ctx, IDTokenKeySet, kid)
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func freePort(host string) (int, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return 0, fmt.Errorf("find a free port: %w", err)
 	}

@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"fmt"
 	"html/template"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/secds/secds/internal/devidp"
 )
@@ -30,15 +33,20 @@ type LoginApp struct {
 
 // newLoginApp starts the app; its admin client is set once Hydra runs,
 // because Hydra in turn needs the app's URLs to start.
-func newLoginApp(users []devidp.User) *LoginApp {
+func newLoginApp(users []devidp.User) (*LoginApp, error) {
 	a := &LoginApp{users: users}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /login", a.showLogin)
 	mux.HandleFunc("POST /login", a.acceptLogin)
 	mux.HandleFunc("GET /consent", a.consent)
-	a.server = httptest.NewServer(mux) // 127.0.0.1 only
+	ln, err := net.Listen("tcp", net.JoinHostPort(ProviderHost, "0"))
+	if err != nil {
+		return nil, fmt.Errorf("start the login app: %w", err)
+	}
+	a.server = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
+	a.server.Start()
 	a.URL = a.server.URL
-	return a
+	return a, nil
 }
 
 // Close stops the app.

@@ -6,6 +6,14 @@ import (
 	"github.com/secds/secds/internal/devidp"
 )
 
+// ProviderHost is the loopback address the provider (Hydra and its login
+// app) listens on. It is not the broker's 127.0.0.1: browsers keep cookies
+// per host, not per port, so on one address the provider's cookies would
+// share the broker's jar, and the provider would be same-site with the
+// broker. On its own address the provider is another site, as a company's
+// IdP is, and the callback reaches the broker as a cross-site navigation.
+const ProviderHost = "127.0.0.2"
+
 // Provider is a complete OpenID provider: Hydra and its login/consent app,
 // with secds's demo users (alice ds-fraud, bob ds-marketing, carol in no
 // group, admin secds-admins).
@@ -21,7 +29,10 @@ func NewProvider() (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	app := newLoginApp(devidp.DemoUsers())
+	app, err := newLoginApp(devidp.DemoUsers())
+	if err != nil {
+		return nil, err
+	}
 	h, err := startHydra(bin, app.URL+"/login", app.URL+"/consent")
 	if err != nil {
 		app.Close()

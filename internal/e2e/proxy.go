@@ -12,7 +12,10 @@ import (
 
 // RoundRobin is a load balancer without sticky sessions: each request goes
 // to the next backend in turn. Behind it, a login that starts on one broker
-// replica completes on another, which is what the design promises.
+// replica completes on another, which is what the design promises. Served
+// over TLS (see StartStack), it terminates TLS as an AWS ALB does: the
+// replicas speak plain http and learn the client's scheme and address from
+// X-Forwarded-Proto and X-Forwarded-For.
 type RoundRobin struct {
 	proxies []*httputil.ReverseProxy
 	next    atomic.Uint64
@@ -22,13 +25,28 @@ type RoundRobin struct {
 }
 
 // Hop is one request the proxy forwarded. Queries and Location queries are
-// left out: they carry codes, state and presigned tokens.
+// left out: they carry codes, state and presigned tokens; so are cookie
+// values.
 type Hop struct {
 	Backend  int
 	Method   string
 	Path     string
 	Status   int
 	Location string // the redirect target without its query
+	// SetCookies are the cookies the answer set, without their values:
+	// what the broker asked the browser to store, attribute by attribute.
+	SetCookies []SetCookie
+}
+
+// SetCookie is one Set-Cookie header of an answer, without its value.
+type SetCookie struct {
+	Name     string
+	Path     string
+	Domain   string // the Domain attribute as sent; "" when there is none
+	MaxAge   int    // as net/http reads it: <0 deletes
+	Secure   bool
+	HttpOnly bool
+	SameSite http.SameSite
 }
 
 // NewRoundRobin proxies to the backends' base URLs. The Host header is kept,
@@ -43,7 +61,10 @@ func NewRoundRobin(backends ...string) (*RoundRobin, error) {
 		p.proxies = append(p.proxies, &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(u)
 			r.Out.Host = r.In.Host
-			r.SetXForwarded()
+			// An ALB appends the peer to the X-Forwarded-For it was sent;
+			// the broker believes only the part its trusted_proxies vouch for.
+			r.Out.Header["X-Forwarded-For"] = r.In.Header["X-Forwarded-For"]
+			r.SetXForwarded() // X-Forwarded-Proto: https when r.In came over TLS
 		}})
 	}
 	if len(p.proxies) == 0 {
@@ -61,8 +82,16 @@ func (p *RoundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.RawQuery, l.Fragment = "", ""
 		loc = l.String()
 	}
+	var cookies []SetCookie
+	for _, line := range rec.Header().Values("Set-Cookie") {
+		c, err := http.ParseSetCookie(line)
+		if err != nil {
+			c = &http.Cookie{Name: "unparsable Set-Cookie: " + err.Error()}
+		}
+		cookies = append(cookies, SetCookie{Name: c.Name, Path: c.Path, Domain: c.Domain, MaxAge: c.MaxAge, Secure: c.Secure, HttpOnly: c.HttpOnly, SameSite: c.SameSite})
+	}
 	p.mu.Lock()
-	p.hops = append(p.hops, Hop{Backend: i, Method: r.Method, Path: r.URL.Path, Status: rec.status, Location: loc})
+	p.hops = append(p.hops, Hop{Backend: i, Method: r.Method, Path: r.URL.Path, Status: rec.status, Location: loc, SetCookies: cookies})
 	p.mu.Unlock()
 }
 

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -35,14 +36,21 @@ type StackOptions struct {
 	HTTPClient *http.Client
 	// Now is the brokers' clock; default time.Now.
 	Now func() time.Time
+	// Scheme of the public URL: "https" (the default, as in production:
+	// TLS ends at the proxy, see RoundRobin) or "http" (loopback, as the
+	// dev stack runs).
+	Scheme string
 }
 
 // Stack is secds as deployed, on loopback: several broker replicas built
 // from one configuration file (same keys, same client) behind a round-robin
 // proxy whose URL is the public one, signing people in at a real OpenID
-// provider and opening notebooks in the AWS emulator.
+// provider and opening notebooks in the AWS emulator. By default the public
+// URL is https: the proxy terminates TLS with the run's test certificate
+// (TestPKI), which Browser and HTTPUser trust and the CLI is told about.
 type Stack struct {
 	URL        string // the public URL: the proxy's
+	PKI        *PKI   // the CA and certificate the proxy serves (https only)
 	Proxy      *RoundRobin
 	Replicas   []*Replica
 	AWS        *awsemu.Emulator
@@ -87,6 +95,13 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 		s := TestSeed(t)
 		opts.Seed = &s
 	}
+	switch opts.Scheme {
+	case "":
+		opts.Scheme = "https"
+	case "https", "http":
+	default:
+		t.Fatalf("StackOptions.Scheme %q: want https or http", opts.Scheme)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	st := &Stack{Provider: opts.Provider, Logs: &lockedBuffer{}, Audit: &lockedBuffer{}}
@@ -107,7 +122,11 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.URL = "http://" + proxyLn.Addr().String()
+	st.URL = opts.Scheme + "://" + proxyLn.Addr().String()
+	if opts.Scheme == "https" {
+		st.PKI = TestPKI(t)
+		proxyLn = tls.NewListener(proxyLn, st.PKI.ServerConfig())
+	}
 
 	clientID, secret := "secds-e2e-"+randomHex(4), randomHex(24)
 	if err := opts.Provider.Hydra.Admin.CreateClient(ctx, BrokerClient(clientID, secret, st.URL+"/callback")); err != nil {
@@ -166,6 +185,17 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 	return st
 }
 
+// ConfigureArgs are the arguments of the secds configure a user of this
+// stack runs: the public URL and, on https, --ca-file with the test CA, as
+// for a broker whose certificate comes from the company's own CA.
+func (st *Stack) ConfigureArgs(t testing.TB) []string {
+	args := []string{"configure", "--broker", st.URL}
+	if st.PKI != nil {
+		args = append(args, "--ca-file", st.PKI.CAFile(t))
+	}
+	return args
+}
+
 // check fails t if a secret reached the logs or the audit trail, and shows
 // the logs' tails when t failed.
 func (st *Stack) check(t testing.TB, secrets map[string]string) {
@@ -209,6 +239,8 @@ func writeBrokerConfig(t testing.TB, publicURL, issuer, clientID, secret string)
 listen: 127.0.0.1:0
 metrics: {listen: "127.0.0.1:0"}
 public_url: %s
+# The proxy in front, as an ALB's subnets would be.
+trusted_proxies: [127.0.0.1/32]
 mapping_file: teams.yaml
 oidc:
   issuer: %s

@@ -74,10 +74,17 @@ func (a *App) call(ctx context.Context, p *Profile, method, target, token string
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := a.env.HTTPClient.Do(req)
+	client, err := a.httpClient(p)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return Exitf(ExitFailure, "cancelled")
+		}
+		if advice := a.tlsAdvice(p, err); advice != "" {
+			return Exitf(ExitUnavailable, "cannot reach the broker at %s: %v.%s", p.Broker, unwrapURLError(err), advice)
 		}
 		return Exitf(ExitUnavailable, "cannot reach the broker at %s: %v. Check your network or VPN and that the broker is up; if its address changed, run: secds configure --broker URL%s",
 			p.Broker, unwrapURLError(err), a.profileFlag())

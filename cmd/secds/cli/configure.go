@@ -25,7 +25,7 @@ type discoveryDoc struct {
 }
 
 func (a *App) configureCmd() *cobra.Command {
-	var broker string
+	var broker, caFile string
 	cmd := &cobra.Command{
 		Use:   "configure --broker URL",
 		Short: "Point a profile at a secds broker",
@@ -35,8 +35,14 @@ $XDG_CONFIG_HOME/secds/config.yaml (or the OS's config directory).
 
 The broker must use https, unless it runs on this machine (127.0.0.1,
 localhost), as the dev stack does. Configuring a profile for another broker
-forgets the profile's login.`,
+forgets the profile's login.
+
+If the broker's certificate comes from your company's own certificate
+authority, which this computer does not trust, --ca-file names that CA's
+certificate (PEM); the profile then trusts those certificates alone for its
+broker. Configure again without --ca-file to use the system's trust again.`,
 		Example: `  secds configure --broker https://notebooks.example.com
+  secds configure --broker https://notebooks.corp.example --ca-file corp-ca.pem
   secds configure --broker http://127.0.0.1:8080 --profile dev`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
@@ -51,6 +57,11 @@ forgets the profile's login.`,
 				return err
 			}
 			p := &Profile{Name: a.profileName, Broker: base}
+			if caFile != "" {
+				if p.CAFile, err = checkCAFile(caFile); err != nil {
+					return err
+				}
+			}
 			var doc discoveryDoc
 			err = a.call(cmd.Context(), p, http.MethodGet, base+discoveryPath, "", nil, &doc)
 			var ae *APIError
@@ -89,6 +100,7 @@ forgets the profile's login.`,
 		}),
 	}
 	cmd.Flags().StringVar(&broker, "broker", "", "the broker's address, e.g. https://notebooks.example.com")
+	cmd.Flags().StringVar(&caFile, "ca-file", "", "PEM file of the CA that signed the broker's certificate, trusted alone for this broker")
 	return cmd
 }
 

@@ -20,6 +20,9 @@ type Profile struct {
 	TokenEndpoint string `yaml:"token_endpoint"`
 	APIBase       string `yaml:"api_base"`
 	Version       string `yaml:"broker_version,omitempty"`
+	// CAFile, when set, is the PEM file of the CAs this profile trusts for
+	// its broker, instead of the system's (secds configure --ca-file).
+	CAFile string `yaml:"ca_file,omitempty"`
 }
 
 // configFile is the CLI's config file: profiles by name.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"sync"
@@ -19,8 +20,9 @@ type App struct {
 	env         Env
 	profileName string
 	store       *tokenStore
-	loginOpts   loginOptions  // set by the command that may log in
-	stdin       *bufio.Reader // one reader, so prompts do not lose buffered input
+	loginOpts   loginOptions            // set by the command that may log in
+	stdin       *bufio.Reader           // one reader, so prompts do not lose buffered input
+	caClients   map[string]*http.Client // by CA file, see httpClient
 }
 
 // Stdout is where a command writes its result.
