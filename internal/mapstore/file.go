@@ -37,8 +37,8 @@ type FileOptions struct {
 	// keys do. A record that does not verify after a restart is never
 	// served nor rolled back to. Required.
 	Keys [][]byte
-	Now        func() time.Time
-	Log        *slog.Logger
+	Now  func() time.Time
+	Log  *slog.Logger
 	// Debounce is how long the watcher waits for a burst of file system
 	// events (an editor's save, a git checkout) to end; default 100ms.
 	Debounce time.Duration
