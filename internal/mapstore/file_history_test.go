@@ -329,3 +329,17 @@ func TestFileHistoryKeysRotate(t *testing.T) {
 		t.Error("a store opened without keys")
 	}
 }
+
+// A broker restarted on a broken file falls back to the newest valid version
+// in the history, but never to one whose record does not authenticate.
+func TestFileRestartNeverFallsBackToATamperedVersion(t *testing.T) {
+	e := startLive(t, configs.DevTeams)
+	os.WriteFile(e.path, broken, 0o644)
+	eventually(t, "the broken version is noticed", func() bool { return !e.live.State().Valid() })
+	e.store.Close()
+	tamper(t, e.path+".history", 1, lockedOut)
+	e.store = openFile(t, e.path, nil)
+	if err := e.open(t); err == nil {
+		t.Fatalf("the broker started serving version %d, a tampered one", e.live.State().Serving.Number)
+	}
+}
