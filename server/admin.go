@@ -126,6 +126,9 @@ func storeError(c echo.Context, err error) error {
 			Message: fmt.Sprintf("The mapping changed since you read it: your change is based on version %d, and it is now version %d. Nothing was changed; get it again, re-apply your change and retry.", ce.Expected.Number, ce.Current.Number)}
 	case errors.Is(err, mapstore.ErrReadOnly):
 		return readOnly(err)
+	case errors.Is(err, mapstore.ErrUnverified):
+		return &apiError{Status: http.StatusConflict, Code: "version_unverified", Err: err,
+			Message: "That version's history record is not authenticated (changed outside the broker, written before records were signed, or signed with a session key no longer configured), so it cannot be read or rolled back to. Roll back to an authenticated version, or put the content you want in place as a new edit."}
 	case errors.Is(err, mapstore.ErrNotFound):
 		return &apiError{Status: http.StatusNotFound, Code: "version_not_found", Err: err, Message: "There is no such mapping version; see the history."}
 	}

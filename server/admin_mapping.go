@@ -26,10 +26,13 @@ type versionInfo struct {
 	Reason string    `json:"reason,omitempty"`
 	Time   time.Time `json:"time"`
 	Size   int       `json:"size"`
+	// Unverified says why the history record is not trusted: it cannot be
+	// read or rolled back to.
+	Unverified string `json:"unverified,omitempty"`
 }
 
 func infoOf(e mapstore.Entry) versionInfo {
-	return versionInfo{Number: e.Number, Digest: e.Digest, ETag: e.ETag(), Author: e.Author, Reason: e.Reason, Time: e.Time.UTC(), Size: e.Size}
+	return versionInfo{Number: e.Number, Digest: e.Digest, ETag: e.ETag(), Author: e.Author, Reason: e.Reason, Time: e.Time.UTC(), Size: e.Size, Unverified: e.Unverified}
 }
 
 // adminStore is the guard of the admin routes that read the store: an

@@ -68,11 +68,12 @@ func (b *Broker) Close() error {
 	return errors.Join(errs...)
 }
 
-// LoadMapping reads and validates a mapping file.
+// LoadMapping reads and validates a mapping file, by the rules the broker
+// reads it with (a regular file or a ConfigMap mount, no other link).
 func LoadMapping(path string) (*abac.Mapping, error) {
-	data, err := os.ReadFile(path)
+	data, err := mapstore.ReadMappingFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read mapping: %w", err)
+		return nil, err
 	}
 	return abac.Parse(path, data)
 }

@@ -22,7 +22,7 @@ func (b *Broker) openMapping(ctx context.Context, cfg *config.Config, opts Optio
 	}
 	st := opts.MappingStore
 	if st == nil {
-		f, err := mapstore.OpenFile(ctx, cfg.MappingFile, mapstore.FileOptions{HistoryDir: cfg.MappingHistoryDir, Log: opts.Log, Now: opts.Now})
+		f, err := mapstore.OpenFile(ctx, cfg.MappingFile, mapstore.FileOptions{HistoryDir: cfg.MappingHistoryDir, Keys: cfg.SessionKeys, Log: opts.Log, Now: opts.Now})
 		if err != nil {
 			return fmt.Errorf("open mapping store: %w", err)
 		}

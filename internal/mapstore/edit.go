@@ -66,6 +66,14 @@ func (l *Live) Rollback(ctx context.Context, number int64, u Update) (Revision, 
 		return Revision{}, fmt.Errorf("rollback: %w: this broker serves a fixed mapping", ErrReadOnly)
 	}
 	old, err := l.store.At(ctx, number)
+	if errors.Is(err, ErrUnverified) {
+		// An attempt to bring back a record the broker does not trust is
+		// worth a line in the trail: it may be how a tampered history is
+		// found.
+		l.write(audit.Event{Type: audit.TypeMappingChange, Decision: audit.Denied, Code: "mapping_version_unverified",
+			Subject: u.Subject, Username: u.Username, ClientIP: u.ClientIP, RequestID: u.RequestID, Via: u.Via,
+			Reason: RollbackReason(number) + ": " + err.Error(), ToVersion: number})
+	}
 	if err != nil {
 		return Revision{}, fmt.Errorf("rollback: %w", err)
 	}
@@ -99,6 +107,23 @@ func (l *Live) record(ev audit.Event, err error) {
 		ev.Decision, ev.Code = audit.Failed, "mapping_store_failed"
 	}
 	l.write(ev)
+}
+
+// recordUnverified audits each history record that fails its MAC, at start:
+// someone changed the history outside the broker. Records with no MAC at
+// all (written before records were signed) are only logged, by the store.
+func (l *Live) recordUnverified(ctx context.Context) {
+	hist, err := l.store.History(ctx)
+	if err != nil {
+		return
+	}
+	for _, e := range hist {
+		if e.Unverified == "" || e.Unverified == UnverifiedUnsigned {
+			continue
+		}
+		l.write(audit.Event{Type: audit.TypeMappingChange, Decision: audit.Denied, Code: "mapping_history_unverified", Via: "file",
+			Reason: fmt.Sprintf("history record of version %d refused: %s", e.Number, e.Unverified), ToVersion: e.Number, ToDigest: e.Digest})
+	}
 }
 
 // recordDiskChange audits a version nobody wrote through the broker.

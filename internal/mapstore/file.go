@@ -3,10 +3,10 @@ package mapstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -19,13 +19,26 @@ const ReasonOnDisk = "changed on disk"
 // ReasonFirstSeen is the reason of a file's first version in a new history.
 const ReasonFirstSeen = "first seen"
 
+// ReasonReRecorded is the reason of the file's content recorded again at
+// start because the newest history record does not authenticate: whatever
+// that record says about the version (its author, its reason) is not
+// believed.
+const ReasonReRecorded = "recorded again: the newest history record is not authenticated"
+
 // FileOptions tune a File store; zero values are the defaults.
 type FileOptions struct {
 	// HistoryDir holds the numbered versions; default: the file's path
-	// plus ".history".
+	// plus ".history". It is made (or must already be) the broker's own,
+	// mode 0700.
 	HistoryDir string
-	Now        func() time.Time
-	Log        *slog.Logger
+	// Keys are the broker's session keys. The history's records are
+	// authenticated with an HMAC keyed from them (HKDF, a label of its
+	// own): the first signs, every one verifies, so they rotate as cookie
+	// keys do. A record that does not verify after a restart is never
+	// served nor rolled back to. Required.
+	Keys [][]byte
+	Now  func() time.Time
+	Log  *slog.Logger
 	// Debounce is how long the watcher waits for a burst of file system
 	// events (an editor's save, a git checkout) to end; default 100ms.
 	Debounce time.Duration
@@ -48,6 +61,11 @@ type File struct {
 	hist *history
 	cur  Revision // the file's content as last read
 	w    watchers
+	// perm is the file's mode as last read, kept by writes; configMap says
+	// it was read through a Kubernetes ConfigMap mount, never written.
+	perm      fs.FileMode
+	configMap bool
+	reRecord  bool // the next version read is recorded as ReasonReRecorded
 
 	errMu   sync.Mutex
 	lastErr string // the watcher's last reported error, to log each once
@@ -77,13 +95,23 @@ func OpenFile(ctx context.Context, path string, opts FileOptions) (*File, error)
 	if ext == "" || ext == ".json" {
 		ext = ".yaml"
 	}
-	hist, err := openHistory(opts.HistoryDir, ext, opts.Log)
+	mac, err := newHistoryMAC(opts.Keys)
 	if err != nil {
 		return nil, err
 	}
-	f := &File{path: path, opts: opts, hist: hist}
+	hist, err := openHistory(opts.HistoryDir, ext, mac, opts.Log)
+	if err != nil {
+		return nil, err
+	}
+	f := &File{path: path, opts: opts, hist: hist, perm: 0o600}
 	if last, ok := hist.last(); ok {
 		f.cur.Entry = last
+		if last.Unverified != "" {
+			// Not believed: the file's content becomes a new, signed
+			// version instead of taking this record's author and reason.
+			f.cur.Entry = Entry{Version: Version{Number: last.Number}}
+			f.reRecord = true
+		}
 	}
 	if _, err := f.sync(); err != nil {
 		return nil, err
@@ -117,10 +145,15 @@ func (f *File) sync() (Revision, error) {
 }
 
 func (f *File) syncLocked() (Revision, error) {
-	content, err := os.ReadFile(f.path)
+	content, o, err := readRegular(f.path, "mapping file", true)
 	if err != nil {
+		var nr *NotRegularError
+		if errors.As(err, &nr) {
+			return Revision{}, err
+		}
 		return Revision{}, fmt.Errorf("read mapping: %w", err)
 	}
+	f.perm, f.configMap = o.info.Mode().Perm(), o.configMap
 	digest := Digest(content)
 	if digest == f.cur.Digest {
 		if f.cur.Content == nil {
@@ -129,9 +162,13 @@ func (f *File) syncLocked() (Revision, error) {
 		return f.cur, nil
 	}
 	reason := ReasonOnDisk
-	if f.cur.Number == 0 {
+	switch {
+	case f.cur.Number == 0:
 		reason = ReasonFirstSeen
+	case f.reRecord:
+		reason = ReasonReRecorded
 	}
+	f.reRecord = false
 	rev := Revision{Entry: Entry{
 		Version: Version{Number: f.cur.Number + 1, Digest: digest},
 		Reason:  reason, Time: f.opts.Now().UTC(), Size: len(content),
@@ -180,18 +217,18 @@ func (f *File) Put(_ context.Context, content []byte, expected Version, c Change
 	return clone(rev), nil
 }
 
-// writeLive replaces the file's target (through a symlink, so a link to a
-// checkout stays a link) and keeps its permissions.
+// writeLive replaces the file, keeping its mode (0600 when it has none).
+// The rename replaces the path itself: it follows no link, so whatever
+// was swapped in since the read, nothing outside the file is written.
 func (f *File) writeLive(content []byte) error {
-	target, err := filepath.EvalSymlinks(f.path)
-	if err != nil {
-		return fmt.Errorf("write mapping: %w", err)
+	if f.configMap {
+		return fmt.Errorf("%w: %s is a Kubernetes ConfigMap mount: change the ConfigMap (or the git repository it comes from); the broker picks the change up", ErrReadOnly, f.path)
 	}
-	perm := fs.FileMode(0o644)
-	if fi, err := os.Stat(target); err == nil {
-		perm = fi.Mode().Perm()
+	perm := f.perm
+	if perm == 0 {
+		perm = 0o600
 	}
-	if err := writeAtomic(target, content, perm); err != nil {
+	if err := writeAtomic(f.path, content, perm); err != nil {
 		if readOnly(err) {
 			return fmt.Errorf("%w: %s is read-only (a ConfigMap or read-only volume: change it where it comes from): %v", ErrReadOnly, f.path, err)
 		}
@@ -221,6 +258,9 @@ func (f *File) At(_ context.Context, number int64) (Revision, error) {
 	e, ok := f.hist.entry(number)
 	if !ok {
 		return Revision{}, fmt.Errorf("mapping version %d: %w", number, ErrNotFound)
+	}
+	if e.Unverified != "" {
+		return Revision{}, &UnverifiedError{Number: number, Why: e.Unverified}
 	}
 	content, err := f.hist.content(number)
 	if err != nil {

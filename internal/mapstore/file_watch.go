@@ -4,42 +4,31 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 )
 
-// startWatch watches the directories the file lives in. The directory, not
+// startWatch watches the directory the file lives in. The directory, not
 // the file: editors and git replace files by rename, and a Kubernetes
 // ConfigMap update swaps the ..data symlink, so a watch on the file itself
-// would go deaf after the first change.
+// would go deaf after the first change. That one directory is enough: the
+// file is read only when it is a regular file there or a ConfigMap's own
+// layout inside it, never through a link to elsewhere. Each change is read
+// by the same rules, so a file swapped for a link or a fifo is refused (and
+// logged) and the last version read stays current.
 func (f *File) startWatch(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("watch mapping: %w", err)
 	}
-	dirs := []string{filepath.Dir(f.path)}
-	// A symlink to a file elsewhere (outside a ConfigMap's own directory)
-	// changes there.
-	if target, err := filepath.EvalSymlinks(f.path); err == nil {
-		if td := filepath.Dir(target); !within(td, dirs[0]) {
-			dirs = append(dirs, td)
-		}
-	}
-	for _, d := range dirs {
-		if err := w.Add(d); err != nil {
-			w.Close()
-			return fmt.Errorf("watch mapping directory %s: %w", d, err)
-		}
+	d := filepath.Dir(f.path)
+	if err := w.Add(d); err != nil {
+		w.Close()
+		return fmt.Errorf("watch mapping directory %s: %w", d, err)
 	}
 	go f.watchLoop(ctx, w)
 	return nil
-}
-
-func within(dir, parent string) bool {
-	rel, err := filepath.Rel(parent, dir)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func (f *File) watchLoop(ctx context.Context, w *fsnotify.Watcher) {

@@ -95,6 +95,7 @@ func NewLive(ctx context.Context, s Store, opts LiveOptions) (*Live, error) {
 		st.Mapping, st.Serving = gm, good.Entry
 		l.logInvalid(cur.Entry, good.Entry, st.Problems)
 	}
+	l.recordUnverified(ctx)
 	l.state.Store(st)
 	l.gauge(st)
 	go l.follow(ctx, ch)

@@ -89,6 +89,11 @@ type Entry struct {
 	Reason string    `json:"reason"`
 	Time   time.Time `json:"time"`
 	Size   int       `json:"size"`
+	// Unverified says why a stored record cannot be trusted (it fails its
+	// MAC, has none, or cannot be read); empty when it can. Such a version
+	// is listed but its content is not served: At returns an
+	// *UnverifiedError. Never stored: the store decides it on load.
+	Unverified string `json:"-"`
 }
 
 // Revision is an entry with its content.
