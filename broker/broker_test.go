@@ -304,24 +304,6 @@ func TestThrottlingIsRetryLater(t *testing.T) {
 	}
 }
 
-func TestSessionName(t *testing.T) {
-	tests := map[string]string{
-		"alice":                    "alice",
-		"alice@example.com":        "alice@example.com",
-		"a":                        "u-a",
-		"":                         "u-",
-		"aws:admin":                "aws-admin",
-		"Émile Zola/../x":          "-mile-Zola-..-x",
-		strings.Repeat("x", 80):    strings.Repeat("x", 64),
-		"name with spaces, commas": "name-with-spaces,-commas",
-	}
-	for in, want := range tests {
-		if got := broker.SessionName(in); got != want {
-			t.Errorf("SessionName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestConcurrentOpensShareOneListing(t *testing.T) {
 	r := newRig(t, configs.DevTeams)
 	// A slow first listing makes the opens overlap.

@@ -16,6 +16,14 @@ type Overview struct {
 // List returns the identity's teams and the notebooks each lets it open.
 func (b *Broker) List(ctx context.Context, id abac.Identity) (Overview, error) {
 	m := b.mapping()
+	name, err := b.principal(m, id)
+	if err != nil {
+		return Overview{Admin: m.IsAdmin(id)}, err
+	}
+	return b.list(ctx, m, id, name)
+}
+
+func (b *Broker) list(ctx context.Context, m *abac.Mapping, id abac.Identity, name string) (Overview, error) {
 	grants, err := b.grants(m, id, "")
 	if err != nil {
 		return Overview{Admin: m.IsAdmin(id)}, err
@@ -25,7 +33,7 @@ func (b *Broker) List(ctx context.Context, id abac.Identity) (Overview, error) {
 		return Overview{}, err
 	}
 	defer release()
-	f, err := b.find(ctx, id, grants)
+	f, err := b.find(ctx, id, name, grants)
 	if err != nil {
 		return Overview{}, err
 	}

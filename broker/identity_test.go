@@ -1,0 +1,107 @@
+package broker_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/secds/secds/abac"
+	"github.com/secds/secds/broker"
+	"github.com/secds/secds/configs"
+	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/awsemu"
+)
+
+// TestAwkwardUsernamesCannotOpenATeammatesNotebook: these usernames used to
+// become alice's "alice" (or one shared "alice_") for the owner selector,
+// the user tag and SourceIdentity, and so opened fraud-alice. Now they are
+// refused with a reason, before anything is asked of AWS.
+func TestAwkwardUsernamesCannotOpenATeammatesNotebook(t *testing.T) {
+	for _, username := range []string{"alice ", "\u00a0alice\t", " alice", "alice!", "alice?", "alice\u200b"} {
+		t.Run(username, func(t *testing.T) {
+			r := newRig(t, configs.DevTeams)
+			id := abac.Identity{Subject: "someone-else", Username: username, Groups: []string{"ds-fraud"}}
+			res, err := r.b.Open(context.Background(), id, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
+			e := broker.AsError(err)
+			if res.URL != "" || e.Code != "identity_unusable" || e.Kind != broker.KindDenied {
+				t.Fatalf("open as %q: res %+v err %v, want identity_unusable", username, res, err)
+			}
+			for _, want := range []string{"cannot be used with AWS as it is", "Ask the platform team"} {
+				if !strings.Contains(e.Message, want) {
+					t.Errorf("message %q does not say %q", e.Message, want)
+				}
+			}
+			if n := r.emu.Calls("AssumeRole"); n != 0 {
+				t.Errorf("AssumeRole called %d times for a refused username", n)
+			}
+			if ev := r.audit.last(); ev.Decision != audit.Denied || ev.Code != "identity_unusable" || ev.Username != username {
+				t.Errorf("audit = %+v", ev)
+			}
+			if _, err := r.b.List(context.Background(), id); broker.AsError(err).Code != "identity_unusable" {
+				t.Errorf("list as %q: %v", username, err)
+			}
+		})
+	}
+}
+
+// TestUnicodeNamesGetAnAWSNameOfTheirOwn: 李雷 and 王芳 both used to be
+// "--" in CloudTrail. Their user tag is their username as it is (AWS allows
+// letters of any script), their SourceIdentity a derived name of their own.
+func TestUnicodeNamesGetAnAWSNameOfTheirOwn(t *testing.T) {
+	r := newRig(t, configs.DevTeams)
+	names := map[string]string{}
+	for i, username := range []string{"李雷", "王芳"} {
+		id := abac.Identity{Subject: "sub-" + username, Username: username, Groups: []string{"ds-fraud"}}
+		if _, err := r.b.List(context.Background(), id); err != nil {
+			t.Fatalf("%s: %v", username, err)
+		}
+		sess, ok := r.emu.Session(r.sts.keys[i])
+		if !ok {
+			t.Fatal("the emulator does not know the session")
+		}
+		want, _ := broker.PrincipalName("", id.Subject, username)
+		if sess.SourceIdentity != want || sess.SessionName != want || !strings.Contains(want, "=") {
+			t.Errorf("%s: SourceIdentity %q, RoleSessionName %q, want derived %q", username, sess.SourceIdentity, sess.SessionName, want)
+		}
+		if v := tag(sess.Tags, "user"); v != username {
+			t.Errorf("%s: user tag %q, want the username as it is", username, v)
+		}
+		if other, dup := names[sess.SourceIdentity]; dup {
+			t.Errorf("%s and %s share SourceIdentity %q", username, other, sess.SourceIdentity)
+		}
+		names[sess.SourceIdentity] = username
+	}
+}
+
+func tag(tags []awsemu.Tag, key string) string {
+	for _, t := range tags {
+		if t.Key == key {
+			return t.Value
+		}
+	}
+	return ""
+}
+
+const claimTagged = `version: 1
+teams:
+  - name: fraud
+    match: [{groups: [ds-fraud]}]
+    role_arn: arn:aws:iam::123456789012:role/secds-team-fraud
+    session_tags: {department: "{{.Claims.department}}"}
+    notebooks: {tags: {owner: "{{.Username}}"}}
+`
+
+// TestClaimAWSWouldChangeRefusesTheTeam: a claim the mapping puts in a tag is
+// refused, with the tag and value named, rather than cut or changed.
+func TestClaimAWSWouldChangeRefusesTheTeam(t *testing.T) {
+	r := newRig(t, []byte(claimTagged))
+	id := abac.Identity{Subject: "dev-alice", Username: "alice", Groups: []string{"ds-fraud"}, Claims: map[string]any{"department": "risk\t"}}
+	_, err := r.b.Open(context.Background(), id, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
+	e := broker.AsError(err)
+	if e.Code != "identity_unusable" || !strings.Contains(e.Message, `team fraud`) || !strings.Contains(e.Message, `"department" would be "risk\t"`) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := r.emu.Calls("AssumeRole"); n != 0 {
+		t.Errorf("AssumeRole called %d times", n)
+	}
+}
