@@ -117,6 +117,9 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		case err != nil:
 			e := AsError(err)
 			ev.Decision, ev.Code, ev.Reason = audit.Failed, e.Code, e.Message
+			if e.AuditCode != "" {
+				ev.Code, ev.Reason = e.AuditCode, e.AuditReason
+			}
 			if e.Kind == KindDenied || e.Kind == KindNotFound || e.Kind == KindBadRequest {
 				ev.Decision = audit.Denied
 			}
@@ -162,12 +165,8 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		}
 	}
 	switch {
-	case len(cands) == 0 && req.Notebook != "" && found.exists[req.Notebook]:
-		return OpenResult{}, &Error{Kind: KindDenied, Code: "notebook_not_allowed",
-			Message: fmt.Sprintf("Notebook %s is not yours to open: it is not tagged for your team and user (%s). %s", req.Notebook, describeSelectors(grants), orAsk(m))}
 	case len(cands) == 0 && req.Notebook != "":
-		return OpenResult{}, &Error{Kind: KindNotFound, Code: "notebook_not_found",
-			Message: fmt.Sprintf("There is no notebook named %s. Check the name, or open the start page to see yours.", req.Notebook)}
+		return OpenResult{}, notYours(m, req.Notebook, grants, found)
 	case len(cands) == 0:
 		return OpenResult{}, &Error{Kind: KindNotFound, Code: "no_notebook",
 			Message: fmt.Sprintf("No notebook is tagged for you yet (%s). %s", describeSelectors(grants), orAsk(m))}
@@ -215,6 +214,26 @@ func (b *Broker) acquire(ctx context.Context) (context.Context, func(), error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	return ctx, func() { cancel(); <-b.slots }, nil
+}
+
+// notYours refuses a named notebook the identity may not open. A notebook
+// that exists but is not the person's and one that does not exist get the
+// same status, code and message, so nobody learns which notebook names exist
+// in other teams; the audit trail still records which it was.
+func notYours(m *abac.Mapping, name string, grants []abac.Grant, f found) *Error {
+	msg := fmt.Sprintf("You have no notebook named %s. ", name)
+	if len(f.candidates) > 0 {
+		msg += "You can open " + notebookNames(f.candidates) + "; check the link, or open the start page."
+	} else {
+		msg += fmt.Sprintf("No notebook is tagged for you yet (%s). %s", describeSelectors(grants), orAsk(m))
+	}
+	e := &Error{Kind: KindNotFound, Code: "notebook_not_found", Message: msg,
+		AuditCode: "notebook_not_found", AuditReason: "no notebook of that name exists"}
+	if f.exists[name] {
+		e.AuditCode = "notebook_not_allowed"
+		e.AuditReason = fmt.Sprintf("notebook %s exists but is not tagged for this person (%s)", name, describeSelectors(grants))
+	}
+	return e
 }
 
 // principal checks that the identity can be named to AWS as it is and returns

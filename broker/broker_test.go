@@ -181,7 +181,7 @@ func TestSessionsAndDiscoveryAreReused(t *testing.T) {
 	// SourceIdentity and user tag are theirs.
 	dana := abac.Identity{Subject: "dev-dana", Username: "dana", Groups: []string{"ds-fraud"}}
 	_, err := r.b.Open(context.Background(), dana, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
-	if e := broker.AsError(err); e.Code != "notebook_not_allowed" {
+	if e := broker.AsError(err); e.Code != "notebook_not_found" {
 		t.Fatalf("dana opening alice's notebook: %v", err)
 	}
 	if n := r.emu.Calls("AssumeRole"); n != 2 {

@@ -82,6 +82,40 @@ func tag(tags []awsemu.Tag, key string) string {
 	return ""
 }
 
+// TestNotYoursAndMissingLookAlike: another team's notebook and a notebook
+// that does not exist get the same answer, so nobody can probe for names;
+// the answer says what the person can open instead, and the audit trail
+// keeps the truth.
+func TestNotYoursAndMissingLookAlike(t *testing.T) {
+	r := newRig(t, configs.DevTeams)
+	bob := abac.Identity{Subject: "dev-bob", Username: "bob", Groups: []string{"ds-marketing"}}
+	open := func(name string) (*broker.Error, audit.Event) {
+		t.Helper()
+		_, err := r.b.Open(context.Background(), bob, broker.OpenRequest{Notebook: name, RequestMeta: meta})
+		if err == nil {
+			t.Fatalf("bob opened %s", name)
+		}
+		return broker.AsError(err), r.audit.last()
+	}
+	theirs, theirsEv := open("fraud-alice")
+	missing, missingEv := open("no-such-notebook")
+	if theirs.Kind != missing.Kind || theirs.Code != missing.Code || theirs.Code != "notebook_not_found" || theirs.Kind != broker.KindNotFound {
+		t.Errorf("another's notebook: %s/%v, a missing one: %s/%v; want both notebook_not_found", theirs.Code, theirs.Kind, missing.Code, missing.Kind)
+	}
+	if strings.ReplaceAll(theirs.Message, "fraud-alice", "X") != strings.ReplaceAll(missing.Message, "no-such-notebook", "X") {
+		t.Errorf("the messages differ:\n%s\n%s", theirs.Message, missing.Message)
+	}
+	if !strings.Contains(theirs.Message, "You can open marketing-bob (team marketing)") {
+		t.Errorf("message %q does not say what bob can open instead", theirs.Message)
+	}
+	if theirsEv.Code != "notebook_not_allowed" || missingEv.Code != "notebook_not_found" || theirsEv.Decision != audit.Denied || missingEv.Decision != audit.Denied {
+		t.Errorf("audit: %s/%s and %s/%s, want the true reasons", theirsEv.Code, theirsEv.Decision, missingEv.Code, missingEv.Decision)
+	}
+	if !strings.Contains(theirsEv.Reason, "exists but is not tagged for this person") {
+		t.Errorf("audit reason %q", theirsEv.Reason)
+	}
+}
+
 const claimTagged = `version: 1
 teams:
   - name: fraud

@@ -57,6 +57,14 @@ func orAsk(m *abac.Mapping) string {
 	return "Ask your platform team."
 }
 
+func notebookNames(nbs []Notebook) string {
+	names := make([]string, len(nbs))
+	for i, nb := range nbs {
+		names[i] = nb.Name + " (team " + nb.Team + ")"
+	}
+	return strings.Join(names, ", ")
+}
+
 // quote shows a value a person gave us, escaped so that a tab or an
 // invisible character is seen, and cut so a huge claim does not fill a page.
 func quote(s string) string {
