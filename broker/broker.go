@@ -142,6 +142,7 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 	if err != nil {
 		return OpenResult{}, err
 	}
+	ev.SourceIdentity = name
 	grants, err := b.grants(m, id, req.Team)
 	if err != nil {
 		return OpenResult{}, err

@@ -153,7 +153,7 @@ func TestOpenAssumesTheTeamRoleAsTheUser(t *testing.T) {
 		t.Errorf("session lasts %v, want the mapping's 900 s", d)
 	}
 	ev := r.audit.last()
-	if ev.Decision != audit.Granted || ev.Team != "fraud" || ev.Role != sess.RoleARN || ev.ClientIP != "192.0.2.7" || ev.RequestID != "r1" {
+	if ev.Decision != audit.Granted || ev.Team != "fraud" || ev.Role != sess.RoleARN || ev.SourceIdentity != "alice" || ev.ClientIP != "192.0.2.7" || ev.RequestID != "r1" {
 		t.Errorf("audit event = %+v", ev)
 	}
 }

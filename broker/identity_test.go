@@ -116,6 +116,36 @@ func TestNotYoursAndMissingLookAlike(t *testing.T) {
 	}
 }
 
+// TestListForNamesTheAdmin: an admin's explain with notebooks makes its AWS
+// calls in the admin's name (CloudTrail used to show bob, who never signed
+// in) with bob's tags, and never shares a session with bob's own.
+func TestListForNamesTheAdmin(t *testing.T) {
+	r := newRig(t, configs.DevTeams)
+	ctx := context.Background()
+	admin := abac.Identity{Subject: "dev-admin", Username: "admin", Groups: []string{"secds-admins"}}
+	bob := abac.Identity{Subject: "dev-bob", Username: "bob", Groups: []string{"ds-marketing"}}
+	ov, name, err := r.b.ListFor(ctx, admin, bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name != "admin" || len(ov.Notebooks) != 1 || ov.Notebooks[0].Name != "marketing-bob" {
+		t.Fatalf("ListFor = %+v as %q", ov, name)
+	}
+	sess, _ := r.emu.Session(r.sts.keys[0])
+	if sess.SourceIdentity != "admin" || sess.SessionName != "admin" || tag(sess.Tags, "user") != "bob" || tag(sess.Tags, "team") != "marketing" {
+		t.Errorf("explain session = %+v, want SourceIdentity and RoleSessionName admin with bob's tags", sess)
+	}
+	if _, err := r.b.List(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.sts.keys) != 2 {
+		t.Fatalf("bob reused the admin's explain session (%d AssumeRole calls)", len(r.sts.keys))
+	}
+	if own, _ := r.emu.Session(r.sts.keys[1]); own.SourceIdentity != "bob" {
+		t.Errorf("bob's own session has SourceIdentity %q", own.SourceIdentity)
+	}
+}
+
 const claimTagged = `version: 1
 teams:
   - name: fraud
