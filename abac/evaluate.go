@@ -45,6 +45,7 @@ func (g *Grant) Allows(name string, tags map[string]string) bool {
 type Denial struct {
 	Team   string
 	Reason string
+	Err    error // the cause; a *ValueError when a value cannot be used as it is
 }
 
 // Evaluate returns the grants of every team the identity belongs to, in the
@@ -74,7 +75,7 @@ func (m *Mapping) Evaluate(id Identity) (grants []Grant, denials []Denial) {
 		}
 		g, err := t.grant(id)
 		if err != nil {
-			denials = append(denials, Denial{Team: t.Name, Reason: err.Error()})
+			denials = append(denials, Denial{Team: t.Name, Reason: err.Error(), Err: err})
 			continue
 		}
 		grants = append(grants, g)

@@ -59,8 +59,8 @@ func FuzzEvaluate(f *testing.F) {
 		for _, g := range grants {
 			for _, tags := range []map[string]string{g.SessionTags, g.NotebookTags} {
 				for k, v := range tags {
-					if v == "" || v != abac.SanitizeTagValue(v) {
-						t.Fatalf("tag %s=%q is not a clean AWS tag value", k, v)
+					if problem := abac.TagValueProblem(v); problem != "" {
+						t.Fatalf("tag %s=%q is not a clean AWS tag value: %s", k, v, problem)
 					}
 				}
 			}

@@ -98,7 +98,7 @@ func TestRichRules(t *testing.T) {
 
 func TestRichGrants(t *testing.T) {
 	m := mustParse(t, rich)
-	id := abac.Identity{Username: "al ice", Email: "a@lab.example", Groups: []string{"ds-fraud"}, Claims: map[string]any{"cognito:groups": []any{"research"}, "team_space": "nlp"}}
+	id := abac.Identity{Username: "al-ice", Email: "a@lab.example", Groups: []string{"ds-fraud"}, Claims: map[string]any{"cognito:groups": []any{"research"}, "team_space": "nlp"}}
 	grants, denials := m.Evaluate(id)
 	if len(grants) != 3 || len(denials) != 0 {
 		t.Fatalf("grants %+v denials %+v", grants, denials)
@@ -107,7 +107,7 @@ func TestRichGrants(t *testing.T) {
 	if !slices.Equal(fraud.TransitiveTagKeys, []string{"team", "cost-center"}) {
 		t.Errorf("transitive keys = %v", fraud.TransitiveTagKeys)
 	}
-	if !slices.Equal(research.NotebookNames, []string{"shared-research", "research-al ice"}) {
+	if !slices.Equal(research.NotebookNames, []string{"shared-research", "research-al-ice"}) {
 		t.Errorf("names = %v", research.NotebookNames)
 	}
 	if !research.Allows("shared-research", map[string]string{"team": "research"}) {
@@ -119,7 +119,7 @@ func TestRichGrants(t *testing.T) {
 	if research.Allows("shared-research", map[string]string{"team": "fraud"}) {
 		t.Error("a named notebook of another team is refused")
 	}
-	if !fraud.Allows("x", map[string]string{"team": "fraud", "owner": "al ice", "extra": "1"}) || fraud.Allows("x", map[string]string{"team": "fraud", "owner": "bob"}) {
+	if !fraud.Allows("x", map[string]string{"team": "fraud", "owner": "al-ice", "extra": "1"}) || fraud.Allows("x", map[string]string{"team": "fraud", "owner": "bob"}) {
 		t.Error("tag selector")
 	}
 	want := abac.StudioTarget{DomainID: "d-abcdefghijkl", UserProfile: "al-ice", Space: "space-nlp", LandingURI: "app:JupyterLab:/"}

@@ -3,11 +3,11 @@ package abac
 import (
 	"fmt"
 	"regexp"
-	"strings"
 )
 
 var (
 	domainIDRE   = regexp.MustCompile(`^d-[a-z0-9]{12}$`)
+	studioNameRE = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`)
 	landingURIRE = regexp.MustCompile(`^(studio::.*|app:(JupyterServer|JupyterLab|RStudioServerPro|CodeEditor|Canvas):.*)$`)
 )
 
@@ -18,35 +18,34 @@ type studioValues struct {
 
 func (s *studioValues) render(id Identity) (*StudioTarget, error) {
 	up, err := s.userProfile.render(id)
-	if err != nil {
-		return nil, fmt.Errorf("studio user profile %w", err)
+	if err == nil {
+		err = studioName("user_profile", up)
 	}
-	st := &StudioTarget{DomainID: s.domainID, UserProfile: studioName(up), LandingURI: s.landingURI}
+	if err != nil {
+		return nil, fmt.Errorf("studio %w", err)
+	}
+	st := &StudioTarget{DomainID: s.domainID, UserProfile: up, LandingURI: s.landingURI}
 	if s.space != nil {
 		sp, err := s.space.render(id)
-		if err != nil {
-			return nil, fmt.Errorf("studio space %w", err)
+		if err == nil {
+			err = studioName("space", sp)
 		}
-		st.Space = studioName(sp)
+		if err != nil {
+			return nil, fmt.Errorf("studio %w", err)
+		}
+		st.Space = sp
 	}
 	return st, nil
 }
 
-// studioName maps a rendered value onto SageMaker's user profile and space
-// name characters ([a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}).
-func studioName(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if b.Len() == 63 {
-			break
-		}
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		} else if b.Len() > 0 {
-			b.WriteByte('-')
-		}
+// studioName refuses a rendered value that is not a SageMaker user profile or
+// space name. It is not changed to fit: "al.ice" and "al ice" would both
+// become "al-ice", which is a third person's profile.
+func studioName(name, s string) error {
+	if !studioNameRE.MatchString(s) {
+		return &ValueError{Name: name, Value: s, Problem: "is not a SageMaker Studio name (1–63 letters, digits and hyphens, starting and ending with a letter or digit)"}
 	}
-	return strings.TrimRight(b.String(), "-")
+	return nil
 }
 
 func (v *validator) studio(s *Studio, path ...any) *studioValues {

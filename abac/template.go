@@ -1,19 +1,15 @@
 package abac
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"text/template"
 	"text/template/parse"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
-
-// errEmptyValue marks a rendered value that came out empty: a selector or tag
-// that silently became "" could match untagged resources, so it denies.
-var errEmptyValue = errors.New("rendered to an empty value")
 
 // sample is the identity templates are tried on at load time, so a template
 // naming a field that does not exist fails in validation, not at an open.
@@ -96,9 +92,9 @@ func knownField(ident []string) bool {
 	return false
 }
 
-// render produces the value for one identity and makes it safe as an AWS tag
-// value: characters AWS refuses become '_' and the value is cut to 256
-// characters, so a claim cannot smuggle in anything but plain text.
+// render produces the value for one identity. A value AWS would refuse as a
+// tag value is refused here too, never changed to fit: a changed value could
+// be someone else's ("alice " or "alice!" must not become "alice").
 func (v *value) render(id Identity) (string, error) {
 	if len(v.parts) == 1 {
 		// The common case, {{.Username}} or a literal: no builder needed.
@@ -109,7 +105,7 @@ func (v *value) render(id Identity) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%q: %w", v.name, err)
 		}
-		return sanitized(v.name, s)
+		return checked(v.name, s)
 	}
 	var b strings.Builder
 	if v.tmpl != nil {
@@ -129,15 +125,14 @@ func (v *value) render(id Identity) (string, error) {
 			b.WriteString(s)
 		}
 	}
-	return sanitized(v.name, b.String())
+	return checked(v.name, b.String())
 }
 
-func sanitized(name, s string) (string, error) {
-	out := SanitizeTagValue(s)
-	if out == "" {
-		return "", fmt.Errorf("%q %w", name, errEmptyValue)
+func checked(name, s string) (string, error) {
+	if problem := TagValueProblem(s); problem != "" {
+		return "", &ValueError{Name: name, Value: s, Problem: problem}
 	}
-	return out, nil
+	return s, nil
 }
 
 func fieldValue(id Identity, f []string) (string, error) {
@@ -178,45 +173,66 @@ func trimTemplateErr(err error) string {
 	return msg
 }
 
-// SanitizeTagValue maps s onto the characters AWS allows in tag values and
-// cuts it to the maximum length.
-func SanitizeTagValue(s string) string {
-	if tagValueOK(s) {
-		return s
+// TagValueProblem says why s cannot be an AWS tag value as it is, or returns
+// "" when it can. AWS allows 0–256 characters of [\p{L}\p{Z}\p{N}_.:/=+\-@]
+// (STS Tag and SageMaker Tag, the same rule). Three checks are stricter than
+// AWS on purpose: the empty value (it would match untagged resources), a
+// value that starts or ends with a space (consoles and scripts trim tags, and
+// "alice " must not become "alice" anywhere along the way) and the length,
+// counted in UTF-16 code units as Java does, so a letter outside the Basic
+// Multilingual Plane counts twice and no reading of "256 characters" fails.
+func TagValueProblem(s string) string {
+	if s == "" {
+		return "is empty"
 	}
-	var b strings.Builder
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
 	n := 0
-	for _, r := range strings.TrimSpace(s) {
-		if n == MaxTagValueLen {
-			break
-		}
-		if !tagRuneOK(r) {
-			r = '_'
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
-
-// tagValueOK reports whether s is already a clean tag value, the usual case,
-// so SanitizeTagValue can return it without copying.
-func tagValueOK(s string) bool {
-	if len(s) > MaxTagValueLen || s != strings.TrimSpace(s) {
-		return false
-	}
 	for _, r := range s {
 		if !tagRuneOK(r) {
-			return false
+			return fmt.Sprintf("has the character %U %s, and AWS allows only letters, digits, spaces and _ . : / = + - @ in a tag", r, strconv.QuoteRune(r))
 		}
+		n += utf16.RuneLen(r)
 	}
-	return true
+	if n > MaxTagValueLen {
+		return fmt.Sprintf("is %d characters long, more than the %d AWS allows in a tag", n, MaxTagValueLen)
+	}
+	first, _ := utf8.DecodeRuneInString(s)
+	last, _ := utf8.DecodeLastRuneInString(s)
+	if unicode.Is(unicode.Z, first) || unicode.Is(unicode.Z, last) {
+		return "starts or ends with a space"
+	}
+	return ""
 }
 
+// tagRuneOK is AWS's tag character class: \p{L}, \p{Z}, \p{N} and _.:/=+-@.
 func tagRuneOK(r rune) bool {
-	if r == utf8.RuneError {
-		return false
+	return unicode.IsLetter(r) || unicode.Is(unicode.Z, r) || unicode.IsNumber(r) ||
+		strings.ContainsRune("_.:/=+-@", r)
+}
+
+// ValueError is a template value that rendered, for one identity, to
+// something that cannot be used as it is (see TagValueProblem). The identity
+// is refused for that team rather than given a changed value, since a
+// changed value could name another person.
+type ValueError struct {
+	Name    string // the tag, selector or name the value is for
+	Value   string // as rendered for the identity
+	Problem string // what is wrong with it, in words a person can act on
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("%q would be %s, which %s", e.Name, shortQuote(e.Value), e.Problem)
+}
+
+// shortQuote quotes a value for a message, cut so that a 16 KB claim does not
+// fill a page; %q escapes control and invisible characters, which is the
+// point when one of them is the problem.
+func shortQuote(s string) string {
+	const max = 80
+	if utf8.RuneCountInString(s) <= max {
+		return strconv.Quote(s)
 	}
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsNumber(r) ||
-		r == ' ' || strings.ContainsRune("_.:/=+-@", r)
+	return strconv.Quote(string([]rune(s)[:max])) + "…"
 }

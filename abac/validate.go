@@ -205,8 +205,10 @@ func (v *validator) tags(tags map[string]string, session bool, path ...any) map[
 			v.at(err.Error(), at...)
 			continue
 		}
-		if lit, ok := val.literal(); ok && (lit == "" || lit != SanitizeTagValue(lit)) {
-			v.at(fmt.Sprintf("tag %q has value %q, which AWS would never store (empty, too long or characters outside letters, digits, spaces and _.:/=+-@)", k, lit), at...)
+		if lit, ok := val.literal(); ok {
+			if problem := TagValueProblem(lit); problem != "" {
+				v.at(fmt.Sprintf("tag %q has value %q, which AWS would never store: it %s", k, lit, problem), at...)
+			}
 		}
 		out[k] = val
 	}

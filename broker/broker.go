@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -35,6 +36,10 @@ type Config struct {
 	MaxConcurrentAWS int
 	// QueueTimeout is how long a request waits for a free slot; default 5s.
 	QueueTimeout time.Duration
+	// Issuer is the OIDC issuer the identities come from. It goes into the
+	// derived AWS names (see PrincipalName), so two brokers on one AWS
+	// account with different identity providers cannot name two people alike.
+	Issuer string
 }
 
 // Broker opens notebooks for identities.
@@ -49,6 +54,7 @@ type Broker struct {
 	timeout time.Duration
 	queue   time.Duration
 	slots   chan struct{}
+	issuer  string
 }
 
 // New returns a Broker.
@@ -71,8 +77,8 @@ func New(cfg Config) *Broker {
 	return &Broker{
 		sts: cfg.STS, sm: cfg.SageMaker, mapping: cfg.Mapping, audit: cfg.Audit, now: cfg.Now,
 		timeout: cfg.AWSTimeout, queue: cfg.QueueTimeout, slots: make(chan struct{}, cfg.MaxConcurrentAWS),
-		creds: newCredCache(cfg.Now),
-		disc:  &discovery{sm: cfg.SageMaker, ttl: cfg.DiscoveryTTL, now: cfg.Now, entries: map[string]discoveryEntry{}},
+		creds: newCredCache(cfg.Now), issuer: cfg.Issuer,
+		disc: &discovery{sm: cfg.SageMaker, ttl: cfg.DiscoveryTTL, now: cfg.Now, entries: map[string]discoveryEntry{}},
 	}
 }
 
@@ -112,6 +118,9 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		case err != nil:
 			e := AsError(err)
 			ev.Decision, ev.Code, ev.Reason = audit.Failed, e.Code, e.Message
+			if e.AuditCode != "" {
+				ev.Code, ev.Reason = e.AuditCode, e.AuditReason
+			}
 			if e.Kind == KindDenied || e.Kind == KindNotFound || e.Kind == KindBadRequest {
 				ev.Decision = audit.Denied
 			}
@@ -130,6 +139,11 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 			Message: "A notebook name is 1–63 letters, digits and hyphens; check the link you followed."}
 	}
 	m := b.mapping()
+	name, err := b.principal(m, id)
+	if err != nil {
+		return OpenResult{}, err
+	}
+	ev.SourceIdentity = name
 	grants, err := b.grants(m, id, req.Team)
 	if err != nil {
 		return OpenResult{}, err
@@ -139,7 +153,7 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		return OpenResult{}, err
 	}
 	defer release()
-	found, err := b.find(ctx, id, grants)
+	found, err := b.find(ctx, id, name, grants)
 	if err != nil {
 		return OpenResult{}, err
 	}
@@ -153,12 +167,8 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		}
 	}
 	switch {
-	case len(cands) == 0 && req.Notebook != "" && found.exists[req.Notebook]:
-		return OpenResult{}, &Error{Kind: KindDenied, Code: "notebook_not_allowed",
-			Message: fmt.Sprintf("Notebook %s is not yours to open: it is not tagged for your team and user (%s). %s", req.Notebook, describeSelectors(grants), orAsk(m))}
 	case len(cands) == 0 && req.Notebook != "":
-		return OpenResult{}, &Error{Kind: KindNotFound, Code: "notebook_not_found",
-			Message: fmt.Sprintf("There is no notebook named %s. Check the name, or open the start page to see yours.", req.Notebook)}
+		return OpenResult{}, notYours(m, req.Notebook, grants, found)
 	case len(cands) == 0:
 		return OpenResult{}, &Error{Kind: KindNotFound, Code: "no_notebook",
 			Message: fmt.Sprintf("No notebook is tagged for you yet (%s). %s", describeSelectors(grants), orAsk(m))}
@@ -208,12 +218,54 @@ func (b *Broker) acquire(ctx context.Context) (context.Context, func(), error) {
 	return ctx, func() { cancel(); <-b.slots }, nil
 }
 
+// notYours refuses a named notebook the identity may not open. A notebook
+// that exists but is not the person's and one that does not exist get the
+// same status, code and message, so nobody learns which notebook names exist
+// in other teams; the audit trail still records which it was.
+func notYours(m *abac.Mapping, name string, grants []abac.Grant, f found) *Error {
+	msg := fmt.Sprintf("You have no notebook named %s. ", name)
+	if len(f.candidates) > 0 {
+		msg += "You can open " + notebookNames(f.candidates) + "; check the link, or open the start page."
+	} else {
+		msg += fmt.Sprintf("No notebook is tagged for you yet (%s). %s", describeSelectors(grants), orAsk(m))
+	}
+	e := &Error{Kind: KindNotFound, Code: "notebook_not_found", Message: msg,
+		AuditCode: "notebook_not_found", AuditReason: "no notebook of that name exists"}
+	if f.exists[name] {
+		e.AuditCode = "notebook_not_allowed"
+		e.AuditReason = fmt.Sprintf("notebook %s exists but is not tagged for this person (%s)", name, describeSelectors(grants))
+	}
+	return e
+}
+
+// principal checks that the identity can be named to AWS as it is and returns
+// its RoleSessionName and SourceIdentity. A username AWS would not take as a
+// tag value is refused, never changed to fit: the changed name could be
+// another person's ("alice " would open alice's notebooks).
+func (b *Broker) principal(m *abac.Mapping, id abac.Identity) (string, error) {
+	if problem := abac.TagValueProblem(id.Username); problem != "" {
+		return "", &Error{Kind: KindDenied, Code: "identity_unusable",
+			Message: fmt.Sprintf("Your username %s cannot be used with AWS as it is: it %s. secds does not change it to fit, since the changed name could be someone else's. Ask the platform team to correct your username at the identity provider.", quote(id.Username), problem)}
+	}
+	name, err := PrincipalName(b.issuer, id.Subject, id.Username)
+	if err != nil {
+		return "", &Error{Kind: KindDenied, Code: "identity_unusable", Err: err,
+			Message: "Your account has no subject, so secds cannot name you to AWS. Sign in again; if it keeps happening, " + lowerFirst(orAsk(m))}
+	}
+	return name, nil
+}
+
 // grants evaluates the mapping and narrows it to the requested team.
 func (b *Broker) grants(m *abac.Mapping, id abac.Identity, team string) ([]abac.Grant, error) {
 	grants, denials := m.Evaluate(id)
 	if len(grants) == 0 {
 		msg := "You are not in any team that may open notebooks."
 		if len(denials) > 0 {
+			var ve *abac.ValueError
+			if errors.As(denials[0].Err, &ve) {
+				return nil, &Error{Kind: KindDenied, Code: "identity_unusable", Err: denials[0].Err,
+					Message: fmt.Sprintf("Your account cannot be used for team %s as it is: %s. secds does not change values to fit, since a changed value could be someone else's. Ask the platform team to correct it at the identity provider or in the team mapping.", denials[0].Team, ve.Error())}
+			}
 			msg = fmt.Sprintf("Your team %s could not be applied to your account (%s).", denials[0].Team, denials[0].Reason)
 		}
 		return nil, &Error{Kind: KindDenied, Code: "no_team", Message: msg + " " + orAsk(m)}
@@ -239,10 +291,12 @@ type found struct {
 	roles      map[string]string
 }
 
-func (b *Broker) find(ctx context.Context, id abac.Identity, grants []abac.Grant) (found, error) {
+// find assumes each team role for id, as name, and lists the notebooks the
+// grants allow.
+func (b *Broker) find(ctx context.Context, id abac.Identity, name string, grants []abac.Grant) (found, error) {
 	f := found{exists: map[string]bool{}, grants: map[string]abac.Grant{}, creds: map[string]aws.Credentials{}, roles: map[string]string{}}
 	for _, g := range grants {
-		creds, err := b.assume(ctx, id, g)
+		creds, err := b.assume(ctx, id, name, g)
 		if err != nil {
 			return found{}, err
 		}

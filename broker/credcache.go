@@ -66,10 +66,11 @@ func (c *credCache) fresh(cr aws.Credentials) bool {
 	return c.now().Add(c.margin).Before(cr.Expires)
 }
 
-// credKey names a session by everything AssumeRole was asked for.
-func credKey(id abac.Identity, g abac.Grant) string {
+// credKey names a session by everything AssumeRole was asked for, including
+// the name it was made as: an admin's explain session for bob is not bob's.
+func credKey(id abac.Identity, name string, g abac.Grant) string {
 	var b strings.Builder
-	for _, s := range []string{id.Subject, id.Username, g.Team, g.RoleARN, strconv.Itoa(g.RoleSessionSeconds)} {
+	for _, s := range []string{id.Subject, id.Username, name, g.Team, g.RoleARN, strconv.Itoa(g.RoleSessionSeconds)} {
 		b.WriteString(s)
 		b.WriteByte(0)
 	}

@@ -27,6 +27,10 @@ type Error struct {
 	Message    string        // shown to the user
 	RetryAfter time.Duration // for KindUnavailable and KindConflict, when known
 	Err        error         // the cause, for logs
+	// AuditCode and AuditReason, when set, are what the audit trail records
+	// instead of Code and Message: the true reason, where telling the user
+	// would reveal something (a notebook that exists but is not theirs).
+	AuditCode, AuditReason string
 }
 
 func (e *Error) Error() string {

@@ -16,6 +16,33 @@ type Overview struct {
 // List returns the identity's teams and the notebooks each lets it open.
 func (b *Broker) List(ctx context.Context, id abac.Identity) (Overview, error) {
 	m := b.mapping()
+	name, err := b.principal(m, id)
+	if err != nil {
+		return Overview{Admin: m.IsAdmin(id)}, err
+	}
+	return b.list(ctx, m, id, name)
+}
+
+// ListFor returns what id would be offered, for an admin explaining the
+// mapping. The AWS calls name the admin, not id: RoleSessionName and
+// SourceIdentity are the admin's, so CloudTrail shows who looked. The session
+// tags stay id's (user=<id>), because the team role's policy decides by them
+// and the answer must be what id would see. It also returns the name used,
+// for the audit trail.
+func (b *Broker) ListFor(ctx context.Context, admin, id abac.Identity) (Overview, string, error) {
+	m := b.mapping()
+	name, err := b.principal(m, admin)
+	if err != nil {
+		return Overview{}, "", err
+	}
+	if _, err := b.principal(m, id); err != nil {
+		return Overview{Admin: m.IsAdmin(id)}, name, err
+	}
+	ov, err := b.list(ctx, m, id, name)
+	return ov, name, err
+}
+
+func (b *Broker) list(ctx context.Context, m *abac.Mapping, id abac.Identity, name string) (Overview, error) {
 	grants, err := b.grants(m, id, "")
 	if err != nil {
 		return Overview{Admin: m.IsAdmin(id)}, err
@@ -25,7 +52,7 @@ func (b *Broker) List(ctx context.Context, id abac.Identity) (Overview, error) {
 		return Overview{}, err
 	}
 	defer release()
-	f, err := b.find(ctx, id, grants)
+	f, err := b.find(ctx, id, name, grants)
 	if err != nil {
 		return Overview{}, err
 	}

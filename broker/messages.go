@@ -2,7 +2,10 @@ package broker
 
 import (
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/secds/secds/abac"
 )
@@ -52,4 +55,27 @@ func orAsk(m *abac.Mapping) string {
 		return m.Support
 	}
 	return "Ask your platform team."
+}
+
+func notebookNames(nbs []Notebook) string {
+	names := make([]string, len(nbs))
+	for i, nb := range nbs {
+		names[i] = nb.Name + " (team " + nb.Team + ")"
+	}
+	return strings.Join(names, ", ")
+}
+
+// quote shows a value a person gave us, escaped so that a tab or an
+// invisible character is seen, and cut so a huge claim does not fill a page.
+func quote(s string) string {
+	const max = 80
+	if utf8.RuneCountInString(s) <= max {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(string([]rune(s)[:max])) + "…"
+}
+
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[n:]
 }

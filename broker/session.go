@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -14,13 +13,15 @@ import (
 )
 
 // assume returns a session of the team role for one user, reusing a cached
-// one made for the same user and grant (see credCache).
-func (b *Broker) assume(ctx context.Context, id abac.Identity, g abac.Grant) (aws.Credentials, error) {
-	key := credKey(id, g)
+// one made for the same user, name and grant (see credCache). name is the
+// RoleSessionName and SourceIdentity: the user's own, or an admin's when an
+// admin explains the mapping for the user.
+func (b *Broker) assume(ctx context.Context, id abac.Identity, name string, g abac.Grant) (aws.Credentials, error) {
+	key := credKey(id, name, g)
 	if cr, ok := b.creds.get(key); ok {
 		return cr, nil
 	}
-	cr, err := b.assumeRole(ctx, id, g)
+	cr, err := b.assumeRole(ctx, id, name, g)
 	if err == nil {
 		b.creds.put(key, cr)
 	}
@@ -28,10 +29,9 @@ func (b *Broker) assume(ctx context.Context, id abac.Identity, g abac.Grant) (aw
 }
 
 // assumeRole takes on the team role for one user. RoleSessionName and
-// SourceIdentity both carry the user, so CloudTrail names them; the session
-// tags carry team and user for the role's ABAC policy.
-func (b *Broker) assumeRole(ctx context.Context, id abac.Identity, g abac.Grant) (aws.Credentials, error) {
-	name := SessionName(id.Username)
+// SourceIdentity both carry name, so CloudTrail names the person who asked;
+// the session tags carry team and user for the role's ABAC policy.
+func (b *Broker) assumeRole(ctx context.Context, id abac.Identity, name string, g abac.Grant) (aws.Credentials, error) {
 	in := &sts.AssumeRoleInput{
 		RoleArn:         aws.String(g.RoleARN),
 		RoleSessionName: aws.String(name),
@@ -62,10 +62,13 @@ func (b *Broker) assumeRole(ctx context.Context, id abac.Identity, g abac.Grant)
 	return creds, nil
 }
 
+// sessionTags are the grant's tags plus team and user. The user tag is the
+// username exactly; usableIdentity has refused any username AWS would not
+// take as it is, so it is never changed into someone else's.
 func sessionTags(id abac.Identity, g abac.Grant) []ststypes.Tag {
 	tags := []ststypes.Tag{
 		{Key: aws.String("team"), Value: aws.String(g.Team)},
-		{Key: aws.String("user"), Value: aws.String(abac.SanitizeTagValue(id.Username))},
+		{Key: aws.String("user"), Value: aws.String(id.Username)},
 	}
 	keys := make([]string, 0, len(g.SessionTags))
 	for k := range g.SessionTags {
@@ -76,27 +79,4 @@ func sessionTags(id abac.Identity, g abac.Grant) []ststypes.Tag {
 		tags = append(tags, ststypes.Tag{Key: aws.String(k), Value: aws.String(g.SessionTags[k])})
 	}
 	return tags
-}
-
-// SessionName turns a username into a RoleSessionName and SourceIdentity:
-// 2–64 characters of [\w+=,.@-]; anything else becomes '-'. ':' is not in
-// that set, so the result can never start with the reserved "aws:".
-func SessionName(username string) string {
-	var b strings.Builder
-	for _, r := range username {
-		if b.Len() == 64 {
-			break
-		}
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("_+=,.@-", r):
-			b.WriteRune(r)
-		default:
-			b.WriteByte('-')
-		}
-	}
-	s := b.String()
-	if len(s) < 2 {
-		s = "u-" + s
-	}
-	return s
 }

@@ -24,8 +24,10 @@ type explainRequest struct {
 	Groups   []string       `json:"groups,omitempty"`
 	Claims   map[string]any `json:"claims,omitempty"`
 	// Notebooks also lists the notebooks the person would be offered. It
-	// assumes each team role as that person (CloudTrail shows their name
-	// as the source identity), so it is asked for, not done by default.
+	// assumes each team role with the person's session tags but in the
+	// admin's name (CloudTrail shows the admin as SourceIdentity and
+	// RoleSessionName, with user=<person> among the tags), so it is asked
+	// for, not done by default.
 	Notebooks bool `json:"notebooks,omitempty"`
 }
 
@@ -88,16 +90,19 @@ func (s *Server) explain(c echo.Context, live *mapstore.Live, admin, id abac.Ide
 			res.Granted = append(res.Granted, t.Team)
 		}
 	}
+	var sourceIdentity string
 	if notebooks {
-		ov, err := s.cfg.Broker.List(c.Request().Context(), id)
+		ov, name, err := s.cfg.Broker.ListFor(c.Request().Context(), admin, id)
 		if err != nil {
 			p := toProblem(err)
 			res.NotebooksProblem = &apiProblem{Status: p.Status, Code: p.Code, Message: p.Message}
 		}
-		res.Notebooks = ov.Notebooks
+		res.Notebooks, sourceIdentity = ov.Notebooks, name
 	}
+	// The event names the AWS identity the calls were made as, so a
+	// reviewer who finds them in CloudTrail finds this event too.
 	s.record(audit.Event{Type: audit.TypeAdmin, Decision: audit.Granted, Code: "explain", Subject: admin.Subject, Username: admin.Username,
-		For: id.Username, Path: c.Request().URL.Path, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via, TokenID: tokenID(c)})
+		For: id.Username, SourceIdentity: sourceIdentity, Path: c.Request().URL.Path, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via, TokenID: tokenID(c)})
 	return res
 }
 

@@ -39,6 +39,7 @@ var codeTitle = map[string]string{
 	"team_not_allowed":     "That team is not yours",
 	"notebook_not_allowed": "This notebook is not yours",
 	"notebook_not_found":   "Notebook not found",
+	"identity_unusable":    "Your account cannot be used as it is",
 	"no_notebook":          "No notebook for you yet",
 	"notebook_stopped":     "The notebook is stopped",
 	"notebook_starting":    "The notebook is starting",

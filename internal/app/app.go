@@ -156,6 +156,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		DiscoveryTTL:     cfg.AWS.DiscoveryTTL,
 		AWSTimeout:       cfg.AWS.Timeout,
 		MaxConcurrentAWS: cfg.AWS.MaxConcurrent,
+		Issuer:           cfg.OIDC.Issuer,
 	})
 	srv, err := server.New(server.Config{
 		Auth: a, Broker: b.Broker, Audit: rec, Log: opts.Log, PublicURL: cfg.Public, TrustedProxies: cfg.Proxies,

@@ -60,6 +60,9 @@ type Event struct {
 	FromDigest  string `json:"from_digest,omitempty"`
 	ToVersion   int64  `json:"to_version,omitempty"`
 	ToDigest    string `json:"to_digest,omitempty"`
+	// SourceIdentity is the name the broker gave AWS (SourceIdentity and
+	// RoleSessionName), to find the calls in CloudTrail.
+	SourceIdentity string `json:"source_identity,omitempty"`
 	// Path is the admin route a refused or admin request asked for.
 	Path string `json:"path,omitempty"`
 	// For is whom an admin explained the mapping for.

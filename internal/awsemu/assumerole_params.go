@@ -100,9 +100,10 @@ func parseAssumeRole(form url.Values) (assumeRoleInput, *apiError) {
 }
 
 // checkIdentifier applies the constraint shared by RoleSessionName and
-// SourceIdentity: 2-64 characters of [\w+=,.@-].
+// SourceIdentity: 2-64 characters of [\w+=,.@-], \w being ASCII as in Java.
+// Length and pattern are separate violations, as in AWS: "李" breaks both.
 func checkIdentifier(v *violations, field, s string) {
-	if n := len(s); n < 2 || n > 64 {
+	if n := awsLen(s); n < 2 || n > 64 {
 		v.add(quoted(s), field, "Member must have length between 2 and 64")
 	}
 	if !sessionNamePattern.MatchString(s) {

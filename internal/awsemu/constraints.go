@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -51,9 +52,23 @@ func quoted(s string) string {
 	return "'" + s + "'"
 }
 
+// awsLen counts characters as AWS's Java front ends do, in UTF-16 code
+// units: a letter outside the Basic Multilingual Plane counts twice. Where AWS
+// counts code points instead this is stricter, never laxer, which is the
+// emulator's rule: what it takes, AWS takes.
+func awsLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
 func tagKeyProblem(k string) string {
-	n := utf8.RuneCountInString(k)
+	n := awsLen(k)
 	switch {
+	case !utf8.ValidString(k):
+		return "must be valid UTF-8"
 	case n < 1 || n > maxTagKeyLen:
 		return fmt.Sprintf("must be 1-%d characters", maxTagKeyLen)
 	case !tagKeyPattern.MatchString(k):
@@ -64,7 +79,9 @@ func tagKeyProblem(k string) string {
 
 func tagValueProblem(v string) string {
 	switch {
-	case utf8.RuneCountInString(v) > maxTagValueLen:
+	case !utf8.ValidString(v):
+		return "must be valid UTF-8"
+	case awsLen(v) > maxTagValueLen:
 		return fmt.Sprintf("must be at most %d characters", maxTagValueLen)
 	case !tagValuePattern.MatchString(v):
 		return `must match [\p{L}\p{Z}\p{N}_.:/=+\-@]*`

@@ -597,9 +597,9 @@ func TestCLIExitCodes(t *testing.T) {
 	t.Run("denied", func(t *testing.T) {
 		c := startCLI(t, "bob")
 		c.configure()
-		c.run("open", "fraud-alice").want(t, cli.ExitDenied, "fraud-alice is not yours to open", "request ID")
+		c.run("open", "fraud-alice").want(t, cli.ExitDenied, "You have no notebook named fraud-alice", "request ID")
 		c.run("open", "--team", "fraud").want(t, cli.ExitDenied, "not a member of team fraud")
-		c.run("open", "no-such-notebook").want(t, cli.ExitDenied, "There is no notebook named no-such-notebook")
+		c.run("open", "no-such-notebook").want(t, cli.ExitDenied, "You have no notebook named no-such-notebook")
 	})
 	t.Run("stopped", func(t *testing.T) {
 		c := startCLI(t, "alice")
