@@ -48,7 +48,8 @@ func (u *user) signIn() *apiUser {
 // the CLI calls the API.
 func (e *env) withToken(name string, id abac.Identity) *apiUser {
 	e.t.Helper()
-	tok, err := e.st.Broker.Tokens.Issue(id)
+	// As a CLI login does: keep what the live mapping reads.
+	tok, err := e.st.Broker.Tokens.Issue(e.st.Broker.Mapping.Mapping().Keep(id))
 	if err != nil {
 		e.t.Fatal(err)
 	}
