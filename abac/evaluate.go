@@ -52,6 +52,9 @@ type Denial struct {
 // mapping's order. A team whose templates cannot be rendered for this identity
 // (a missing claim, an empty value) gives no grant and is listed in denials.
 func (m *Mapping) Evaluate(id Identity) (grants []Grant, denials []Denial) {
+	if m.stale(id) {
+		return nil, nil
+	}
 	var buf [256]ruleRef
 	cands := m.idx.candidates(id, buf[:0])
 	var tbuf [16]int32
@@ -85,6 +88,9 @@ func (m *Mapping) Evaluate(id Identity) (grants []Grant, denials []Denial) {
 
 // IsAdmin reports whether the identity is in one of the admin groups.
 func (m *Mapping) IsAdmin(id Identity) bool {
+	// No staleness check here: a kept identity lacks only groups no mapping
+	// it was kept for named, and a missing group can only say no. The check
+	// would refuse the admin whose edit names a new group (keepsAdmin).
 	return slices.ContainsFunc(m.AdminGroups, id.InGroup)
 }
 

@@ -8,6 +8,10 @@ type Identity struct {
 	Email    string         `json:"email,omitempty"`
 	Groups   []string       `json:"groups,omitempty"`
 	Claims   map[string]any `json:"claims,omitempty"`
+	// Kept is set on an identity a session or token carries: the digest of
+	// the mapping references it was cut down to (Mapping.Keep). Empty means
+	// the whole identity, as the provider sent it.
+	Kept string `json:"kept,omitempty"`
 }
 
 // InGroup reports whether the identity is a member of group.

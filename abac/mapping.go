@@ -24,7 +24,8 @@ type Mapping struct {
 	Defaults    Defaults `yaml:"defaults"`
 	Teams       []Team   `yaml:"teams"`
 
-	idx *index
+	idx  *index
+	refs *References
 }
 
 // Defaults apply to every team that leaves the field unset.

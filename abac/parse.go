@@ -46,6 +46,7 @@ func Parse(file string, data []byte) (*Mapping, error) {
 		return nil, v.problems
 	}
 	m.idx = buildIndex(m.Teams)
+	m.refs = computeReferences(&m)
 	return &m, nil
 }
 

@@ -134,6 +134,7 @@ type tokenClaims struct {
 	Email    string         `json:"email,omitempty"`
 	Groups   []string       `json:"groups,omitempty"`
 	IDClaims map[string]any `json:"claims,omitempty"`
+	Kept     string         `json:"kept,omitempty"` // abac.Identity.Kept: which mapping references the identity was cut down to
 }
 
 // Token is an issued broker token.
@@ -168,7 +169,7 @@ func (t *Tokens) Issue(id abac.Identity) (Token, error) {
 			Expiry:    jwt.NewNumericDate(exp),
 			ID:        randomString()[:22],
 		},
-		Username: id.Username, Email: id.Email, Groups: id.Groups, IDClaims: id.Claims,
+		Username: id.Username, Email: id.Email, Groups: id.Groups, IDClaims: id.Claims, Kept: id.Kept,
 	}
 	raw, err := jwt.Signed(t.signer).Claims(c).Serialize()
 	if err != nil {
@@ -221,7 +222,7 @@ func (t *Tokens) Verify(raw string) (Verified, error) {
 		c.IDClaims = map[string]any{}
 	}
 	return Verified{
-		Identity:  abac.Identity{Subject: c.Subject, Username: c.Username, Email: c.Email, Groups: c.Groups, Claims: c.IDClaims},
+		Identity:  abac.Identity{Subject: c.Subject, Username: c.Username, Email: c.Email, Groups: c.Groups, Claims: c.IDClaims, Kept: c.Kept},
 		ID:        c.ID,
 		IssuedAt:  c.IssuedAt.Time(),
 		ExpiresAt: c.Expiry.Time(),

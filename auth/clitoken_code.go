@@ -17,8 +17,8 @@ const CodeTTL = 60 * time.Second
 const (
 	codePurpose = "cli-code"
 	// A code shown for pasting must fit a terminal line (Linux's canonical
-	// mode stops at 4095 bytes); extra claims are dropped beyond this.
-	maxCodeLen = 2000
+	// mode stops at 4095 bytes); a larger one is refused, never trimmed.
+	maxCodeLen = 4000
 )
 
 // codeState is what a sealed code carries: who signed in, and the PKCE
@@ -31,18 +31,20 @@ type codeState struct {
 	Identity  abac.Identity `json:"i"`
 }
 
-// NewCode returns a one-time code for id, bound to an S256 PKCE challenge and
+// NewCode returns a one-time code for id (cut down to what the mapping reads,
+// abac.Mapping.Keep), bound to an S256 PKCE challenge and
 // to redirectURI ("" for a code shown to paste). The code is sealed, so any
 // replica can redeem it; a replica refuses a code it has already redeemed.
 func (t *Tokens) NewCode(id abac.Identity, challenge, redirectURI string) (string, error) {
 	st := codeState{ID: randomString()[:22], Challenge: challenge, Redirect: redirectURI, Identity: id}
 	code, err := t.cfg.Codec.Seal(codePurpose, st, t.codeTTL)
-	if err == nil && len(code) > maxCodeLen {
-		st.Identity.Claims = nil
-		code, err = t.cfg.Codec.Seal(codePurpose, st, t.codeTTL)
-	}
 	if err != nil {
 		return "", fmt.Errorf("seal login code: %w", err)
+	}
+	if len(code) > maxCodeLen {
+		// Dropping claims to fit would hand out a token that exclude rules
+		// cannot see through.
+		return "", &Error{Code: "identity_too_large", Message: fmt.Sprintf("Your account's groups and claims that the team mapping uses (%d of your groups) are too large for a secds CLI login (%d bytes, at most %d). Tell the platform team: the mapping names too many of your groups.", len(id.Groups), len(code), maxCodeLen)}
 	}
 	return code, nil
 }

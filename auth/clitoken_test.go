@@ -317,17 +317,14 @@ func TestLoginCodes(t *testing.T) {
 		})
 	}
 
-	t.Run("a large identity still fits a terminal line", func(t *testing.T) {
+	t.Run("an identity too large for a code is refused, never trimmed", func(t *testing.T) {
 		c := &clock{time.Unix(1_800_000_000, 0)}
 		tk := newTokens(t, c, key(1))
 		big := alice
-		big.Claims = map[string]any{"blob": string(bytes.Repeat([]byte("x"), 4000))}
+		big.Claims = map[string]any{"employment": "terminated", "blob": string(bytes.Repeat([]byte("x"), 4000))}
 		code, err := tk.NewCode(big, challenge, "")
-		if err != nil || len(code) > 2000 {
-			t.Fatalf("code of %d bytes, %v", len(code), err)
-		}
-		if _, id, err := tk.Redeem(code, verifier, ""); err != nil || id.Username != "alice" {
-			t.Fatalf("Redeem = %+v, %v", id, err)
+		if got := codeErr(err); got != "identity_too_large" || code != "" {
+			t.Fatalf("NewCode = %d bytes, %s; want identity_too_large", len(code), got)
 		}
 	})
 }

@@ -26,21 +26,18 @@ type Session struct {
 	IssuedAt time.Time     `json:"iat"`
 }
 
-// SessionCookie seals a new session for id. When the identity's extra claims
-// would make the cookie too large for browsers, they are left out (username,
-// email and groups always stay).
+// SessionCookie seals a new session for id, which the caller has cut down to
+// what the mapping reads (abac.Mapping.Keep). Nothing is ever left out here:
+// an identity a browser cannot hold is refused, because a session without
+// a claim an exclude rule reads would let its holder in.
 func (a *Authenticator) SessionCookie(id abac.Identity) (*http.Cookie, error) {
 	s := Session{Identity: id, IssuedAt: a.now().UTC()}
 	sealed, err := a.codec.Seal(sessionPurpose, s, a.cfg.SessionTTL)
-	if err == nil && len(sealed) > maxCookieValue {
-		s.Identity.Claims = nil
-		sealed, err = a.codec.Seal(sessionPurpose, s, a.cfg.SessionTTL)
-	}
 	if err != nil {
 		return nil, err
 	}
 	if len(sealed) > maxCookieValue {
-		return nil, &Error{Code: "session_too_large", Message: fmt.Sprintf("Your account has too many groups to fit in a browser session (%d bytes). Tell the platform team to narrow the groups claim.", len(sealed))}
+		return nil, &Error{Code: "session_too_large", Message: fmt.Sprintf("Your account's groups and claims that the team mapping uses (%d of your groups) do not fit in a browser session (%d bytes; browsers keep about 4 KB). Tell the platform team: the mapping names too many of your groups.", len(id.Groups), len(sealed))}
 	}
 	return a.cookie(sessionCookieName, sealed, int(a.cfg.SessionTTL.Seconds())), nil
 }

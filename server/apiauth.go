@@ -64,6 +64,9 @@ func (s *Server) apiIdentity(c echo.Context) (abac.Identity, error) {
 		return s.bearerIdentity(c, h)
 	}
 	sess, err := s.browserSession(c)
+	if isStale(err) {
+		return abac.Identity{}, staleAPIError(c)
+	}
 	if err != nil {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="secds"`)
 		return abac.Identity{}, &apiError{Status: http.StatusUnauthorized, Code: "not_signed_in",
@@ -100,6 +103,9 @@ func (s *Server) bearerIdentity(c echo.Context, header string) (abac.Identity, e
 		return refuse("token_expired", "Your secds login has expired. Run secds login, then try again.", err)
 	case err != nil:
 		return refuse("token_invalid", "Your secds token is not valid for this broker (it may predate a key rotation, or be for another broker). Run secds login, then try again.", err)
+	}
+	if !s.fresh(c, v.Identity, "token") {
+		return abac.Identity{}, staleAPIError(c)
 	}
 	c.Set(apiAuthKey, apiAuth{Via: "token", Token: &v})
 	if err := s.checkRevoked(c, v); err != nil {

@@ -13,6 +13,9 @@ import (
 
 func (s *Server) landing(c echo.Context) error {
 	id, err := s.session(c)
+	if isStale(err) {
+		return s.startLogin(c, "/")
+	}
 	if err != nil {
 		return s.render(c, http.StatusOK, "landing", map[string]any{})
 	}
@@ -65,10 +68,10 @@ func (s *Server) callback(c echo.Context) error {
 		s.record(ev)
 		return err
 	}
-	cookie, err := s.cfg.Auth.SessionCookie(id)
 	ev.Subject, ev.Username, ev.Email = id.Subject, id.Username, id.Email
+	cookie, err := s.newSession(id)
 	if err != nil {
-		ev.Decision, ev.Code = audit.Failed, "session_too_large"
+		ev.Decision, ev.Code = audit.Failed, errorCode(err, "session_too_large")
 		s.record(ev)
 		return err
 	}

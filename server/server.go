@@ -236,6 +236,9 @@ func (s *Server) browserSession(c echo.Context) (*auth.Session, error) {
 		return r.sess, r.err
 	}
 	sess, err := s.cfg.Auth.Session(c.Request())
+	if err == nil && !s.fresh(c, sess.Identity, "browser") {
+		sess, err = nil, errSessionStale
+	}
 	c.Set(sessionKey, sessionResult{sess, err})
 	return sess, err
 }

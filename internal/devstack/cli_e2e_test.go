@@ -60,14 +60,18 @@ func (noKeyring) Delete(string, string) error        { return errors.New("no key
 
 func startCLI(t *testing.T, user string) *cliEnv {
 	t.Helper()
+	return startCLIWith(t, user, devstack.Options{})
+}
+
+// startCLIWith is startCLI on a stack with opts (its own users, mapping).
+func startCLIWith(t *testing.T, user string, opts devstack.Options) *cliEnv {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	logs, auditOut := &testutil.Buffer{}, &testutil.Buffer{}
-	st, err := devstack.Start(ctx, devstack.Options{
-		Addr:     "127.0.0.1:0",
-		Log:      slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		AuditOut: auditOut,
-	})
+	opts.Addr, opts.AuditOut = "127.0.0.1:0", auditOut
+	opts.Log = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	st, err := devstack.Start(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

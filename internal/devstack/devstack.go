@@ -41,6 +41,9 @@ type Options struct {
 	// with the demo mapping if absent) and its history; default: a new
 	// temporary directory, removed when the stack stops.
 	MappingDir string
+	// Users replace the demo users at the identity provider, for tests
+	// (Entra-sized identities); default devidp.DemoUsers().
+	Users []devidp.User
 }
 
 // Stack is a running dev stack.
@@ -100,7 +103,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	st.IdP, err = devidp.New(devidp.Config{
 		Issuer:  st.IdPURL,
 		Clients: []devidp.Client{{ID: ClientID, Secret: secret, RedirectURIs: []string{st.BrokerURL + "/callback"}}},
-		Users:   devidp.DemoUsers(),
+		Users:   opts.Users, // devidp's default: the demo users
 	})
 	if err != nil {
 		return nil, closeAll(fmt.Errorf("dev stack: identity provider: %w", err), brokerLn, idpLn)

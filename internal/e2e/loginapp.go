@@ -121,13 +121,17 @@ func (a *LoginApp) consent(w http.ResponseWriter, r *http.Request) {
 	if groups == nil {
 		groups = []string{} // a user in no group still gets the claim
 	}
-	to, err := a.admin.Load().AcceptConsent(r.Context(), cr, map[string]any{
+	claims := map[string]any{
 		"preferred_username": u.Username,
 		"name":               u.Name,
 		"email":              u.Email,
 		"email_verified":     true,
 		"groups":             groups,
-	})
+	}
+	for k, v := range u.Extra {
+		claims[k] = v
+	}
+	to, err := a.admin.Load().AcceptConsent(r.Context(), cr, claims)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return

@@ -24,12 +24,16 @@ type Provider struct {
 
 // NewProvider starts Hydra (found by HydraPath) and its login app. Close
 // stops both.
-func NewProvider() (*Provider, error) {
+func NewProvider() (*Provider, error) { return NewProviderWith(devidp.DemoUsers()) }
+
+// NewProviderWith is NewProvider with other users (each User.Extra goes into
+// the ID token too).
+func NewProviderWith(users []devidp.User) (*Provider, error) {
 	bin, err := HydraPath()
 	if err != nil {
 		return nil, err
 	}
-	app, err := newLoginApp(devidp.DemoUsers())
+	app, err := newLoginApp(users)
 	if err != nil {
 		return nil, err
 	}
@@ -46,9 +50,15 @@ func NewProvider() (*Provider, error) {
 // when Hydra is missing, and stops the provider when the test ends.
 func StartProvider(t testing.TB) *Provider {
 	t.Helper()
+	return StartProviderWith(t, devidp.DemoUsers())
+}
+
+// StartProviderWith is StartProvider with other users.
+func StartProviderWith(t testing.TB, users []devidp.User) *Provider {
+	t.Helper()
 	_, err := HydraPath()
 	Need(t, "Ory Hydra", err)
-	p, err := NewProvider()
+	p, err := NewProviderWith(users)
 	if err != nil {
 		t.Fatal(err)
 	}
