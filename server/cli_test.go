@@ -1,6 +1,11 @@
 package server
 
-import "testing"
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
 
 func TestLoopbackRedirect(t *testing.T) {
 	tests := map[string]bool{
@@ -52,4 +57,30 @@ func TestValidState(t *testing.T) {
 			t.Errorf("validState(%q) = %v, want %v", s, got, want)
 		}
 	}
+}
+
+// Every page a signed-in person sees while signing in the CLI renders, and
+// its header carries the sign-out form with the session's CSRF token.
+func TestCLIPagesRenderWithTheSignOutForm(t *testing.T) {
+	ts := newTestServer(t, "https://notebooks.example")
+	sess := ts.session("alice")
+	own := []string{"Origin", "https://notebooks.example"}
+	const challenge = "k15bcYZq7JYoF4T2Svd_kDqRKoE3p3IMDsKOQF_Cc9Y"
+	query := "code_challenge=" + challenge + "&code_challenge_method=S256"
+	check := func(what string, w *httptest.ResponseRecorder, want string) string {
+		t.Helper()
+		body := w.Body.String()
+		if w.Code != http.StatusOK || !strings.Contains(body, want) {
+			t.Fatalf("%s = %d, want 200 with %q:\n%s", what, w.Code, want, body)
+		}
+		header := body[strings.Index(body, "<header>"):strings.Index(body, "</header>")]
+		if !strings.Contains(header, `id="logout"`) || csrfFrom(t, header) == "" {
+			t.Errorf("%s: no sign-out form in the header:\n%s", what, header)
+		}
+		return body
+	}
+	page := check("GET /cli/login", ts.do(http.MethodGet, "/cli/login?"+query, nil, sess), `id="cli-confirm"`)
+	tok := csrfFrom(t, page[strings.Index(page, `id="cli-confirm"`):])
+	check("cancel", ts.do(http.MethodPost, "/cli/login", strings.NewReader(query+"&decision=cancel&csrf_token="+tok), sess, own...), "cancel")
+	check("allow", ts.do(http.MethodPost, "/cli/login", strings.NewReader(query+"&decision=allow&csrf_token="+tok), sess, own...), "code")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/mapstore"
 	"github.com/secds/secds/internal/testutil"
 )
 
@@ -31,7 +32,19 @@ type testServer struct {
 	audit  *testutil.Buffer
 	logs   *testutil.Buffer
 	base   string
+	// mapping is the live team mapping; sessions and tokens keep what it reads.
+	mapping *abac.Mapping
 }
+
+// testMapping is the team mapping the server serves, as every deployment has one.
+const testMapping = `version: 1
+admin_groups: [secds-admins]
+teams:
+  - name: ds
+    match:
+      - groups: [data-science]
+    role_arn: arn:aws:iam::123456789012:role/secds-team-ds
+`
 
 func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testServer {
 	t.Helper()
@@ -49,9 +62,13 @@ func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testS
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{t: t, auth: a, tokens: tk, remote: "192.0.2.10:40000", audit: &testutil.Buffer{}, logs: &testutil.Buffer{}, base: publicURL}
+	m, err := abac.Parse("teams.yaml", []byte(testMapping))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{t: t, auth: a, tokens: tk, remote: "192.0.2.10:40000", audit: &testutil.Buffer{}, logs: &testutil.Buffer{}, base: publicURL, mapping: m}
 	cfg := Config{Auth: a, Tokens: tk, Audit: audit.NewWriter(ts.audit, time.Now), PublicURL: u,
-		Log: slog.New(slog.NewJSONHandler(ts.logs, nil))}
+		Log: slog.New(slog.NewJSONHandler(ts.logs, nil)), Mapping: mapstore.NewFixed(m)}
 	for _, e := range edit {
 		e(&cfg)
 	}
@@ -68,7 +85,7 @@ func identity(username string) abac.Identity {
 // session is a signed-in browser's session cookie.
 func (ts *testServer) session(username string) *http.Cookie {
 	ts.t.Helper()
-	c, err := ts.auth.SessionCookie(identity(username))
+	c, err := ts.auth.SessionCookie(ts.mapping.Keep(identity(username)))
 	if err != nil {
 		ts.t.Fatal(err)
 	}
@@ -78,7 +95,7 @@ func (ts *testServer) session(username string) *http.Cookie {
 // token is a broker token for the CLI, as secds login gets it.
 func (ts *testServer) token(username string) string {
 	ts.t.Helper()
-	tok, err := ts.tokens.Issue(identity(username))
+	tok, err := ts.tokens.Issue(ts.mapping.Keep(identity(username)))
 	if err != nil {
 		ts.t.Fatal(err)
 	}
