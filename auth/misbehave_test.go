@@ -31,6 +31,7 @@ type evilIdP struct {
 	mu        sync.Mutex
 	token     string
 	publish2  bool // whether the rotated-in key k2 is in the JWKS
+	rotated   bool // the JWKS holds k2 only: k1 was rotated out
 	jwksDown  bool
 	jwksHits  atomic.Int64
 }
@@ -55,7 +56,10 @@ func newEvilIdP(t *testing.T) *evilIdP {
 			return
 		}
 		set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &e.key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}}
-		if e.publish2 {
+		if e.rotated {
+			set.Keys = nil
+		}
+		if e.publish2 || e.rotated {
 			set.Keys = append(set.Keys, jose.JSONWebKey{Key: &e.key2.PublicKey, KeyID: "k2", Algorithm: "RS256", Use: "sig"})
 		}
 		_ = json.NewEncoder(w).Encode(set)
@@ -140,6 +144,12 @@ func TestForgedAndWrongIDTokensAreRefused(t *testing.T) {
 			return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + base64.RawURLEncoding.EncodeToString(p) + "."
 		}, "id_token_invalid"},
 		{"HS256 keyed with the public key", func(n string) string { return e.sign(jose.HS256, pubDER, "k1", e.claims(n)) }, "id_token_invalid"},
+		{"JWS JSON serialisation instead of compact", func(n string) string {
+			payload, _ := json.Marshal(e.claims(n))
+			s, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: e.key, KeyID: "k1"}}, nil)
+			obj, _ := s.Sign(payload)
+			return obj.FullSerialize()
+		}, "id_token_invalid"},
 		{"unknown kid", func(n string) string { return e.sign(jose.RS256, e.key2, "k2", e.claims(n)) }, "id_token_invalid"},
 		{"wrong issuer", with(func(c map[string]any) { c["iss"] = "https://evil.example" }), "id_token_invalid"},
 		{"wrong audience", with(func(c map[string]any) { c["aud"] = "other-client" }), "id_token_invalid"},
@@ -224,4 +234,48 @@ func TestForgedTokensCostTheProviderNothing(t *testing.T) {
 			t.Fatalf("cached keys stopped working during a JWKS outage: %v", err)
 		}
 	})
+}
+
+// TestKeyRotationWithoutKeyID: a provider that signs without a kid header
+// rotates its key. The broker must fetch the new key (rate-limited, as for
+// an unknown kid) rather than refuse every sign-in until a restart.
+func TestKeyRotationWithoutKeyID(t *testing.T) {
+	e := newEvilIdP(t)
+	clock := time.Now()
+	a := e.authenticator(func() time.Time { return clock })
+	noKid := func(key *rsa.PrivateKey) func(string) string {
+		return func(n string) string { return e.sign(jose.RS256, key, "", e.claims(n)) }
+	}
+	if err := e.login(a, noKid(e.key)); err != nil {
+		t.Fatalf("a token without kid under the published key: %v", err)
+	}
+	e.mu.Lock()
+	e.rotated = true
+	e.mu.Unlock()
+	clock = clock.Add(6 * time.Second)
+	if err := e.login(a, noKid(e.key2)); err != nil {
+		t.Fatalf("after the provider rotated its key, a token without kid was refused: %v", err)
+	}
+	if err := e.login(a, noKid(e.key)); err == nil {
+		t.Fatal("a token under the rotated-out key was accepted")
+	}
+
+	// Forged tokens without kid cost the provider at most one fetch per
+	// interval, like made-up kids.
+	forger, _ := rsa.GenerateKey(rand.Reader, 2048)
+	for _, step := range []struct {
+		advance time.Duration
+		max     int64
+	}{{0, 0}, {10 * time.Second, 1}} {
+		clock = clock.Add(step.advance)
+		before := e.jwksHits.Load()
+		for i := 0; i < 100; i++ {
+			if err := e.login(a, noKid(forger)); err == nil {
+				t.Fatal("a forged token without kid was accepted")
+			}
+		}
+		if n := e.jwksHits.Load() - before; n > step.max {
+			t.Fatalf("100 forged tokens without kid %s after the last fetch caused %d JWKS fetches, want at most %d", step.advance, n, step.max)
+		}
+	}
 }
