@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,6 +22,13 @@ import (
 const (
 	loginPurpose      = "login"
 	loginCookiePrefix = "secds_login_"
+
+	// MaxIDTokenBytes bounds the ID token the broker parses. An Entra ID
+	// token with 500 group object IDs (36 characters each, 39 with quotes
+	// and comma) is about 20 KB of JSON, 27 KB once base64-encoded and
+	// signed; 64 KiB leaves more than twice that, while a token endpoint
+	// that answers with megabytes costs no JSON parsing or signature check.
+	MaxIDTokenBytes = 64 << 10
 )
 
 // loginState is what the login cookie carries across the round trip.
@@ -89,6 +97,11 @@ func (a *Authenticator) FinishLogin(ctx context.Context, r *http.Request) (abac.
 	if raw == "" {
 		return abac.Identity{}, "", clear, &Error{Code: "no_id_token", Message: "The identity provider sent no ID token; the broker's client may be missing the openid scope. Tell the platform team."}
 	}
+	if len(raw) > MaxIDTokenBytes {
+		return abac.Identity{}, "", clear, &Error{Code: "id_token_too_large",
+			Message: fmt.Sprintf("The identity provider sent an ID token larger than the broker accepts (%d KiB). Tell the platform team: the groups or claims in the token need narrowing.", MaxIDTokenBytes>>10),
+			Err:     fmt.Errorf("ID token is %d bytes, more than %d", len(raw), MaxIDTokenBytes)}
+	}
 	idt, err := a.verifier().Verify(ctx, raw)
 	if err != nil {
 		return abac.Identity{}, "", clear, tokenInvalid(fmt.Errorf("verify ID token: %w", err))
@@ -111,13 +124,17 @@ func (a *Authenticator) FinishLogin(ctx context.Context, r *http.Request) (abac.
 }
 
 // checkExtra makes the OpenID Connect Core §3.1.3.7 checks go-oidc leaves
-// out: azp when there are several audiences, and iat not in the future.
+// out: azp when there are several audiences, iat not in the future, and the
+// time claims being JSON numbers.
 func (a *Authenticator) checkExtra(idt *oidc.IDToken) error {
 	var c struct {
 		AZP string `json:"azp"`
 	}
 	if err := idt.Claims(&c); err != nil {
 		return fmt.Errorf("read ID token claims: %w", err)
+	}
+	if err := checkNumericDates(idt); err != nil {
+		return err
 	}
 	if len(idt.Audience) > 1 && c.AZP == "" {
 		return errors.New("ID token has several audiences and no azp")
@@ -127,6 +144,39 @@ func (a *Authenticator) checkExtra(idt *oidc.IDToken) error {
 	}
 	if idt.IssuedAt.After(a.now().Add(a.cfg.Leeway)) {
 		return fmt.Errorf("ID token issued in the future (%s)", idt.IssuedAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// numericDates are the ID token's time claims (RFC 7519 §2 NumericDate,
+// OpenID Connect Core §2), and whether a token must carry them.
+var numericDates = []struct {
+	name     string
+	required bool
+}{{"exp", true}, {"iat", true}, {"nbf", false}, {"auth_time", false}}
+
+// checkNumericDates refuses time claims that are not JSON numbers. go-oidc
+// reads "exp": "1796148788" as a number, so a provider (or a bug in one)
+// that sends strings would have its times checked by one reading and the
+// mapping would see another; no provider that follows the spec sends them.
+func checkNumericDates(idt *oidc.IDToken) error {
+	var raw map[string]json.RawMessage
+	if err := idt.Claims(&raw); err != nil {
+		return fmt.Errorf("read ID token claims: %w", err)
+	}
+	for _, d := range numericDates {
+		v, ok := raw[d.name]
+		if !ok {
+			if d.required {
+				return fmt.Errorf("ID token has no %s claim", d.name)
+			}
+			continue
+		}
+		// json.Number would take "123" (quoted) and null too.
+		var n json.Number
+		if len(v) == 0 || v[0] != '-' && (v[0] < '0' || v[0] > '9') || json.Unmarshal(v, &n) != nil {
+			return fmt.Errorf("ID token claim %s is not a JSON number", d.name)
+		}
 	}
 	return nil
 }

@@ -8,9 +8,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -158,6 +161,13 @@ func TestForgedAndWrongIDTokensAreRefused(t *testing.T) {
 		{"several audiences, wrong azp", with(func(c map[string]any) { c["aud"] = []string{"broker", "other-client"}; c["azp"] = "other-client" }), "id_token_invalid"},
 		{"expired", with(func(c map[string]any) { c["exp"] = time.Now().Add(-2 * time.Minute).Unix() }), "id_token_invalid"},
 		{"issued in the future beyond the leeway", with(func(c map[string]any) { c["iat"] = time.Now().Add(10 * time.Minute).Unix() }), "id_token_invalid"},
+		{"exp as a string", with(func(c map[string]any) { c["exp"] = strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10) }), "id_token_invalid"},
+		{"iat as a string", with(func(c map[string]any) { c["iat"] = strconv.FormatInt(time.Now().Unix(), 10) }), "id_token_invalid"},
+		{"nbf as a string", with(func(c map[string]any) { c["nbf"] = strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10) }), "id_token_invalid"},
+		{"auth_time as a string", with(func(c map[string]any) { c["auth_time"] = strconv.FormatInt(time.Now().Unix(), 10) }), "id_token_invalid"},
+		{"auth_time null", with(func(c map[string]any) { c["auth_time"] = nil }), "id_token_invalid"},
+		{"no iat", with(func(c map[string]any) { delete(c, "iat") }), "id_token_invalid"},
+		{"larger than the bound", with(func(c map[string]any) { c["padding"] = strings.Repeat("a", auth.MaxIDTokenBytes) }), "id_token_too_large"},
 		{"missing nonce", with(func(c map[string]any) { delete(c, "nonce") }), "nonce_mismatch"},
 		{"wrong nonce", with(func(c map[string]any) { c["nonce"] = "replayed-from-elsewhere" }), "nonce_mismatch"},
 		{"missing sub", with(func(c map[string]any) { delete(c, "sub") }), "claims_missing"},
@@ -173,6 +183,25 @@ func TestForgedAndWrongIDTokensAreRefused(t *testing.T) {
 	}
 	t.Run("control: a well-formed token is accepted", func(t *testing.T) {
 		if err := e.login(e.authenticator(nil), with(func(map[string]any) {})); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("control: numeric times, including fractional ones, are accepted", func(t *testing.T) {
+		if err := e.login(e.authenticator(nil), with(func(c map[string]any) {
+			c["nbf"], c["auth_time"] = float64(time.Now().Unix())-0.5, time.Now().Unix()
+		})); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("control: an Entra ID-sized token (500 group object IDs) is accepted", func(t *testing.T) {
+		if err := e.login(e.authenticator(nil), with(func(c map[string]any) {
+			groups := make([]string, 500)
+			for i := range groups {
+				groups[i] = fmt.Sprintf("%08x-4b1c-4d2e-9f3a-%012x", i, i*7919)
+			}
+			c["groups"] = groups
+			c["name"], c["oid"], c["tid"] = "Alice Example-Longname", "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"
+		})); err != nil {
 			t.Fatal(err)
 		}
 	})
