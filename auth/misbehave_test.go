@@ -170,6 +170,10 @@ func TestForgedAndWrongIDTokensAreRefused(t *testing.T) {
 		{"larger than the bound", with(func(c map[string]any) { c["padding"] = strings.Repeat("a", auth.MaxIDTokenBytes) }), "id_token_too_large"},
 		{"missing nonce", with(func(c map[string]any) { delete(c, "nonce") }), "nonce_mismatch"},
 		{"wrong nonce", with(func(c map[string]any) { c["nonce"] = "replayed-from-elsewhere" }), "nonce_mismatch"},
+		{"no preferred_username, unverified email", with(func(c map[string]any) {
+			delete(c, "preferred_username")
+			c["email"], c["email_verified"] = "bob", false
+		}), "claims_missing"},
 		{"missing sub", with(func(c map[string]any) { delete(c, "sub") }), "claims_missing"},
 	}
 	for _, tc := range tests {
