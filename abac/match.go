@@ -2,6 +2,7 @@ package abac
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,6 +18,9 @@ type ConditionResult struct {
 // matches reports whether every condition of the rule holds. It is the fast
 // path of evaluate; explain below gives the same answer with reasons.
 func (r *Rule) matches(id Identity) bool {
+	if len(r.Subjects) > 0 && !slices.Contains(r.Subjects, id.Subject) {
+		return false
+	}
 	if len(r.Groups) > 0 && !anyGroup(id, r.Groups) {
 		return false
 	}
@@ -28,7 +32,12 @@ func (r *Rule) matches(id Identity) bool {
 	if len(r.EmailDomains) > 0 && !emailDomainOK(id, r.EmailDomains) {
 		return false
 	}
-	return len(r.Groups)+len(r.Claims)+len(r.EmailDomains) > 0
+	return r.conditions() > 0
+}
+
+// conditions counts the rule's conditions; a rule with none matches nobody.
+func (r *Rule) conditions() int {
+	return len(r.Subjects) + len(r.Groups) + len(r.Claims) + len(r.EmailDomains)
 }
 
 func (r *Rule) explain(id Identity) (bool, []ConditionResult) {
@@ -37,6 +46,15 @@ func (r *Rule) explain(id Identity) (bool, []ConditionResult) {
 	add := func(c ConditionResult) {
 		out = append(out, c)
 		ok = ok && c.Matched
+	}
+	if len(r.Subjects) > 0 {
+		c := ConditionResult{Condition: "subject any of [" + strings.Join(r.Subjects, ", ") + "]", Matched: slices.Contains(r.Subjects, id.Subject)}
+		if c.Matched {
+			c.Detail = "subject is " + id.Subject
+		} else {
+			c.Detail = "subject " + id.Subject + " is none of them"
+		}
+		add(c)
 	}
 	if len(r.Groups) > 0 {
 		c := ConditionResult{Condition: "groups any of [" + strings.Join(r.Groups, ", ") + "]", Matched: anyGroup(id, r.Groups)}
@@ -255,6 +273,9 @@ func globMatch(pattern, s string) bool {
 
 func describeRule(r *Rule) string {
 	var parts []string
+	if len(r.Subjects) > 0 {
+		parts = append(parts, fmt.Sprintf("subjects %v", r.Subjects))
+	}
 	if len(r.Groups) > 0 {
 		parts = append(parts, fmt.Sprintf("groups %v", r.Groups))
 	}

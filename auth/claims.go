@@ -7,14 +7,6 @@ import (
 	"github.com/secds/secds/abac"
 )
 
-// registered are the JWT and OIDC protocol claims; they say nothing about the
-// person, so they are not kept in the identity.
-var registered = map[string]bool{
-	"iss": true, "sub": true, "aud": true, "exp": true, "iat": true, "nbf": true, "jti": true,
-	"nonce": true, "at_hash": true, "c_hash": true, "auth_time": true, "azp": true, "acr": true,
-	"amr": true, "sid": true, "s_hash": true, "rat": true,
-}
-
 // ClaimPaths says where the username, email and groups are in an ID token.
 // A path is a claim name ("cognito:groups") or a dotted path into nested
 // objects ("realm_access.roles"); the whole name is tried first.
@@ -123,8 +115,11 @@ func IdentityFromClaims(claims map[string]any, paths ClaimPaths) (abac.Identity,
 		}
 		id.Groups = groups
 	}
+	// Keep every claim a mapping rule may use, sub, acr, amr, auth_time and
+	// sid among them; only the claims about the token itself go, and abac
+	// refuses rules on those, so a rule that validates can match.
 	for k, v := range claims {
-		if !registered[k] {
+		if !abac.DroppedClaim(k) {
 			id.Claims[k] = v
 		}
 	}
