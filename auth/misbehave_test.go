@@ -112,7 +112,13 @@ func (e *evilIdP) authenticator(now func() time.Time) *auth.Authenticator {
 // makes for the login's nonce.
 func (e *evilIdP) login(a *auth.Authenticator, mint func(nonce string) string) error {
 	e.t.Helper()
-	authURL, cookie, err := a.BeginLogin(context.Background(), "/")
+	return e.loginWith(a, mint, nil)
+}
+
+// loginWith is login with extra parameters on the authorization response.
+func (e *evilIdP) loginWith(a *auth.Authenticator, mint func(nonce string) string, extra url.Values) error {
+	e.t.Helper()
+	authURL, cookie, err := begin(a, "/")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -120,7 +126,11 @@ func (e *evilIdP) login(a *auth.Authenticator, mint func(nonce string) string) e
 	e.mu.Lock()
 	e.token = mint(q.Get("nonce"))
 	e.mu.Unlock()
-	cb := mustParse(e.t, redirectURL+"?"+url.Values{"code": {"c"}, "state": {q.Get("state")}}.Encode())
+	params := url.Values{"code": {"c"}, "state": {q.Get("state")}}
+	for k, v := range extra {
+		params[k] = v
+	}
+	cb := mustParse(e.t, redirectURL+"?"+params.Encode())
 	_, _, _, err = a.FinishLogin(context.Background(), callbackRequest(cb, cookie))
 	return err
 }

@@ -38,7 +38,7 @@ func TestExcludeBySubjectAfterARealSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authURL, cookie, err := r.a.BeginLogin(ctx, "/")
+	authURL, cookie, err := begin(r.a, "/")
 	if err != nil {
 		t.Fatal(err)
 	}
