@@ -71,6 +71,13 @@ type Rule struct {
 	EmailDomains []string `yaml:"email_domains"`
 }
 
+// Bounds on a glob pattern. They keep the worst match (see globMatch)
+// proportional to the claim, and no real pattern comes near them.
+const (
+	MaxGlobLen   = 256 // characters
+	MaxGlobStars = 8
+)
+
 // MaxSubjectLen is the longest subject OpenID Connect allows (Core §2).
 const MaxSubjectLen = 255
 

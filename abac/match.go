@@ -238,37 +238,94 @@ func emailDomainOK(id Identity, domains []string) bool {
 // globMatch matches s against a pattern where * is any run of characters and
 // ? is one character; nothing else is special (unlike path.Match, '/' is an
 // ordinary character).
+//
+// It never backtracks. The pieces between stars are placed from the left,
+// each at the first place it fits after the one before, and the last piece
+// at the very end: if any placement works, this one does, because an
+// earlier end leaves more room for what follows. Each piece is looked for
+// once, so the work is at most len(s) × len(pattern) character comparisons
+// (with validation's bound on patterns, 256 × len(s)), and a piece without
+// ? is found with strings.Index. The backtracking matcher this replaces took
+// 0.6 s for * + 4,000 × a + b against a 16 KB claim.
 func globMatch(pattern, s string) bool {
-	pi, si, star, mark := 0, 0, -1, 0
-	for si < len(s) {
-		if pi < len(pattern) {
-			switch pr, pw := utf8.DecodeRuneInString(pattern[pi:]); {
-			case pr == '*':
-				star, mark = pi, si
-				pi++
-				continue
-			case pr == '?':
-				_, sw := utf8.DecodeRuneInString(s[si:])
-				pi, si = pi+pw, si+sw
-				continue
-			default:
-				if sr, sw := utf8.DecodeRuneInString(s[si:]); sr == pr {
-					pi, si = pi+pw, si+sw
-					continue
-				}
+	first, rest, star := strings.Cut(pattern, "*")
+	n, ok := matchPrefix(first, s)
+	if !ok {
+		return false
+	}
+	if !star {
+		return n == len(s)
+	}
+	s = s[n:]
+	for {
+		piece, more, star := strings.Cut(rest, "*")
+		if !star {
+			return matchSuffix(piece, s)
+		}
+		if piece != "" {
+			end := indexPiece(piece, s)
+			if end < 0 {
+				return false
 			}
+			s = s[end:]
 		}
-		if star < 0 {
-			return false
+		rest = more
+	}
+}
+
+// matchPrefix matches a piece (literal characters and ?) at the start of s
+// and returns how many bytes of s it took.
+func matchPrefix(piece, s string) (int, bool) {
+	si := 0
+	for _, pr := range piece {
+		if si >= len(s) {
+			return 0, false
 		}
-		_, sw := utf8.DecodeRuneInString(s[mark:])
-		pi, mark = star+1, mark+sw
-		si = mark
+		sr, sw := utf8.DecodeRuneInString(s[si:])
+		if pr != '?' && pr != sr {
+			return 0, false
+		}
+		si += sw
 	}
-	for pi < len(pattern) && pattern[pi] == '*' {
-		pi++
+	return si, true
+}
+
+// indexPiece finds the first place piece fits in s and returns where that
+// match ends, or -1.
+func indexPiece(piece, s string) int {
+	// Byte search finds the same places as rune comparison when the piece
+	// has no ? and no U+FFFD (which also stands for an invalid byte in s).
+	if !strings.ContainsAny(piece, "?\uFFFD") {
+		if i := strings.Index(s, piece); i >= 0 {
+			return i + len(piece)
+		}
+		return -1
 	}
-	return pi == len(pattern)
+	for i := 0; i < len(s); {
+		if n, ok := matchPrefix(piece, s[i:]); ok {
+			return i + n
+		}
+		_, w := utf8.DecodeRuneInString(s[i:])
+		i += w
+	}
+	return -1
+}
+
+// matchSuffix reports whether piece matches the end of s: the last as many
+// characters of s as piece has, counted from the front as everywhere else
+// (so invalid UTF-8 splits the same way).
+func matchSuffix(piece, s string) bool {
+	skip := utf8.RuneCountInString(s) - utf8.RuneCountInString(piece)
+	if skip < 0 {
+		return false
+	}
+	start := 0
+	for range skip {
+		_, w := utf8.DecodeRuneInString(s[start:])
+		start += w
+	}
+	n, ok := matchPrefix(piece, s[start:])
+	return ok && start+n == len(s)
 }
 
 func describeRule(r *Rule) string {

@@ -124,3 +124,25 @@ teams:
 		t.Errorf("a good subject was refused: %v", err)
 	}
 }
+
+func TestGlobBounds(t *testing.T) {
+	long := strings.Repeat("a", abac.MaxGlobLen) + "*"
+	stars := strings.Repeat("a*", abac.MaxGlobStars+1)
+	ok := strings.Repeat("a*", abac.MaxGlobStars) + strings.Repeat("b", abac.MaxGlobLen-2*abac.MaxGlobStars)
+	doc := fmt.Sprintf("version: 1\nteams:\n  - name: t\n    role_arn: arn:aws:iam::111122223333:role/t\n    match:\n      - claims: [{path: p, glob: [%q, %q, %q]}]\n", ok, long, stars)
+	_, err := abac.Parse("g.yaml", []byte(doc))
+	if err == nil {
+		t.Fatal("unbounded globs accepted")
+	}
+	for _, want := range []string{
+		fmt.Sprintf("is longer than %d characters", abac.MaxGlobLen),
+		fmt.Sprintf("has %d stars; at most %d are allowed", abac.MaxGlobStars+1, abac.MaxGlobStars),
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in\n%v", want, err)
+		}
+	}
+	if n := strings.Count(err.Error(), "g.yaml:6:"); n != 2 {
+		t.Errorf("%d problems on line 6, want 2 (the pattern at the bounds is fine):\n%v", n, err)
+	}
+}

@@ -172,8 +172,13 @@ func (v *validator) rule(r *Rule, path ...any) {
 			v.at(fmt.Sprintf("claim condition on %q needs equals or glob values", c.Path), at...)
 		}
 		for m, g := range c.Glob {
-			if strings.Trim(g, "*") == "" {
+			switch {
+			case strings.Trim(g, "*") == "":
 				v.at(fmt.Sprintf("glob %q matches any value; say what you mean with a real pattern", g), append(at, "glob", m)...)
+			case utf8.RuneCountInString(g) > MaxGlobLen:
+				v.at(fmt.Sprintf("glob %q is longer than %d characters", clipText(g, 40), MaxGlobLen), append(at, "glob", m)...)
+			case strings.Count(g, "*") > MaxGlobStars:
+				v.at(fmt.Sprintf("glob %q has %d stars; at most %d are allowed", clipText(g, 40), strings.Count(g, "*"), MaxGlobStars), append(at, "glob", m)...)
 			}
 		}
 	}
