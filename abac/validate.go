@@ -146,8 +146,13 @@ func (v *validator) team(t *Team, d Defaults, i int) {
 }
 
 func (v *validator) rule(r *Rule, path ...any) {
-	if len(r.Groups)+len(r.Claims)+len(r.EmailDomains) == 0 {
-		v.at("a rule needs at least one condition (groups, claims or email_domains)", path...)
+	if r.conditions() == 0 {
+		v.at("a rule needs at least one condition (subjects, groups, claims or email_domains)", path...)
+	}
+	for k, s := range r.Subjects {
+		if msg := subjectProblem(s); msg != "" {
+			v.at(msg, append(path, "subjects", k)...)
+		}
 	}
 	for k, g := range r.Groups {
 		if strings.TrimSpace(g) == "" {
@@ -160,12 +165,20 @@ func (v *validator) rule(r *Rule, path ...any) {
 		if strings.TrimSpace(c.Path) == "" {
 			v.at("a claim condition needs a path", at...)
 		}
+		if DroppedClaim(c.Path) {
+			v.at(fmt.Sprintf("claim %q describes the ID token, not the person: the broker checks it at sign-in and does not keep it, so this condition could never match", c.Path), append(at, "path")...)
+		}
 		if len(c.Equals)+len(c.Glob) == 0 {
 			v.at(fmt.Sprintf("claim condition on %q needs equals or glob values", c.Path), at...)
 		}
 		for m, g := range c.Glob {
-			if strings.Trim(g, "*") == "" {
+			switch {
+			case strings.Trim(g, "*") == "":
 				v.at(fmt.Sprintf("glob %q matches any value; say what you mean with a real pattern", g), append(at, "glob", m)...)
+			case utf8.RuneCountInString(g) > MaxGlobLen:
+				v.at(fmt.Sprintf("glob %q is longer than %d characters", clipText(g, 40), MaxGlobLen), append(at, "glob", m)...)
+			case strings.Count(g, "*") > MaxGlobStars:
+				v.at(fmt.Sprintf("glob %q has %d stars; at most %d are allowed", clipText(g, 40), strings.Count(g, "*"), MaxGlobStars), append(at, "glob", m)...)
 			}
 		}
 	}
@@ -174,6 +187,34 @@ func (v *validator) rule(r *Rule, path ...any) {
 			v.at(fmt.Sprintf("email domain %q is not a domain name (no @, no spaces)", d), append(path, "email_domains", k)...)
 		}
 	}
+}
+
+// subjectProblem says what is wrong with a subject in a rule, or "". A
+// subject is compared exactly, so a stray space from a copy and paste would
+// silently never match.
+func subjectProblem(s string) string {
+	switch {
+	case s == "":
+		return "empty subject"
+	case len(s) > MaxSubjectLen:
+		return fmt.Sprintf("subject %q is longer than the %d characters OpenID Connect allows", clipText(s, 40), MaxSubjectLen)
+	case strings.TrimSpace(s) != s:
+		return fmt.Sprintf("subject %q starts or ends with white space; subjects are compared exactly", s)
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return fmt.Sprintf("subject %q contains a control character", s)
+	}
+	return ""
+}
+
+// clipText cuts s to at most n runes for a message.
+func clipText(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i] + "…"
+		}
+		n--
+	}
+	return s
 }
 
 // tags checks tag keys and compiles the values as templates.

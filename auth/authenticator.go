@@ -39,6 +39,7 @@ type Authenticator struct {
 	provider *oidc.Provider
 	keys     *keySet
 	algs     []string
+	issParam bool // the provider always puts iss in authorization responses
 	lastFail time.Time
 	failErr  error
 }
@@ -102,8 +103,9 @@ func (a *Authenticator) discover(ctx context.Context) (*oidc.Provider, error) {
 		return nil, a.failErr
 	}
 	var meta struct {
-		JWKSURL string   `json:"jwks_uri"`
-		Algs    []string `json:"id_token_signing_alg_values_supported"`
+		JWKSURL  string   `json:"jwks_uri"`
+		Algs     []string `json:"id_token_signing_alg_values_supported"`
+		IssParam any      `json:"authorization_response_iss_parameter_supported"` // some providers send "true"; only true counts, and nothing else fails discovery
 	}
 	if err := p.Claims(&meta); err != nil || meta.JWKSURL == "" {
 		a.lastFail, a.failErr = a.now(), &Error{Code: "idp_unavailable", Unavailable: true,
@@ -113,6 +115,7 @@ func (a *Authenticator) discover(ctx context.Context) (*oidc.Provider, error) {
 	}
 	a.keys = newKeySet(meta.JWKSURL, a.cfg.HTTPClient, a.now)
 	a.algs = signingAlgs(meta.Algs)
+	a.issParam = meta.IssParam == true
 	a.provider, a.failErr = p, nil
 	return p, nil
 }

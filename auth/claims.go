@@ -7,14 +7,6 @@ import (
 	"github.com/secds/secds/abac"
 )
 
-// registered are the JWT and OIDC protocol claims; they say nothing about the
-// person, so they are not kept in the identity.
-var registered = map[string]bool{
-	"iss": true, "sub": true, "aud": true, "exp": true, "iat": true, "nbf": true, "jti": true,
-	"nonce": true, "at_hash": true, "c_hash": true, "auth_time": true, "azp": true, "acr": true,
-	"amr": true, "sid": true, "s_hash": true, "rat": true,
-}
-
 // ClaimPaths says where the username, email and groups are in an ID token.
 // A path is a claim name ("cognito:groups") or a dotted path into nested
 // objects ("realm_access.roles"); the whole name is tried first.
@@ -79,6 +71,17 @@ func Strings(v any) ([]string, error) {
 	return nil, fmt.Errorf("is a %T, not a list of strings", v)
 }
 
+// emailVerified is true only for "email_verified": true, which speaks of the
+// standard email claim. A missing claim does not count (email_domains lets
+// it pass because Entra ID never sends one, but Entra ID always sends
+// preferred_username), nor does the string "true" (old Cognito user pools):
+// a username needs the provider's plain word, and a provider that sends
+// strings still works once the username claim is named explicitly.
+func emailVerified(claims map[string]any) bool {
+	v, _ := claims["email_verified"].(bool)
+	return v
+}
+
 // IdentityFromClaims builds the identity the mapping evaluates.
 func IdentityFromClaims(claims map[string]any, paths ClaimPaths) (abac.Identity, error) {
 	paths = paths.withDefaults()
@@ -94,6 +97,12 @@ func IdentityFromClaims(claims map[string]any, paths ClaimPaths) (abac.Identity,
 		id.Username, _ = v.(string)
 	}
 	if id.Username == "" && paths.Username == "preferred_username" {
+		// An email the provider has not verified is whatever the person
+		// typed into their profile: as a username it would let them name
+		// themselves after someone else.
+		if paths.Email != "email" || !emailVerified(claims) {
+			return abac.Identity{}, fmt.Errorf("the ID token has no %q claim, and its email is not verified (email_verified is not true), so it cannot be the username; set oidc.username_claim to a claim the identity provider controls", paths.Username)
+		}
 		id.Username = id.Email
 	}
 	if strings.TrimSpace(id.Username) == "" {
@@ -106,8 +115,11 @@ func IdentityFromClaims(claims map[string]any, paths ClaimPaths) (abac.Identity,
 		}
 		id.Groups = groups
 	}
+	// Keep every claim a mapping rule may use, sub, acr, amr, auth_time and
+	// sid among them; only the claims about the token itself go, and abac
+	// refuses rules on those, so a rule that validates can match.
 	for k, v := range claims {
-		if !registered[k] {
+		if !abac.DroppedClaim(k) {
 			id.Claims[k] = v
 		}
 	}

@@ -29,11 +29,13 @@ var errBadSignature = errors.New("ID token signature does not verify")
 
 // keySet verifies ID-token signatures against the provider's JWKS. Unlike
 // go-oidc's remote key set, which downloads the JWKS again after every
-// failed signature, it refreshes only for a key ID it does not know (a key
-// the provider has just rotated in), and at most once per minInterval for
-// all requests together. A bad signature under a known key is a forgery and
-// costs the provider nothing; a flood of made-up key IDs costs it one fetch
-// per interval.
+// failed signature, it refreshes only when the token may be signed with a key
+// it has not seen: a key ID it does not know (a key the provider has just
+// rotated in), or no key ID at all (providers with one key often leave it
+// out, and then a rotation shows only as a failed signature). Refreshes
+// happen at most once per minInterval for all requests together. A bad
+// signature under a known key ID is a forgery and costs the provider nothing;
+// a flood of made-up or missing key IDs costs it one fetch per interval.
 type keySet struct {
 	url         string
 	client      *http.Client
@@ -52,7 +54,9 @@ func newKeySet(url string, client *http.Client, now func() time.Time) *keySet {
 
 // VerifySignature implements oidc.KeySet.
 func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
-	jws, err := jose.ParseSigned(raw, asymmetricAlgs)
+	// An ID token is a compact JWS (OpenID Connect Core §2); the JSON
+	// serialisations have no place here.
+	jws, err := jose.ParseSignedCompact(raw, asymmetricAlgs)
 	if err != nil {
 		return nil, fmt.Errorf("parse ID token: %w", err)
 	}
@@ -65,7 +69,7 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 	if payload, ok := verifyWith(jws, keys); ok {
 		return payload, nil
 	}
-	if knownKey(keys, jws.Signatures[0].Header.KeyID) {
+	if kid := jws.Signatures[0].Header.KeyID; kid != "" && knownKey(keys, kid) {
 		return nil, errBadSignature
 	}
 	keys, refreshed := k.refresh(ctx)
@@ -78,10 +82,8 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 	return nil, errBadSignature
 }
 
+// knownKey reports whether a key with this ID is in the set.
 func knownKey(keys []jose.JSONWebKey, kid string) bool {
-	if kid == "" {
-		return len(keys) > 0 // no key ID: every key was already tried
-	}
 	for _, key := range keys {
 		if key.KeyID == kid {
 			return true

@@ -102,6 +102,12 @@ func (r *rig) signIn(authURL, username string) *url.URL {
 	return cb
 }
 
+// begin starts a login from a browser that holds no other login cookies.
+func begin(a *auth.Authenticator, next string) (string, *http.Cookie, error) {
+	ls, err := a.BeginLogin(context.Background(), nil, next)
+	return ls.URL, ls.Cookie, err
+}
+
 func callbackRequest(cb *url.URL, cookies ...*http.Cookie) *http.Request {
 	req := httptest.NewRequest(http.MethodGet, cb.String(), nil)
 	for _, c := range cookies {
@@ -113,7 +119,7 @@ func callbackRequest(cb *url.URL, cookies ...*http.Cookie) *http.Request {
 func TestLoginRoundTrip(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
-	authURL, cookie, err := r.a.BeginLogin(ctx, "/open?notebook=fraud-alice")
+	authURL, cookie, err := begin(r.a, "/open?notebook=fraud-alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +167,7 @@ func TestCallbackRefusals(t *testing.T) {
 		code string
 	}{
 		{"state mismatch", func(r *rig) *http.Request {
-			authURL, cookie, _ := r.a.BeginLogin(ctx, "/")
+			authURL, cookie, _ := begin(r.a, "/")
 			cb := r.signIn(authURL, "alice")
 			q := cb.Query()
 			q.Set("state", q.Get("state")[:12]+"tampered")
@@ -169,11 +175,11 @@ func TestCallbackRefusals(t *testing.T) {
 			return callbackRequest(cb, cookie) // same cookie name prefix, different state
 		}, "state_mismatch"},
 		{"no login cookie (another browser)", func(r *rig) *http.Request {
-			authURL, _, _ := r.a.BeginLogin(ctx, "/")
+			authURL, _, _ := begin(r.a, "/")
 			return callbackRequest(r.signIn(authURL, "alice"))
 		}, "login_expired"},
 		{"nonce mismatch (a token minted for another login)", func(r *rig) *http.Request {
-			authURL, cookie, _ := r.a.BeginLogin(ctx, "/")
+			authURL, cookie, _ := begin(r.a, "/")
 			u := mustParse(r.t, authURL)
 			q := u.Query()
 			q.Set("nonce", "attacker-chosen-nonce")
@@ -181,29 +187,29 @@ func TestCallbackRefusals(t *testing.T) {
 			return callbackRequest(r.signIn(u.String(), "alice"), cookie)
 		}, "nonce_mismatch"},
 		{"expired login cookie", func(r *rig) *http.Request {
-			authURL, cookie, _ := r.a.BeginLogin(ctx, "/")
+			authURL, cookie, _ := begin(r.a, "/")
 			cb := r.signIn(authURL, "alice")
 			r.clock = r.clock.Add(11 * time.Minute)
 			return callbackRequest(cb, cookie)
 		}, "login_expired"},
 		{"tampered login cookie", func(r *rig) *http.Request {
-			authURL, cookie, _ := r.a.BeginLogin(ctx, "/")
+			authURL, cookie, _ := begin(r.a, "/")
 			cb := r.signIn(authURL, "alice")
 			c := *cookie
 			c.Value = c.Value[:len(c.Value)-4] + "AAAA"
 			return callbackRequest(cb, &c)
 		}, "login_expired"},
 		{"genuine cookie of another login", func(r *rig) *http.Request {
-			authURL, cookie, _ := r.a.BeginLogin(ctx, "/")
-			_, other, _ := r.a.BeginLogin(ctx, "/")
+			authURL, cookie, _ := begin(r.a, "/")
+			_, other, _ := begin(r.a, "/")
 			cb := r.signIn(authURL, "alice")
 			c := *other
 			c.Name = cookie.Name // renamed to match; its sealed state still differs
 			return callbackRequest(cb, &c)
 		}, "state_mismatch"},
 		{"provider error", func(r *rig) *http.Request {
-			_, cookie, _ := r.a.BeginLogin(ctx, "/")
-			return callbackRequest(mustParse(r.t, redirectURL+"?error=access_denied&error_description=%3Cscript%3E"), cookie)
+			authURL, cookie, _ := begin(r.a, "/")
+			return callbackRequest(errorCallback(r, authURL, "access_denied", "<script>"), cookie)
 		}, "idp_refused"},
 	}
 	for _, tc := range tests {
@@ -221,7 +227,7 @@ func TestCallbackRefusals(t *testing.T) {
 func TestReplayedCallbackIsRefused(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
-	authURL, cookie, _ := r.a.BeginLogin(ctx, "/")
+	authURL, cookie, _ := begin(r.a, "/")
 	cb := r.signIn(authURL, "alice")
 	if _, _, _, err := r.a.FinishLogin(ctx, callbackRequest(cb, cookie)); err != nil {
 		t.Fatal(err)
@@ -239,7 +245,7 @@ func TestClaimPathsFromConfig(t *testing.T) {
 	r := newRig(t)
 	r.a = r.authenticator(auth.ClaimPaths{Username: "email", Groups: "realm_access.roles"})
 	ctx := context.Background()
-	authURL, cookie, _ := r.a.BeginLogin(ctx, "/")
+	authURL, cookie, _ := begin(r.a, "/")
 	id, _, _, err := r.a.FinishLogin(ctx, callbackRequest(r.signIn(authURL, "kc"), cookie))
 	if err != nil {
 		t.Fatal(err)
@@ -252,14 +258,14 @@ func TestClaimPathsFromConfig(t *testing.T) {
 func TestProviderDownAtLogin(t *testing.T) {
 	r := newRig(t)
 	r.idp.SetDown(true)
-	_, _, err := r.a.BeginLogin(context.Background(), "/")
+	_, _, err := begin(r.a, "/")
 	var ae *auth.Error
 	if !errors.As(err, &ae) || !ae.Unavailable {
 		t.Fatalf("err = %v, want an unavailable auth.Error", err)
 	}
 	r.idp.SetDown(false)
 	r.clock = r.clock.Add(6 * time.Second)
-	if _, _, err := r.a.BeginLogin(context.Background(), "/"); err != nil {
+	if _, _, err := begin(r.a, "/"); err != nil {
 		t.Fatalf("after the provider came back: %v", err)
 	}
 }
@@ -280,7 +286,7 @@ func TestCookiesOnTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, login, err := a.BeginLogin(context.Background(), "/")
+	_, login, err := begin(a, "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +317,7 @@ func TestLoginRoundTripOnTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	authURL, cookie, err := a.BeginLogin(ctx, "/")
+	authURL, cookie, err := begin(a, "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +330,7 @@ func TestLoginRoundTripOnTLS(t *testing.T) {
 		t.Fatal("a login cookie without the __Host- prefix was accepted")
 	}
 
-	authURL, cookie, err = a.BeginLogin(ctx, "/")
+	authURL, cookie, err = begin(a, "/")
 	if err != nil {
 		t.Fatal(err)
 	}

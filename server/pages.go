@@ -36,7 +36,7 @@ func (s *Server) login(c echo.Context) error {
 }
 
 func (s *Server) startLogin(c echo.Context, next string) error {
-	authURL, cookie, err := s.cfg.Auth.BeginLogin(c.Request().Context(), auth.SafeNext(next))
+	start, err := s.cfg.Auth.BeginLogin(c.Request().Context(), c.Request(), next)
 	if err != nil {
 		ev := audit.Event{Type: audit.TypeLogin, Decision: audit.Failed, Code: "login_failed", ClientIP: c.RealIP(), RequestID: requestID(c), Via: "browser"}
 		var ae *auth.Error
@@ -46,8 +46,11 @@ func (s *Server) startLogin(c echo.Context, next string) error {
 		s.record(ev)
 		return err
 	}
-	c.SetCookie(cookie)
-	return c.Redirect(http.StatusFound, authURL)
+	for _, old := range start.Expired {
+		c.SetCookie(old)
+	}
+	c.SetCookie(start.Cookie)
+	return c.Redirect(http.StatusFound, start.URL)
 }
 
 func (s *Server) callback(c echo.Context) error {
