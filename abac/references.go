@@ -273,6 +273,7 @@ func computeReferences(m *Mapping) *References {
 		groups[g] = true
 	}
 	rule := func(rl *Rule) {
+		// rl.Subjects reads the identity's subject, which Keep always keeps.
 		for _, g := range rl.Groups {
 			groups[g] = true
 		}

@@ -24,6 +24,7 @@ teams:
     exclude:
       - claims: [{path: employment, equals: [terminated]}]
       - groups: [offboarding]
+      - subjects: [mallory-oid]
     role_arn: arn:aws:iam::111122223333:role/fraud
     session_tags:
       cost: "{{.Claims.org.unit}}"
@@ -126,6 +127,11 @@ func entra(extra map[string]any, groups ...string) abac.Identity {
 	return abac.Identity{Subject: "eve-oid", Username: "eve", Email: "eve@corp.example", Groups: all, Claims: claims}
 }
 
+func withSubject(id abac.Identity, sub string) abac.Identity {
+	id.Subject = sub
+	return id
+}
+
 func keptTeams(gs []abac.Grant) []string {
 	var out []string
 	for _, g := range gs {
@@ -150,6 +156,7 @@ func TestKeepDecidesAsTheWholeIdentity(t *testing.T) {
 		"in by a nested list":      entra(map[string]any{"realm_access": map[string]any{"roles": []any{"x", "labs"}}}),
 		"admin":                    entra(nil, "secds-admins"),
 		"no team":                  entra(nil),
+		"excluded by subject":      withSubject(entra(nil, "ds-fraud"), "mallory-oid"),
 	}
 	for name, id := range ids {
 		t.Run(name, func(t *testing.T) {
@@ -267,7 +274,7 @@ func TestReferencesKnowsEveryRuleField(t *testing.T) {
 	for f := range reflect.TypeFor[abac.Rule]().Fields() {
 		fields = append(fields, f.Name)
 	}
-	if want := []string{"Groups", "Claims", "EmailDomains"}; !slices.Equal(fields, want) {
+	if want := []string{"Subjects", "Groups", "Claims", "EmailDomains"}; !slices.Equal(fields, want) {
 		t.Fatalf("abac.Rule has fields %v; references.go knows %v: teach computeReferences the new ones, then update this list", fields, want)
 	}
 }
