@@ -35,15 +35,14 @@ var kindStatus = map[broker.Kind]int{
 }
 
 var codeTitle = map[string]string{
-	"no_team":              "You are not in a team yet",
-	"team_not_allowed":     "That team is not yours",
-	"notebook_not_allowed": "This notebook is not yours",
-	"notebook_not_found":   "Notebook not found",
-	"identity_unusable":    "Your account cannot be used as it is",
-	"no_notebook":          "No notebook for you yet",
-	"notebook_stopped":     "The notebook is stopped",
-	"notebook_starting":    "The notebook is starting",
-	"aws_denied":           "AWS refused access",
+	"no_team":            "You are not in a team yet",
+	"team_not_allowed":   "That team is not yours",
+	"notebook_not_found": "Notebook not found",
+	"identity_unusable":  "Your account cannot be used as it is",
+	"no_notebook":        "No notebook for you yet",
+	"notebook_stopped":   "The notebook is stopped",
+	"notebook_starting":  "The notebook is starting",
+	"aws_denied":         "AWS refused access",
 }
 
 // toProblem classifies any error a handler returns.
