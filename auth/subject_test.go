@@ -56,25 +56,16 @@ func TestExcludeBySubjectAfterARealSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, id := range map[string]abac.Identity{"at sign-in": id, "from the session": s.Identity} {
-		if got := teams(control, id); got != "fraud,recent" {
+		if got := teamsFor(control, id); got != "fraud,recent" {
 			t.Fatalf("%s, control mapping: teams = %q, want fraud,recent (identity %+v)", name, got, id)
 		}
-		if got := teams(m, id); got != "recent" {
+		if got := teamsFor(m, id); got != "recent" {
 			t.Fatalf("%s: teams = %q, want recent: the exclude by subject did not take effect", name, got)
 		}
 	}
 	if _, ok := id.Claims["nonce"]; ok {
 		t.Error("the nonce was kept in the identity's claims")
 	}
-}
-
-func teams(m *abac.Mapping, id abac.Identity) string {
-	grants, _ := m.Evaluate(id)
-	var out []string
-	for _, g := range grants {
-		out = append(out, g.Team)
-	}
-	return strings.Join(out, ",")
 }
 
 // TestIdentityKeepsWhatRulesMayUse holds auth and abac to one list: every
