@@ -6,7 +6,9 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/secds-broker ./cmd/secds-broker
+# -tags release: the image has no dev stack (no AWS emulator, no dev
+# identity provider, no demo mapping); `--dev` says so and exits.
+RUN CGO_ENABLED=0 go build -trimpath -tags release -ldflags="-s -w" -o /out/secds-broker ./cmd/secds-broker
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/secds-broker /usr/local/bin/secds-broker

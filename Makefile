@@ -17,7 +17,7 @@ export SECDS_REQUIRE_E2E := 1
 # (as root).
 export SECDS_HYDRA_BIN := $(CURDIR)/.tools/bin/hydra
 
-.PHONY: test deps fmt-check vet tools unit e2e fuzz build run clean
+.PHONY: test deps fmt-check vet tools unit e2e fuzz build build-dev run clean
 
 test: fmt-check vet deps tools unit fuzz
 
@@ -35,6 +35,7 @@ fmt-check:
 
 vet:
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags release ./cmd/secds-broker
 
 # The end-to-end tests (internal/e2e: Hydra, Chromium, broker replicas) run
 # here too, under the race detector: the brokers they start are the real
@@ -57,8 +58,15 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME_SLOW) ./abac
 	$(GO) test -run '^$$' -fuzz '^FuzzEvaluate$$' -fuzztime $(FUZZTIME) ./abac
 
+# Release binaries: -tags release leaves the dev stack (AWS emulator, dev
+# identity provider, demo config) out of secds-broker; `--dev` on them says
+# so. cmd/secds-broker's TestReleaseBuildLinksNoDevPackage checks the list.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -trimpath -tags release -o bin/ ./cmd/secds-broker ./cmd/secds
+
+# The AWS emulator on its own, for trying a real broker config against it.
+build-dev:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./cmd/secds-awsemu
 
 run:
 	$(GO) run ./cmd/secds-broker --dev

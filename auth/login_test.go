@@ -16,7 +16,7 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
-	"github.com/secds/secds/internal/devidp"
+	"github.com/secds/secds/internal/dev/devidp"
 )
 
 const redirectURL = "http://127.0.0.1:1/callback" // never dialled: the test plays the browser

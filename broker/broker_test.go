@@ -20,7 +20,7 @@ import (
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/audit"
-	"github.com/secds/secds/internal/awsemu"
+	"github.com/secds/secds/internal/dev/awsemu"
 )
 
 // recordingSTS passes calls to the real client and keeps what AWS returned,

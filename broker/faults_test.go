@@ -13,7 +13,7 @@ import (
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/audit"
-	"github.com/secds/secds/internal/awsemu"
+	"github.com/secds/secds/internal/dev/awsemu"
 )
 
 // withRetries gives the SDK its standard retryer with short back-offs, as the

@@ -9,7 +9,7 @@ import (
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/audit"
-	"github.com/secds/secds/internal/awsemu"
+	"github.com/secds/secds/internal/dev/awsemu"
 )
 
 // TestAwkwardUsernamesCannotOpenATeammatesNotebook: these usernames used to

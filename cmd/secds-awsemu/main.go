@@ -1,5 +1,5 @@
 // Command secds-awsemu serves the loopback AWS emulator (STS and SageMaker
-// notebook instances, see internal/awsemu) on its own, for trying the broker
+// notebook instances, see internal/dev/awsemu) on its own, for trying the broker
 // or the CLI against it, or for poking at it with the AWS CLI:
 //
 //	secds-awsemu --seed configs/awsemu.example.yaml --listen 127.0.0.1:4566
@@ -18,7 +18,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/secds/secds/internal/awsemu"
+	"github.com/secds/secds/internal/dev/awsemu"
 )
 
 func main() {

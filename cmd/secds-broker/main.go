@@ -18,9 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/secds/secds/internal/app"
+	"github.com/secds/secds/internal/compose"
 	"github.com/secds/secds/internal/config"
-	"github.com/secds/secds/internal/devstack"
 	"github.com/secds/secds/server"
 )
 
@@ -31,7 +30,11 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("secds-broker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dev := fs.Bool("dev", false, "run the embedded dev stack (identity provider, AWS emulator, demo notebooks) on 127.0.0.1")
+	devUsage := "run the embedded dev stack (identity provider, AWS emulator, demo notebooks) on 127.0.0.1"
+	if !hasDevStack {
+		devUsage = "not in this release build: it has no dev stack"
+	}
+	dev := fs.Bool("dev", false, devUsage)
 	cfgPath := fs.String("config", "", "broker configuration file (see configs/broker.example.yaml)")
 	listen := fs.String("listen", "", "address to listen on (default from the config, or 127.0.0.1:8080)")
 	check := fs.Bool("check", false, "validate the configuration and the team mapping, then exit")
@@ -56,33 +59,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return runConfig(ctx, *cfgPath, *listen, *check, stdout, stderr)
 }
 
-func runDev(ctx context.Context, listen string, stdout, stderr io.Writer) int {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	st, err := devstack.Start(ctx, devstack.Options{Addr: listen, Log: log, AuditOut: stdout})
-	if err != nil {
-		fmt.Fprintf(stderr, "secds-broker: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stderr, `
-secds dev stack is running (loopback only; Ctrl-C to stop)
-
-  broker               %[1]s/
-  alice's notebook     %[1]s/open?notebook=fraud-alice
-  admin page           %[1]s/admin  (sign in as admin)
-  identity provider    %[2]s  (demo users: alice, bob, carol, admin; no passwords)
-  AWS emulator         %[3]s  (STS + SageMaker; notebooks fraud-alice, fraud-alice-scratch, marketing-bob, platform-admin)
-  team mapping         %[4]s  (edit it: changes apply within a second)
-
-From a terminal:  go run ./cmd/secds configure --broker %[1]s && go run ./cmd/secds open
-
-Audit events are printed on stdout as JSON lines.
-
-`, st.BrokerURL, st.IdPURL, st.AWSURL, st.MappingFile)
-	<-ctx.Done()
-	time.Sleep(100 * time.Millisecond) // let the servers finish shutting down
-	return 0
-}
-
 func runConfig(ctx context.Context, path, listen string, check bool, stdout, stderr io.Writer) int {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	cfg, err := config.Load(path)
@@ -94,14 +70,14 @@ func runConfig(ctx context.Context, path, listen string, check bool, stdout, std
 		cfg.Listen = listen
 	}
 	if check {
-		if _, err := app.LoadMapping(cfg.MappingFile); err != nil {
+		if _, err := compose.LoadMapping(cfg.MappingFile); err != nil {
 			fmt.Fprintf(stderr, "%v\n", err)
 			return 1
 		}
 		fmt.Fprintf(stdout, "%s: ok\n%s: ok\n", path, cfg.MappingFile)
 		return 0
 	}
-	b, err := app.Build(ctx, cfg, app.Options{Log: log})
+	b, err := compose.Build(ctx, cfg, compose.Options{Log: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "secds-broker: %v\n", err)
 		return 1
@@ -118,7 +94,7 @@ func runConfig(ctx context.Context, path, listen string, check bool, stdout, std
 // metrics listener beside it, until ctx ends or one of them fails. Both
 // addresses are bound before anything is served, so a port in use stops
 // the start with a clear error.
-func serve(ctx context.Context, cfg *config.Config, b *app.Broker, log *slog.Logger) error {
+func serve(ctx context.Context, cfg *config.Config, b *compose.Broker, log *slog.Logger) error {
 	type listener struct {
 		name string
 		ln   net.Listener

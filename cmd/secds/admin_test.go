@@ -22,7 +22,7 @@ import (
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/cmd/secds/cli"
 	"github.com/secds/secds/configs"
-	"github.com/secds/secds/internal/devstack"
+	"github.com/secds/secds/internal/dev/devstack"
 )
 
 // laptop is one admin's machine against a dev stack: their config and cache

@@ -21,7 +21,7 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/internal/config"
-	"github.com/secds/secds/internal/devstack"
+	"github.com/secds/secds/internal/dev/devstack"
 )
 
 // brokerPod is the Deployment, its pod and its broker container.

@@ -15,7 +15,7 @@
 // The non-test files are the harness: Hydra's process and admin API
 // (hydra*.go), the login/consent app Hydra hands its users to
 // (loginapp.go), the browser helpers (browser.go), the proxy (proxy.go),
-// the test CA (tls.go), a broker stack built with app.Build (stack.go) and
+// the test CA (tls.go), a broker stack built with compose.Build (stack.go) and
 // a cookie-jar user for steps that must be deterministic (httpuser.go).
 // The tests live beside them; cookies_test.go checks a signed-in browser's
 // cookies (wantBrokerCookies). A test that needs a missing tool skips with a message, or fails

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/secds/secds/configs"
-	"github.com/secds/secds/internal/devidp"
+	"github.com/secds/secds/internal/dev/devidp"
 )
 
 // Entra ID-sized people (500 groups of 36 characters): alice belongs to the

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/secds/secds/internal/devidp"
+	"github.com/secds/secds/internal/dev/devidp"
 )
 
 // LoginApp is the login and consent app Hydra hands its users to: Hydra has

@@ -3,7 +3,7 @@ package e2e
 import (
 	"testing"
 
-	"github.com/secds/secds/internal/devidp"
+	"github.com/secds/secds/internal/dev/devidp"
 )
 
 // ProviderHost is the loopback address the provider (Hydra and its login

@@ -20,9 +20,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/secds/secds/configs"
-	"github.com/secds/secds/internal/app"
-	"github.com/secds/secds/internal/awsemu"
+	"github.com/secds/secds/internal/compose"
 	"github.com/secds/secds/internal/config"
+	"github.com/secds/secds/internal/dev/awsemu"
 )
 
 // StackOptions configure a broker stack.
@@ -64,7 +64,7 @@ type Stack struct {
 // Replica is one broker process's worth of state.
 type Replica struct {
 	URL    string
-	Broker *app.Broker
+	Broker *compose.Broker
 }
 
 // TestSeed is the dev stack's AWS seed with both of alice's notebooks in
@@ -147,7 +147,7 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 	}
 	var backends []string
 	for i := range opts.Replicas {
-		b, err := app.Build(ctx, st.Config, app.Options{
+		b, err := compose.Build(ctx, st.Config, compose.Options{
 			Log:        log.With("replica", i),
 			AuditOut:   st.Audit,
 			AWS:        &awsCfg,

@@ -1,7 +1,8 @@
-// Package app assembles a broker from its configuration: the mapping, the
-// authenticator, the AWS clients, the broker and the HTTP server. The server
-// binary and the dev stack build it the same way.
-package app
+// Package compose is the broker's composition root: it assembles a broker
+// from its configuration (the mapping, the authenticator, the AWS clients,
+// the broker and the HTTP server). The server binary and the dev stack build
+// it the same way.
+package compose
 
 import (
 	"context"

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secds/secds/internal/devstack"
+	"github.com/secds/secds/internal/dev/devstack"
 	"github.com/secds/secds/internal/testutil"
 )
 

@@ -12,8 +12,8 @@ import (
 
 	"github.com/secds/secds/cmd/secds/cli"
 	"github.com/secds/secds/configs"
-	"github.com/secds/secds/internal/devidp"
-	"github.com/secds/secds/internal/devstack"
+	"github.com/secds/secds/internal/dev/devidp"
+	"github.com/secds/secds/internal/dev/devstack"
 )
 
 // Entra ID-sized people: 500 groups of 36 characters each. alice is on the

@@ -8,7 +8,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"github.com/secds/secds/internal/devidp"
+	"github.com/secds/secds/internal/dev/devidp"
 )
 
 type idClaims struct {

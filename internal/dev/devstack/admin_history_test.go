@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/secds/secds/configs"
-	"github.com/secds/secds/internal/devstack"
+	"github.com/secds/secds/internal/dev/devstack"
 	"github.com/secds/secds/internal/mapstore"
 	"github.com/secds/secds/internal/testutil"
 )

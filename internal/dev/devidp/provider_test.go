@@ -12,7 +12,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/secds/secds/internal/devidp"
+	"github.com/secds/secds/internal/dev/devidp"
 )
 
 func TestSetDown(t *testing.T) {

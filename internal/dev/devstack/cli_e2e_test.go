@@ -23,8 +23,8 @@ import (
 	"time"
 
 	"github.com/secds/secds/cmd/secds/cli"
-	"github.com/secds/secds/internal/awsemu"
-	"github.com/secds/secds/internal/devstack"
+	"github.com/secds/secds/internal/dev/awsemu"
+	"github.com/secds/secds/internal/dev/devstack"
 	"github.com/secds/secds/internal/testutil"
 )
 

@@ -20,10 +20,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/secds/secds/configs"
-	"github.com/secds/secds/internal/app"
-	"github.com/secds/secds/internal/awsemu"
+	"github.com/secds/secds/internal/compose"
 	"github.com/secds/secds/internal/config"
-	"github.com/secds/secds/internal/devidp"
+	"github.com/secds/secds/internal/dev/awsemu"
+	"github.com/secds/secds/internal/dev/devidp"
 	"github.com/secds/secds/server"
 )
 
@@ -56,7 +56,7 @@ type Stack struct {
 	AWSURL     string
 	IdP        *devidp.Provider
 	AWS        *awsemu.Emulator
-	Broker     *app.Broker
+	Broker     *compose.Broker
 	// ClientSecret is the broker's secret at the identity provider; tests
 	// check that it never reaches a log.
 	ClientSecret string
@@ -129,7 +129,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		Credentials:  credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
 		BaseEndpoint: aws.String(st.AWSURL),
 	}
-	st.Broker, err = app.Build(ctx, cfg, app.Options{Log: opts.Log, AuditOut: opts.AuditOut, AWS: &awsCfg})
+	st.Broker, err = compose.Build(ctx, cfg, compose.Options{Log: opts.Log, AuditOut: opts.AuditOut, AWS: &awsCfg})
 	if err != nil {
 		removeMapping()
 		return nil, closeAll(err, brokerLn)
