@@ -48,7 +48,7 @@ func (s *Server) routesAdmin(e *echo.Echo) {
 // adminAPIIdentity authenticates an admin API call (broker token, or session
 // plus CSRF token) and refuses, with an audit event, anyone outside the live
 // mapping's admin groups.
-func (s *Server) adminAPIIdentity(c echo.Context) (abac.Identity, *mapstore.Live, error) {
+func (s *Server) adminAPIIdentity(c echo.Context) (abac.Identity, LiveMapping, error) {
 	id, err := s.apiIdentity(c)
 	if err != nil {
 		return abac.Identity{}, nil, err
@@ -63,7 +63,7 @@ func (s *Server) adminAPIIdentity(c echo.Context) (abac.Identity, *mapstore.Live
 	return id, live, nil
 }
 
-func (s *Server) requireAdmin(c echo.Context, id abac.Identity, via string) (abac.Identity, *mapstore.Live, error) {
+func (s *Server) requireAdmin(c echo.Context, id abac.Identity, via string) (abac.Identity, LiveMapping, error) {
 	live := s.cfg.Mapping
 	if live == nil {
 		return abac.Identity{}, nil, &apiError{Status: http.StatusServiceUnavailable, Code: "admin_unavailable",
@@ -81,7 +81,7 @@ func (s *Server) requireAdmin(c echo.Context, id abac.Identity, via string) (aba
 // adminPageIdentity is the admin page's guard: a browser session (nil
 // identity and no error means "send to sign-in"), the broker's own Origin and
 // the form's CSRF token on POSTs, and admin membership.
-func (s *Server) adminPageIdentity(c echo.Context) (*auth.Session, *mapstore.Live, error) {
+func (s *Server) adminPageIdentity(c echo.Context) (*auth.Session, LiveMapping, error) {
 	sess, err := s.browserSession(c)
 	if err != nil {
 		return nil, nil, nil

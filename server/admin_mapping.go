@@ -37,7 +37,7 @@ func infoOf(e mapstore.Entry) versionInfo {
 
 // adminStore is the guard of the admin routes that read the store: an
 // admin's request, and a mapping that has a store.
-func (s *Server) adminStore(c echo.Context) (*mapstore.Live, mapstore.Store, error) {
+func (s *Server) adminStore(c echo.Context) (LiveMapping, mapstore.Store, error) {
 	_, live, err := s.adminAPIIdentity(c)
 	if err != nil {
 		return nil, nil, err
@@ -47,7 +47,7 @@ func (s *Server) adminStore(c echo.Context) (*mapstore.Live, mapstore.Store, err
 }
 
 // mappingStore returns the live mapping's store, or says it has none.
-func mappingStore(live *mapstore.Live) (mapstore.Store, error) {
+func mappingStore(live LiveMapping) (mapstore.Store, error) {
 	if st := live.Store(); st != nil {
 		return st, nil
 	}
@@ -73,7 +73,7 @@ type mappingBody struct {
 
 // writeMapping answers with a version: the YAML byte for byte, or the JSON
 // document for clients that ask for JSON.
-func writeMapping(c echo.Context, live *mapstore.Live, rev mapstore.Revision) error {
+func writeMapping(c echo.Context, live LiveMapping, rev mapstore.Revision) error {
 	h := c.Response().Header()
 	serving := live.State().Serving.Number
 	h.Set("ETag", rev.ETag())

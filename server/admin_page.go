@@ -66,7 +66,7 @@ type explainRow struct {
 
 // adminView runs a page handler for a signed-in admin, with the page's data;
 // a visitor with no session is sent to sign in first.
-func (s *Server) adminView(h func(c echo.Context, data *adminPageData, sess *auth.Session, live *mapstore.Live) error) echo.HandlerFunc {
+func (s *Server) adminView(h func(c echo.Context, data *adminPageData, sess *auth.Session, live LiveMapping) error) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		sess, live, err := s.adminPageIdentity(c)
 		if err != nil {
@@ -84,7 +84,7 @@ func (s *Server) adminView(h func(c echo.Context, data *adminPageData, sess *aut
 }
 
 // GET /admin.
-func (s *Server) adminPage(c echo.Context, data *adminPageData, _ *auth.Session, _ *mapstore.Live) error {
+func (s *Server) adminPage(c echo.Context, data *adminPageData, _ *auth.Session, _ LiveMapping) error {
 	if v := c.QueryParam("rolled_back"); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			data.Message = fmt.Sprintf("Rolled back: version %d now has the content of an earlier version, and is live.", n)
@@ -93,7 +93,7 @@ func (s *Server) adminPage(c echo.Context, data *adminPageData, _ *auth.Session,
 	return s.render(c, http.StatusOK, "admin", data)
 }
 
-func (s *Server) adminData(c echo.Context, sess *auth.Session, live *mapstore.Live) (*adminPageData, error) {
+func (s *Server) adminData(c echo.Context, sess *auth.Session, live LiveMapping) (*adminPageData, error) {
 	csrf, err := s.csrfToken(sess)
 	if err != nil {
 		return nil, err
@@ -179,7 +179,7 @@ func versionDiff(content func(int64) ([]byte, error), from, to int64) ([]diffLin
 }
 
 // POST /admin/explain: the explain form.
-func (s *Server) adminPageExplain(c echo.Context, data *adminPageData, sess *auth.Session, live *mapstore.Live) error {
+func (s *Server) adminPageExplain(c echo.Context, data *adminPageData, sess *auth.Session, live LiveMapping) error {
 	f := explainForm{Username: c.FormValue("username"), Email: c.FormValue("email"), Groups: c.FormValue("groups"), Claims: c.FormValue("claims"), Notebooks: c.FormValue("notebooks") != ""}
 	data.Form = f
 	req := explainRequest{Username: f.Username, Email: f.Email, Groups: splitList(f.Groups), Notebooks: f.Notebooks}

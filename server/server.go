@@ -21,13 +21,12 @@ import (
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/internal/audit"
-	"github.com/secds/secds/internal/mapstore"
 )
 
 // Config wires the HTTP layer.
 type Config struct {
-	Auth      *auth.Authenticator
-	Broker    *broker.Broker
+	Auth      Authenticator
+	Broker    Broker
 	Audit     audit.Recorder
 	Log       *slog.Logger
 	PublicURL *url.URL
@@ -40,10 +39,10 @@ type Config struct {
 	Limits *Limits
 	// Tokens issues and verifies the CLI's broker tokens; nil turns the CLI
 	// login off (the broker has no token keys).
-	Tokens *auth.Tokens
+	Tokens Tokens
 	// Mapping is the live team mapping and its store, which the admin page
 	// and API show and change; nil: no admin pages.
-	Mapping *mapstore.Live
+	Mapping LiveMapping
 	// Claims are the claim paths sign-in reads, so that explain reads an ID
 	// token's claims the same way.
 	Claims auth.ClaimPaths
