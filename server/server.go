@@ -59,6 +59,9 @@ type Server struct {
 	log   *slog.Logger
 	pages *template.Template
 	echo  *echo.Echo
+	// audiences records each route's audience as routes adds it:
+	// "METHOD /path" to audience.
+	audiences map[string]audience
 	// readyLogged is the last problem /readyz logged, by check.
 	readyLogged sync.Map
 }
@@ -72,7 +75,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, pages: pages, echo: echo.New()}
+	s := &Server{cfg: cfg, log: cfg.Log, pages: pages, echo: echo.New(), audiences: map[string]audience{}}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -98,16 +101,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	e.Use(s.limited(limits))
 
-	e.GET("/", s.landing)
-	e.GET("/login", s.login)
-	e.GET("/callback", s.callback)
-	s.routesLogout(e)
-	e.GET("/open", s.open)
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/static/*", serveStatic())
-	s.routesAPI(e)
-	s.routesAdmin(e)
+	s.routes()
 	return s, nil
 }
 
