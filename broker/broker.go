@@ -25,16 +25,19 @@ type Config struct {
 	SageMaker SageMakerAPI
 	// Mapping returns the live team mapping; it is read at every open so an
 	// admin's change applies at once.
-	Mapping      func() *abac.Mapping
-	Audit        audit.Recorder
-	Now          func() time.Time
-	DiscoveryTTL time.Duration // how long a team's notebook list is reused; default 30s
-	// AWSTimeout bounds the AWS work of one open or list; default 20s.
+	Mapping func() *abac.Mapping
+	Audit   audit.Recorder
+	Now     func() time.Time // nil: time.Now
+	// The settings below come from internal/config, defaults applied; New
+	// refuses a value the broker cannot work with and sets none of its own.
+
+	DiscoveryTTL time.Duration // how long a team's notebook list is reused; 0: not at all
+	// AWSTimeout bounds the AWS work of one open or list.
 	AWSTimeout time.Duration
 	// MaxConcurrentAWS bounds how many opens and lists talk to AWS at once,
-	// so a burst cannot exhaust the broker or its AWS API quota; default 64.
+	// so a burst cannot exhaust the broker or its AWS API quota.
 	MaxConcurrentAWS int
-	// QueueTimeout is how long a request waits for a free slot; default 5s.
+	// QueueTimeout is how long a request waits for a free slot.
 	QueueTimeout time.Duration
 	// Issuer is the OIDC issuer the identities come from. It goes into the
 	// derived AWS names (see PrincipalName), so two brokers on one AWS
@@ -58,28 +61,20 @@ type Broker struct {
 }
 
 // New returns a Broker.
-func New(cfg Config) *Broker {
+func New(cfg Config) (*Broker, error) {
+	if cfg.AWSTimeout <= 0 || cfg.QueueTimeout <= 0 || cfg.MaxConcurrentAWS <= 0 || cfg.DiscoveryTTL < 0 {
+		return nil, fmt.Errorf("broker: the AWS time-out (%s), queue time-out (%s) and concurrency (%d) must be positive, the discovery TTL (%s) not negative",
+			cfg.AWSTimeout, cfg.QueueTimeout, cfg.MaxConcurrentAWS, cfg.DiscoveryTTL)
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.DiscoveryTTL == 0 {
-		cfg.DiscoveryTTL = 30 * time.Second
-	}
-	if cfg.AWSTimeout == 0 {
-		cfg.AWSTimeout = 20 * time.Second
-	}
-	if cfg.MaxConcurrentAWS == 0 {
-		cfg.MaxConcurrentAWS = 64
-	}
-	if cfg.QueueTimeout == 0 {
-		cfg.QueueTimeout = 5 * time.Second
 	}
 	return &Broker{
 		sts: cfg.STS, sm: cfg.SageMaker, mapping: cfg.Mapping, audit: cfg.Audit, now: cfg.Now,
 		timeout: cfg.AWSTimeout, queue: cfg.QueueTimeout, slots: make(chan struct{}, cfg.MaxConcurrentAWS),
 		creds: newCredCache(cfg.Now), issuer: cfg.Issuer,
 		disc: &discovery{sm: cfg.SageMaker, ttl: cfg.DiscoveryTTL, now: cfg.Now, entries: map[string]discoveryEntry{}},
-	}
+	}, nil
 }
 
 // RequestMeta is what the audit trail records about where a request came from.
