@@ -50,6 +50,24 @@ func TestCheckValidatesTheMapping(t *testing.T) {
 	}
 }
 
+// --listen is checked as the file's listen is: on the metrics port it is
+// refused, not served.
+func TestListenFlagIsValidated(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SECDS_OIDC_CLIENT_SECRET", "s")
+	t.Setenv("SECDS_SESSION_KEYS", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+	cfg := filepath.Join(dir, "broker.yaml")
+	if err := os.WriteFile(cfg, []byte("public_url: https://n.example\nmapping_file: teams.yaml\noidc: {issuer: https://idp.example, client_id: c}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for flag, want := range map[string]string{"127.0.0.1:9464": "metrics.listen: ", "nowhere": `listen: "nowhere"`} {
+		var out, errOut bytes.Buffer
+		if code := run([]string{"--config", cfg, "--listen", flag, "--check"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), want) {
+			t.Errorf("--listen %s: exit %d, %s", flag, code, errOut.String())
+		}
+	}
+}
+
 func TestUsage(t *testing.T) {
 	var out, errOut bytes.Buffer
 	for _, args := range [][]string{nil, {"--dev", "--config", "x"}, {"--bogus"}} {
