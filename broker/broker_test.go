@@ -20,8 +20,8 @@ import (
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/audit"
-	"github.com/secds/secds/internal/config"
 	"github.com/secds/secds/internal/dev/awsemu"
+	"github.com/secds/secds/internal/testutil"
 )
 
 // recordingSTS passes calls to the real client and keeps what AWS returned,
@@ -116,31 +116,13 @@ func newRigWith(t testing.TB, mapping []byte, tune func(*aws.Config), limits bro
 
 func (r *rig) broker(m *abac.Mapping) *broker.Broker {
 	r.t.Helper()
-	cfg := withDefaults(r.limits)
+	cfg := testutil.BrokerConfig(r.limits)
 	cfg.STS, cfg.SageMaker, cfg.Mapping, cfg.Audit = r.sts, r.sm, func() *abac.Mapping { return m }, r.audit
 	b, err := broker.New(cfg)
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	return b
-}
-
-// withDefaults gives the settings a test leaves out the values the broker's
-// configuration would.
-func withDefaults(cfg broker.Config) broker.Config {
-	if cfg.DiscoveryTTL == 0 {
-		cfg.DiscoveryTTL = config.DefaultDiscoveryTTL
-	}
-	if cfg.AWSTimeout == 0 {
-		cfg.AWSTimeout = config.DefaultAWSTimeout
-	}
-	if cfg.MaxConcurrentAWS == 0 {
-		cfg.MaxConcurrentAWS = config.DefaultMaxConcurrentAWS
-	}
-	if cfg.QueueTimeout == 0 {
-		cfg.QueueTimeout = config.QueueTimeout
-	}
-	return cfg
 }
 
 var (
@@ -225,7 +207,7 @@ func TestSessionsAndDiscoveryAreReused(t *testing.T) {
 
 	// A changed grant (other session tags) never reuses the old session.
 	current, _ := abac.Parse("t.yaml", configs.DevTeams)
-	b, err := broker.New(withDefaults(broker.Config{STS: r.sts, SageMaker: r.sm, Mapping: func() *abac.Mapping { return current }, Audit: r.audit}))
+	b, err := broker.New(testutil.BrokerConfig(broker.Config{STS: r.sts, SageMaker: r.sm, Mapping: func() *abac.Mapping { return current }, Audit: r.audit}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,13 +347,13 @@ func TestNewRefusesUnusableSettings(t *testing.T) {
 		"no queue time-out": func(c *broker.Config) { c.QueueTimeout = 0 },
 		"a negative TTL":    func(c *broker.Config) { c.DiscoveryTTL = -time.Second },
 	} {
-		cfg := withDefaults(broker.Config{})
+		cfg := testutil.BrokerConfig(broker.Config{})
 		tune(&cfg)
 		if _, err := broker.New(cfg); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := broker.New(withDefaults(broker.Config{})); err != nil {
+	if _, err := broker.New(testutil.BrokerConfig(broker.Config{})); err != nil {
 		t.Errorf("the configured defaults: %v", err)
 	}
 }

@@ -55,17 +55,7 @@ var DefaultLimits = ratelimit.Limits{
 // applyDefaults fills every field the file left empty. It is the only place
 // a default is set.
 func (c *Config) applyDefaults() {
-	set := func(p *string, v string) {
-		if *p == "" {
-			*p = v
-		}
-	}
-	setDuration := func(p *time.Duration, v time.Duration) {
-		if *p == 0 {
-			*p = v
-		}
-	}
-	set(&c.Listen, DefaultListen)
+	orDefault(&c.Listen, DefaultListen)
 	switch c.Metrics.Listen {
 	case "off":
 		c.MetricsAddr = ""
@@ -75,23 +65,28 @@ func (c *Config) applyDefaults() {
 		c.MetricsAddr = c.Metrics.Listen
 	}
 	if c.MappingFile != "" {
-		set(&c.MappingHistoryDir, c.MappingFile+DefaultHistorySuffix)
+		orDefault(&c.MappingHistoryDir, c.MappingFile+DefaultHistorySuffix)
 	}
-	set(&c.OIDC.ClientSecretEnv, DefaultClientSecretEnv)
+	orDefault(&c.OIDC.ClientSecretEnv, DefaultClientSecretEnv)
 	if len(c.OIDC.Scopes) == 0 {
 		c.OIDC.Scopes = DefaultScopes()
 	}
-	set(&c.Session.KeysEnv, DefaultSessionKeysEnv)
-	setDuration(&c.Session.TTL, DefaultSessionTTL)
-	set(&c.Tokens.KeysEnv, DefaultTokenKeysEnv)
-	setDuration(&c.Tokens.TTL, DefaultTokenTTL)
-	setDuration(&c.AWS.DiscoveryTTL, DefaultDiscoveryTTL)
-	setDuration(&c.AWS.Timeout, DefaultAWSTimeout)
-	if c.AWS.MaxConcurrent == 0 {
-		c.AWS.MaxConcurrent = DefaultMaxConcurrentAWS
-	}
+	orDefault(&c.Session.KeysEnv, DefaultSessionKeysEnv)
+	orDefault(&c.Session.TTL, DefaultSessionTTL)
+	orDefault(&c.Tokens.KeysEnv, DefaultTokenKeysEnv)
+	orDefault(&c.Tokens.TTL, DefaultTokenTTL)
+	orDefault(&c.AWS.DiscoveryTTL, DefaultDiscoveryTTL)
+	orDefault(&c.AWS.Timeout, DefaultAWSTimeout)
+	orDefault(&c.AWS.MaxConcurrent, DefaultMaxConcurrentAWS)
 	if c.Limits == nil {
 		l := DefaultLimits
 		c.Limits = &l
+	}
+}
+
+func orDefault[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
 	}
 }

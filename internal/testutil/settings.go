@@ -4,37 +4,45 @@ import (
 	"net/http"
 
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/broker"
 	"github.com/secds/secds/internal/config"
 )
 
-// AuthConfig gives the settings a test leaves out of c the values the
-// broker's configuration has by default (auth has none of its own).
+// The packages the broker is built from have no defaults of their own
+// (internal/config has them). These give the settings a test leaves out the
+// values the broker's configuration has by default.
+
+// AuthConfig fills c's settings for auth.New.
 func AuthConfig(c auth.Config) auth.Config {
 	if c.Scopes == nil {
 		c.Scopes = config.DefaultScopes()
 	}
-	if c.SessionTTL == 0 {
-		c.SessionTTL = config.DefaultSessionTTL
-	}
-	if c.LoginTTL == 0 {
-		c.LoginTTL = config.LoginTTL
-	}
-	if c.Leeway == 0 {
-		c.Leeway = config.IDTokenLeeway
-	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: config.IdPTimeout}
-	}
+	orDefault(&c.SessionTTL, config.DefaultSessionTTL)
+	orDefault(&c.LoginTTL, config.LoginTTL)
+	orDefault(&c.Leeway, config.IDTokenLeeway)
+	orDefault(&c.HTTPClient, &http.Client{Timeout: config.IdPTimeout})
 	return c
 }
 
-// TokenConfig does the same for CLI tokens.
+// TokenConfig fills c's settings for auth.NewTokens.
 func TokenConfig(c auth.TokenConfig) auth.TokenConfig {
-	if c.TTL == 0 {
-		c.TTL = config.DefaultTokenTTL
-	}
-	if c.Leeway == 0 {
-		c.Leeway = config.TokenLeeway
-	}
+	orDefault(&c.TTL, config.DefaultTokenTTL)
+	orDefault(&c.Leeway, config.TokenLeeway)
 	return c
+}
+
+// BrokerConfig fills c's settings for broker.New.
+func BrokerConfig(c broker.Config) broker.Config {
+	orDefault(&c.DiscoveryTTL, config.DefaultDiscoveryTTL)
+	orDefault(&c.AWSTimeout, config.DefaultAWSTimeout)
+	orDefault(&c.MaxConcurrentAWS, config.DefaultMaxConcurrentAWS)
+	orDefault(&c.QueueTimeout, config.QueueTimeout)
+	return c
+}
+
+func orDefault[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
+	}
 }
