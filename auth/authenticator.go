@@ -13,7 +13,9 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Config configures the relying party.
+// Config configures the relying party. Its settings come from
+// internal/config, defaults applied: New checks them and sets none of its
+// own.
 type Config struct {
 	Issuer       string
 	ClientID     string
@@ -29,9 +31,6 @@ type Config struct {
 	HTTPClient   *http.Client  // for the identity provider; give it a time-out
 	Now          func() time.Time
 }
-
-// The settings come from internal/config, defaults applied: New checks them
-// and sets none of its own.
 
 // Authenticator runs logins and reads sessions.
 type Authenticator struct {

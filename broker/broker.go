@@ -19,7 +19,9 @@ const URLLifetime = 5 * time.Minute
 
 var notebookNameRE = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`)
 
-// Config wires a Broker.
+// Config wires a Broker. Its settings (the durations and the concurrency)
+// come from internal/config, defaults applied: New refuses a value the
+// broker cannot work with and sets none of its own.
 type Config struct {
 	STS       STSAPI
 	SageMaker SageMakerAPI
@@ -28,10 +30,8 @@ type Config struct {
 	Mapping func() *abac.Mapping
 	Audit   audit.Recorder
 	Now     func() time.Time // nil: time.Now
-	// The settings below come from internal/config, defaults applied; New
-	// refuses a value the broker cannot work with and sets none of its own.
-
-	DiscoveryTTL time.Duration // how long a team's notebook list is reused; 0: not at all
+	// DiscoveryTTL is how long a team's notebook list is reused; 0: not at all.
+	DiscoveryTTL time.Duration
 	// AWSTimeout bounds the AWS work of one open or list.
 	AWSTimeout time.Duration
 	// MaxConcurrentAWS bounds how many opens and lists talk to AWS at once,
