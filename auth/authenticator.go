@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -21,7 +20,7 @@ type Config struct {
 	ClientID     string
 	ClientSecret string
 	RedirectURL  string   // the broker's public URL + "/callback"
-	Scopes       []string // must include openid
+	Scopes       []string // openid and what else the claims need
 	Claims       ClaimPaths
 	Keys         [][]byte      // cookie keys; the first seals, all open
 	Secure       bool          // cookies get Secure and the __Host- prefix (public URL is https)
@@ -55,12 +54,10 @@ func New(cfg Config) (*Authenticator, error) {
 		return nil, errors.New("auth: issuer, client ID and redirect URL are required")
 	}
 	switch {
-	case !slices.Contains(cfg.Scopes, oidc.ScopeOpenID):
-		return nil, fmt.Errorf("auth: the scopes %v must include openid", cfg.Scopes)
+	case len(cfg.Scopes) == 0:
+		return nil, errors.New("auth: no scopes given (openid at least)")
 	case cfg.SessionTTL <= 0 || cfg.LoginTTL <= 0:
 		return nil, fmt.Errorf("auth: the session lifetime (%s) and the login lifetime (%s) must be positive", cfg.SessionTTL, cfg.LoginTTL)
-	case cfg.Leeway < 0:
-		return nil, fmt.Errorf("auth: the leeway %s must not be negative", cfg.Leeway)
 	case cfg.HTTPClient == nil:
 		return nil, errors.New("auth: an HTTP client for the identity provider is required")
 	}

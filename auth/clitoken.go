@@ -81,8 +81,8 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 	if cfg.Audience == "" {
 		cfg.Audience = cfg.Issuer
 	}
-	if cfg.TTL <= 0 || cfg.Leeway < 0 {
-		return nil, fmt.Errorf("tokens: the lifetime %s must be positive and the leeway %s not negative", cfg.TTL, cfg.Leeway)
+	if cfg.TTL <= 0 {
+		return nil, fmt.Errorf("tokens: the token lifetime %s must be positive", cfg.TTL)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

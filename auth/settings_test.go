@@ -2,7 +2,6 @@ package auth_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/internal/testutil"
@@ -12,11 +11,10 @@ import (
 // setting it cannot work with rather than inventing one.
 func TestNewRefusesUnusableSettings(t *testing.T) {
 	for name, tune := range map[string]func(*auth.Config){
-		"scopes without openid": func(c *auth.Config) { c.Scopes = []string{"email"} },
-		"no session lifetime":   func(c *auth.Config) { c.SessionTTL = 0 },
-		"no login lifetime":     func(c *auth.Config) { c.LoginTTL = 0 },
-		"a negative leeway":     func(c *auth.Config) { c.Leeway = -time.Second },
-		"no HTTP client":        func(c *auth.Config) { c.HTTPClient = nil },
+		"no scopes":           func(c *auth.Config) { c.Scopes = nil },
+		"no session lifetime": func(c *auth.Config) { c.SessionTTL = 0 },
+		"no login lifetime":   func(c *auth.Config) { c.LoginTTL = 0 },
+		"no HTTP client":      func(c *auth.Config) { c.HTTPClient = nil },
 	} {
 		cfg := testutil.AuthConfig(auth.Config{Issuer: "https://idp.example", ClientID: "broker", RedirectURL: redirectURL, Keys: [][]byte{key(1)}})
 		tune(&cfg)

@@ -62,9 +62,10 @@ type Broker struct {
 
 // New returns a Broker.
 func New(cfg Config) (*Broker, error) {
-	if cfg.AWSTimeout <= 0 || cfg.QueueTimeout <= 0 || cfg.MaxConcurrentAWS <= 0 || cfg.DiscoveryTTL < 0 {
-		return nil, fmt.Errorf("broker: the AWS time-out (%s), queue time-out (%s) and concurrency (%d) must be positive, the discovery TTL (%s) not negative",
-			cfg.AWSTimeout, cfg.QueueTimeout, cfg.MaxConcurrentAWS, cfg.DiscoveryTTL)
+	if cfg.AWSTimeout <= 0 || cfg.QueueTimeout <= 0 || cfg.MaxConcurrentAWS <= 0 {
+		// Any of them zero refuses every open.
+		return nil, fmt.Errorf("broker: the AWS time-out (%s), queue time-out (%s) and concurrency (%d) must be positive",
+			cfg.AWSTimeout, cfg.QueueTimeout, cfg.MaxConcurrentAWS)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -345,7 +345,6 @@ func TestNewRefusesUnusableSettings(t *testing.T) {
 		"no AWS time-out":   func(c *broker.Config) { c.AWSTimeout = 0 },
 		"no AWS slots":      func(c *broker.Config) { c.MaxConcurrentAWS = 0 },
 		"no queue time-out": func(c *broker.Config) { c.QueueTimeout = 0 },
-		"a negative TTL":    func(c *broker.Config) { c.DiscoveryTTL = -time.Second },
 	} {
 		cfg := testutil.BrokerConfig(broker.Config{})
 		tune(&cfg)
