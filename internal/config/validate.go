@@ -55,7 +55,7 @@ func (c *Config) Validate() error {
 		{"oidc.groups_claim", !validClaimPath(c.OIDC.GroupsClaim), fmt.Sprintf("%q must be a claim name or a dotted path such as realm_access.roles", c.OIDC.GroupsClaim)},
 		{"session.ttl", c.Session.TTL < minSessionTTL || c.Session.TTL > maxSessionTTL, fmt.Sprintf("%s must be between %s and %s", c.Session.TTL, minSessionTTL, hours(maxSessionTTL))},
 		{"tokens.ttl", c.Tokens.TTL < minTokenTTL || c.Tokens.TTL > maxTokenTTL, fmt.Sprintf("%s must be between %s and %s", c.Tokens.TTL, minTokenTTL, hours(maxTokenTTL))},
-		{"tokens.keys", sharesKey(c.TokenKeys, c.SessionKeys), "a token key is also a session key; give each its own (openssl rand -base64 32), so one leaked secret cannot both decrypt cookies and sign tokens"},
+		{secretField("tokens.keys", c.Tokens.KeysFile), sharesKey(c.TokenKeys, c.SessionKeys), "a token key is also a session key; give each its own (openssl rand -base64 32), so one leaked secret cannot both decrypt cookies and sign tokens"},
 		{"aws.region", c.AWS.Region != "" && !validRegion(c.AWS.Region), fmt.Sprintf("%q is not an AWS region name (like eu-west-1)", c.AWS.Region)},
 		{"aws.discovery_ttl", c.AWS.DiscoveryTTL < 0 || c.AWS.DiscoveryTTL > maxDiscoveryTTL, fmt.Sprintf("%s must be between 0 and %s (unset: %s)", c.AWS.DiscoveryTTL, hours(maxDiscoveryTTL), DefaultDiscoveryTTL)},
 		{"aws.timeout", c.AWS.Timeout < minAWSTimeout || c.AWS.Timeout > maxAWSTimeout, fmt.Sprintf("%s must be between %s and %s (unset: %s)", c.AWS.Timeout, minAWSTimeout, maxAWSTimeout, DefaultAWSTimeout)},
