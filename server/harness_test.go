@@ -14,6 +14,7 @@ import (
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/config"
 	"github.com/secds/secds/internal/mapstore"
 	"github.com/secds/secds/internal/testutil"
 )
@@ -53,12 +54,12 @@ func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testS
 		t.Fatal(err)
 	}
 	key := make([]byte, auth.KeySize)
-	a, err := auth.New(auth.Config{Issuer: "http://127.0.0.1:1", ClientID: "broker", RedirectURL: publicURL + "/callback",
-		Keys: [][]byte{key}, Secure: u.Scheme == "https"})
+	a, err := auth.New(testutil.AuthConfig(auth.Config{Issuer: "http://127.0.0.1:1", ClientID: "broker", RedirectURL: publicURL + "/callback",
+		Keys: [][]byte{key}, Secure: u.Scheme == "https"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, err := auth.NewTokens(auth.TokenConfig{Issuer: publicURL, Keys: [][]byte{make([]byte, auth.TokenKeySize)}, Codec: a.Codec()})
+	tk, err := auth.NewTokens(testutil.TokenConfig(auth.TokenConfig{Issuer: publicURL, Keys: [][]byte{make([]byte, auth.TokenKeySize)}, Codec: a.Codec()}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,8 @@ func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testS
 		t.Fatal(err)
 	}
 	ts := &testServer{t: t, auth: a, tokens: tk, remote: "192.0.2.10:40000", audit: &testutil.Buffer{}, logs: &testutil.Buffer{}, base: publicURL, mapping: m}
-	cfg := Config{Auth: a, Tokens: tk, Audit: audit.NewWriter(ts.audit, time.Now), PublicURL: u,
+	limits := config.DefaultLimits
+	cfg := Config{Auth: a, Tokens: tk, Audit: audit.NewWriter(ts.audit, time.Now), PublicURL: u, Limits: &limits,
 		Log: slog.New(slog.NewJSONHandler(ts.logs, nil)), Mapping: mapstore.NewFixed(m)}
 	for _, e := range edit {
 		e(&cfg)
