@@ -12,20 +12,22 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Config configures the relying party.
+// Config configures the relying party. Its settings come from
+// internal/config, defaults applied: New checks them and sets none of its
+// own.
 type Config struct {
 	Issuer       string
 	ClientID     string
 	ClientSecret string
 	RedirectURL  string   // the broker's public URL + "/callback"
-	Scopes       []string // default openid, email, profile, groups
+	Scopes       []string // openid and what else the claims need
 	Claims       ClaimPaths
-	Keys         [][]byte // cookie keys; the first seals, all open
-	Secure       bool     // cookies get Secure and the __Host- prefix (public URL is https)
-	SessionTTL   time.Duration
-	LoginTTL     time.Duration
-	Leeway       time.Duration // clock skew allowed on the ID token's expiry
-	HTTPClient   *http.Client  // for the identity provider; default has a 10s time-out
+	Keys         [][]byte      // cookie keys; the first seals, all open
+	Secure       bool          // cookies get Secure and the __Host- prefix (public URL is https)
+	SessionTTL   time.Duration // how long a session cookie lasts
+	LoginTTL     time.Duration // how long a login round trip may take
+	Leeway       time.Duration // clock skew allowed on the ID token's times; 0: none
+	HTTPClient   *http.Client  // for the identity provider; give it a time-out
 	Now          func() time.Time
 }
 
@@ -51,20 +53,13 @@ func New(cfg Config) (*Authenticator, error) {
 	if cfg.Issuer == "" || cfg.ClientID == "" || cfg.RedirectURL == "" {
 		return nil, errors.New("auth: issuer, client ID and redirect URL are required")
 	}
-	if len(cfg.Scopes) == 0 {
-		cfg.Scopes = []string{oidc.ScopeOpenID, "email", "profile", "groups"}
-	}
-	if cfg.SessionTTL == 0 {
-		cfg.SessionTTL = 8 * time.Hour
-	}
-	if cfg.LoginTTL == 0 {
-		cfg.LoginTTL = 10 * time.Minute
-	}
-	if cfg.Leeway == 0 {
-		cfg.Leeway = time.Minute
-	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	switch {
+	case len(cfg.Scopes) == 0:
+		return nil, errors.New("auth: no scopes given (openid at least)")
+	case cfg.SessionTTL <= 0 || cfg.LoginTTL <= 0:
+		return nil, fmt.Errorf("auth: the session lifetime (%s) and the login lifetime (%s) must be positive", cfg.SessionTTL, cfg.LoginTTL)
+	case cfg.HTTPClient == nil:
+		return nil, errors.New("auth: an HTTP client for the identity provider is required")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -11,6 +11,7 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/testutil"
 )
 
 // entraMapping excludes terminated staff by a claim and names a few of the
@@ -69,8 +70,8 @@ func teamsFor(m *abac.Mapping, id abac.Identity) string {
 // cookie fit, and both got in.
 func TestLargeIdentitySessionKeepsWhatTheMappingReads(t *testing.T) {
 	m := entraMap(t)
-	a, err := auth.New(auth.Config{Issuer: "https://idp.example", ClientID: "broker", RedirectURL: redirectURL,
-		Keys: [][]byte{make([]byte, auth.KeySize)}})
+	a, err := auth.New(testutil.AuthConfig(auth.Config{Issuer: "https://idp.example", ClientID: "broker", RedirectURL: redirectURL,
+		Keys: [][]byte{make([]byte, auth.KeySize)}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,8 +180,8 @@ func groupsUser(n int) abac.Identity {
 // Before, 75 groups made the session drop every claim (employment:
 // terminated included) to fit the cookie, and the code did the same.
 func TestSessionAndCodeNeverLoseAttributes(t *testing.T) {
-	a, err := auth.New(auth.Config{Issuer: "https://idp.example", ClientID: "broker", RedirectURL: redirectURL,
-		Keys: [][]byte{make([]byte, auth.KeySize)}})
+	a, err := auth.New(testutil.AuthConfig(auth.Config{Issuer: "https://idp.example", ClientID: "broker", RedirectURL: redirectURL,
+		Keys: [][]byte{make([]byte, auth.KeySize)}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,8 +45,8 @@ type TokenConfig struct {
 	Issuer   string        // the broker's public URL
 	Audience string        // default Issuer: a token from one deployment is refused by another
 	Keys     [][]byte      // Ed25519 seeds (TokenKeySize bytes); the first signs, all verify
-	TTL      time.Duration // default 12h
-	Leeway   time.Duration // clock skew allowed between replicas; default 30s
+	TTL      time.Duration // how long a token lasts; required
+	Leeway   time.Duration // clock skew allowed between replicas; 0: none
 	Codec    *Codec        // seals the one-time login codes; required
 	Now      func() time.Time
 }
@@ -82,10 +82,7 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 		cfg.Audience = cfg.Issuer
 	}
 	if cfg.TTL <= 0 {
-		cfg.TTL = 12 * time.Hour
-	}
-	if cfg.Leeway <= 0 {
-		cfg.Leeway = 30 * time.Second
+		return nil, fmt.Errorf("tokens: the token lifetime %s must be positive", cfg.TTL)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

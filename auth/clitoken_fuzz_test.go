@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/testutil"
 )
 
 // FuzzParseToken checks that no presented bearer token crashes the broker's
@@ -13,7 +14,7 @@ import (
 func FuzzParseToken(f *testing.F) {
 	c := &clock{time.Unix(1_800_000_000, 0)}
 	codec, _ := auth.NewCodec([][]byte{key(9)}, c.now)
-	tk, err := auth.NewTokens(auth.TokenConfig{Issuer: testIssuer, Keys: [][]byte{key(1)}, Codec: codec, Now: c.now})
+	tk, err := auth.NewTokens(testutil.TokenConfig(auth.TokenConfig{Issuer: testIssuer, Keys: [][]byte{key(1)}, Codec: codec, Now: c.now}))
 	if err != nil {
 		f.Fatal(err)
 	}

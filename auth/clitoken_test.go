@@ -18,6 +18,7 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/testutil"
 )
 
 const testIssuer = "https://notebooks.example"
@@ -36,7 +37,7 @@ func newTokens(t *testing.T, c *clock, keys ...[]byte) *auth.Tokens {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, err := auth.NewTokens(auth.TokenConfig{Issuer: testIssuer, Keys: keys, Codec: codec, Now: c.now})
+	tk, err := auth.NewTokens(testutil.TokenConfig(auth.TokenConfig{Issuer: testIssuer, Keys: keys, Codec: codec, Now: c.now}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,10 +221,11 @@ func TestTokenKeyRotation(t *testing.T) {
 func TestNewTokensRejectsBadConfig(t *testing.T) {
 	codec, _ := auth.NewCodec([][]byte{key(9)}, nil)
 	for name, cfg := range map[string]auth.TokenConfig{
-		"no keys":   {Issuer: testIssuer, Codec: codec},
-		"short key": {Issuer: testIssuer, Codec: codec, Keys: [][]byte{key(1), key(2)[:16]}},
-		"no issuer": {Codec: codec, Keys: [][]byte{key(1)}},
-		"no codec":  {Issuer: testIssuer, Keys: [][]byte{key(1)}},
+		"no keys":     {Issuer: testIssuer, Codec: codec},
+		"short key":   {Issuer: testIssuer, Codec: codec, Keys: [][]byte{key(1), key(2)[:16]}},
+		"no issuer":   {Codec: codec, Keys: [][]byte{key(1)}},
+		"no codec":    {Issuer: testIssuer, Keys: [][]byte{key(1)}},
+		"no lifetime": {Issuer: testIssuer, Codec: codec, Keys: [][]byte{key(1)}},
 	} {
 		if _, err := auth.NewTokens(cfg); err == nil {
 			t.Errorf("%s: no error", name)

@@ -17,6 +17,7 @@ import (
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/internal/dev/devidp"
+	"github.com/secds/secds/internal/testutil"
 )
 
 const redirectURL = "http://127.0.0.1:1/callback" // never dialled: the test plays the browser
@@ -58,10 +59,10 @@ func newRig(t *testing.T) *rig {
 
 func (r *rig) authenticator(paths auth.ClaimPaths) *auth.Authenticator {
 	key := make([]byte, auth.KeySize)
-	a, err := auth.New(auth.Config{
+	a, err := auth.New(testutil.AuthConfig(auth.Config{
 		Issuer: r.idp.Issuer(), ClientID: "broker", ClientSecret: "s3cret-for-tests", RedirectURL: redirectURL,
 		Claims: paths, Keys: [][]byte{key}, Now: func() time.Time { return r.clock },
-	})
+	}))
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -281,8 +282,8 @@ func mustParse(t *testing.T, s string) *url.URL {
 
 func TestCookiesOnTLS(t *testing.T) {
 	r := newRig(t)
-	a, err := auth.New(auth.Config{Issuer: r.idp.Issuer(), ClientID: "broker", ClientSecret: "s3cret-for-tests",
-		RedirectURL: "https://broker.example/callback", Keys: [][]byte{make([]byte, auth.KeySize)}, Secure: true})
+	a, err := auth.New(testutil.AuthConfig(auth.Config{Issuer: r.idp.Issuer(), ClientID: "broker", ClientSecret: "s3cret-for-tests",
+		RedirectURL: "https://broker.example/callback", Keys: [][]byte{make([]byte, auth.KeySize)}, Secure: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,8 +312,8 @@ func TestCookiesOnTLS(t *testing.T) {
 // accept the bare name, which a sibling subdomain could plant.
 func TestLoginRoundTripOnTLS(t *testing.T) {
 	r := newRig(t)
-	a, err := auth.New(auth.Config{Issuer: r.idp.Issuer(), ClientID: "broker", ClientSecret: "s3cret-for-tests",
-		RedirectURL: redirectURL, Keys: [][]byte{make([]byte, auth.KeySize)}, Secure: true})
+	a, err := auth.New(testutil.AuthConfig(auth.Config{Issuer: r.idp.Issuer(), ClientID: "broker", ClientSecret: "s3cret-for-tests",
+		RedirectURL: redirectURL, Keys: [][]byte{make([]byte, auth.KeySize)}, Secure: true}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/testutil"
 )
 
 // jar is the browser's cookie jar, reduced to what matters here.
@@ -101,8 +102,8 @@ func TestNewLoginExpiresOlderLoginCookies(t *testing.T) {
 	})
 
 	t.Run("on https the expiring cookies carry the __Host- name", func(t *testing.T) {
-		a, err := auth.New(auth.Config{Issuer: r.idp.Issuer(), ClientID: "broker", ClientSecret: "s3cret-for-tests",
-			RedirectURL: redirectURL, Keys: [][]byte{make([]byte, auth.KeySize)}, Secure: true})
+		a, err := auth.New(testutil.AuthConfig(auth.Config{Issuer: r.idp.Issuer(), ClientID: "broker", ClientSecret: "s3cret-for-tests",
+			RedirectURL: redirectURL, Keys: [][]byte{make([]byte, auth.KeySize)}, Secure: true}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/testutil"
 )
 
 // evilIdP is an OpenID provider that answers the token request with whatever
@@ -100,8 +101,8 @@ func (e *evilIdP) sign(alg jose.SignatureAlgorithm, key any, kid string, claims 
 }
 
 func (e *evilIdP) authenticator(now func() time.Time) *auth.Authenticator {
-	a, err := auth.New(auth.Config{Issuer: e.srv.URL, ClientID: "broker", ClientSecret: "x", RedirectURL: redirectURL,
-		Keys: [][]byte{key(9)}, Now: now})
+	a, err := auth.New(testutil.AuthConfig(auth.Config{Issuer: e.srv.URL, ClientID: "broker", ClientSecret: "x", RedirectURL: redirectURL,
+		Keys: [][]byte{key(9)}, Now: now}))
 	if err != nil {
 		e.t.Fatal(err)
 	}

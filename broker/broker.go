@@ -19,22 +19,25 @@ const URLLifetime = 5 * time.Minute
 
 var notebookNameRE = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`)
 
-// Config wires a Broker.
+// Config wires a Broker. Its settings (the durations and the concurrency)
+// come from internal/config, defaults applied: New refuses a value the
+// broker cannot work with and sets none of its own.
 type Config struct {
 	STS       STSAPI
 	SageMaker SageMakerAPI
 	// Mapping returns the live team mapping; it is read at every open so an
 	// admin's change applies at once.
-	Mapping      func() *abac.Mapping
-	Audit        audit.Recorder
-	Now          func() time.Time
-	DiscoveryTTL time.Duration // how long a team's notebook list is reused; default 30s
-	// AWSTimeout bounds the AWS work of one open or list; default 20s.
+	Mapping func() *abac.Mapping
+	Audit   audit.Recorder
+	Now     func() time.Time // nil: time.Now
+	// DiscoveryTTL is how long a team's notebook list is reused; 0: not at all.
+	DiscoveryTTL time.Duration
+	// AWSTimeout bounds the AWS work of one open or list.
 	AWSTimeout time.Duration
 	// MaxConcurrentAWS bounds how many opens and lists talk to AWS at once,
-	// so a burst cannot exhaust the broker or its AWS API quota; default 64.
+	// so a burst cannot exhaust the broker or its AWS API quota.
 	MaxConcurrentAWS int
-	// QueueTimeout is how long a request waits for a free slot; default 5s.
+	// QueueTimeout is how long a request waits for a free slot.
 	QueueTimeout time.Duration
 	// Issuer is the OIDC issuer the identities come from. It goes into the
 	// derived AWS names (see PrincipalName), so two brokers on one AWS
@@ -58,28 +61,21 @@ type Broker struct {
 }
 
 // New returns a Broker.
-func New(cfg Config) *Broker {
+func New(cfg Config) (*Broker, error) {
+	if cfg.AWSTimeout <= 0 || cfg.QueueTimeout <= 0 || cfg.MaxConcurrentAWS <= 0 {
+		// Any of them zero refuses every open.
+		return nil, fmt.Errorf("broker: the AWS time-out (%s), queue time-out (%s) and concurrency (%d) must be positive",
+			cfg.AWSTimeout, cfg.QueueTimeout, cfg.MaxConcurrentAWS)
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.DiscoveryTTL == 0 {
-		cfg.DiscoveryTTL = 30 * time.Second
-	}
-	if cfg.AWSTimeout == 0 {
-		cfg.AWSTimeout = 20 * time.Second
-	}
-	if cfg.MaxConcurrentAWS == 0 {
-		cfg.MaxConcurrentAWS = 64
-	}
-	if cfg.QueueTimeout == 0 {
-		cfg.QueueTimeout = 5 * time.Second
 	}
 	return &Broker{
 		sts: cfg.STS, sm: cfg.SageMaker, mapping: cfg.Mapping, audit: cfg.Audit, now: cfg.Now,
 		timeout: cfg.AWSTimeout, queue: cfg.QueueTimeout, slots: make(chan struct{}, cfg.MaxConcurrentAWS),
 		creds: newCredCache(cfg.Now), issuer: cfg.Issuer,
 		disc: &discovery{sm: cfg.SageMaker, ttl: cfg.DiscoveryTTL, now: cfg.Now, entries: map[string]discoveryEntry{}},
-	}
+	}, nil
 }
 
 // RequestMeta is what the audit trail records about where a request came from.
@@ -176,20 +172,34 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		return OpenResult{Choices: cands}, nil
 	}
 	nb := cands[0]
-	ev.Team, ev.Role, ev.Notebook = nb.Team, found.roles[nb.Team], nb.Name
-	if err := b.ready(ctx, nb, found, false); err != nil {
+	t := found.teams[nb.Team]
+	ev.Team, ev.Role, ev.Notebook = nb.Team, t.grant.RoleARN, nb.Name
+	status := nb.Status
+	if status != "InService" {
+		// The cached list may be a few seconds old: ask SageMaker, and
+		// have the next open list the team's notebooks afresh.
+		if status, err = b.describe(ctx, nb, t); err != nil {
+			return OpenResult{}, err
+		}
+		b.disc.forget(t.grant.RoleARN)
+	}
+	if err := ready(nb.Name, status); err != nil {
 		return OpenResult{}, err
 	}
-	g := found.grants[nb.Team]
 	out, err := b.sm.CreatePresignedNotebookInstanceUrl(ctx, &sagemaker.CreatePresignedNotebookInstanceUrlInput{
 		NotebookInstanceName:               aws.String(nb.Name),
-		SessionExpirationDurationInSeconds: aws.Int32(int32(g.NotebookSessionSeconds)),
-	}, as(found.creds[nb.Team]))
+		SessionExpirationDurationInSeconds: aws.Int32(int32(t.grant.NotebookSessionSeconds)),
+	}, as(t.creds))
 	if err != nil {
 		// The cached list may have called the notebook InService when it no
 		// longer is; SageMaker then refuses. Ask for its state to say why.
 		if isValidation(err) {
-			if rerr := b.ready(ctx, nb, found, true); rerr != nil {
+			status, derr := b.describe(ctx, nb, t)
+			if derr != nil {
+				return OpenResult{}, derr
+			}
+			b.disc.forget(t.grant.RoleARN)
+			if rerr := ready(nb.Name, status); rerr != nil {
 				return OpenResult{}, rerr
 			}
 		}
@@ -286,21 +296,25 @@ func (b *Broker) grants(m *abac.Mapping, id abac.Identity, team string) ([]abac.
 type found struct {
 	candidates []Notebook // notebooks the identity may open, in team order
 	exists     map[string]bool
-	grants     map[string]abac.Grant
-	creds      map[string]aws.Credentials
-	roles      map[string]string
+	teams      map[string]teamSession // by team name
+}
+
+// teamSession is one team's grant and the role session assumed for it.
+type teamSession struct {
+	grant abac.Grant
+	creds aws.Credentials
 }
 
 // find assumes each team role for id, as name, and lists the notebooks the
 // grants allow.
 func (b *Broker) find(ctx context.Context, id abac.Identity, name string, grants []abac.Grant) (found, error) {
-	f := found{exists: map[string]bool{}, grants: map[string]abac.Grant{}, creds: map[string]aws.Credentials{}, roles: map[string]string{}}
+	f := found{exists: map[string]bool{}, teams: map[string]teamSession{}}
 	for _, g := range grants {
 		creds, err := b.assume(ctx, id, name, g)
 		if err != nil {
 			return found{}, err
 		}
-		f.grants[g.Team], f.creds[g.Team], f.roles[g.Team] = g, creds, g.RoleARN
+		f.teams[g.Team] = teamSession{grant: g, creds: creds}
 		nbs, err := b.disc.notebooks(ctx, g.RoleARN, creds)
 		if err != nil {
 			return found{}, sageMakerError("ListNotebookInstances", g.Team, "for team "+g.Team, err)
@@ -316,32 +330,32 @@ func (b *Broker) find(ctx context.Context, id abac.Identity, name string, grants
 	return f, nil
 }
 
-// ready checks the notebook can take a browser. The cached list may be a few
-// seconds old, so a notebook it shows as not running (or any, when fresh is
-// set) is described afresh.
-func (b *Broker) ready(ctx context.Context, nb Notebook, f found, fresh bool) error {
-	status := nb.Status
-	if status != "InService" || fresh {
-		out, err := b.sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String(nb.Name)}, as(f.creds[nb.Team]))
-		if err != nil {
-			return sageMakerError("DescribeNotebookInstance", nb.Team, nb.Name, err)
-		}
-		status = string(out.NotebookInstanceStatus)
-		b.disc.forget(f.roles[nb.Team])
+// describe asks SageMaker for a notebook's status now. It only reads: a
+// caller that no longer trusts the cached list says so (discovery.forget).
+func (b *Broker) describe(ctx context.Context, nb Notebook, t teamSession) (string, error) {
+	out, err := b.sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String(nb.Name)}, as(t.creds))
+	if err != nil {
+		return "", sageMakerError("DescribeNotebookInstance", nb.Team, nb.Name, err)
 	}
+	return string(out.NotebookInstanceStatus), nil
+}
+
+// ready says whether a notebook in status can take a browser; nil when it
+// can, else the error that tells the person what to do.
+func ready(name, status string) error {
 	switch status {
 	case "InService":
 		return nil
 	case "Stopped":
 		return &Error{Kind: KindConflict, Code: "notebook_stopped",
-			Message: fmt.Sprintf("Notebook %s is stopped. Start it (or ask the platform team to), wait until it is InService, then open it again.", nb.Name)}
+			Message: fmt.Sprintf("Notebook %s is stopped. Start it (or ask the platform team to), wait until it is InService, then open it again.", name)}
 	case "Pending", "Updating":
 		return &Error{Kind: KindConflict, Code: "notebook_starting", RetryAfter: time.Minute,
-			Message: fmt.Sprintf("Notebook %s is starting (%s). Try again in a minute or two.", nb.Name, status)}
+			Message: fmt.Sprintf("Notebook %s is starting (%s). Try again in a minute or two.", name, status)}
 	case "Stopping":
 		return &Error{Kind: KindConflict, Code: "notebook_stopping", RetryAfter: time.Minute,
-			Message: fmt.Sprintf("Notebook %s is stopping. Start it again once it has stopped.", nb.Name)}
+			Message: fmt.Sprintf("Notebook %s is stopping. Start it again once it has stopped.", name)}
 	}
 	return &Error{Kind: KindConflict, Code: "notebook_unavailable",
-		Message: fmt.Sprintf("Notebook %s cannot be opened: its status is %s. Tell the platform team.", nb.Name, status)}
+		Message: fmt.Sprintf("Notebook %s cannot be opened: its status is %s. Tell the platform team.", name, status)}
 }

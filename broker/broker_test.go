@@ -21,6 +21,7 @@ import (
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/audit"
 	"github.com/secds/secds/internal/dev/awsemu"
+	"github.com/secds/secds/internal/testutil"
 )
 
 // recordingSTS passes calls to the real client and keeps what AWS returned,
@@ -70,6 +71,7 @@ type rig struct {
 	audit  *auditLog
 	b      *broker.Broker
 	limits broker.Config
+	t      testing.TB
 }
 
 func newRig(t *testing.T, mapping []byte) *rig {
@@ -107,15 +109,20 @@ func newRigWith(t testing.TB, mapping []byte, tune func(*aws.Config), limits bro
 		t.Fatal(err)
 	}
 	r := &rig{emu: emu, sts: &recordingSTS{STSAPI: sts.NewFromConfig(cfg)}, sm: sagemaker.NewFromConfig(cfg), audit: &auditLog{}}
-	r.limits = limits
+	r.limits, r.t = limits, t
 	r.b = r.broker(m)
 	return r
 }
 
 func (r *rig) broker(m *abac.Mapping) *broker.Broker {
-	cfg := r.limits
+	r.t.Helper()
+	cfg := testutil.BrokerConfig(r.limits)
 	cfg.STS, cfg.SageMaker, cfg.Mapping, cfg.Audit = r.sts, r.sm, func() *abac.Mapping { return m }, r.audit
-	return broker.New(cfg)
+	b, err := broker.New(cfg)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return b
 }
 
 var (
@@ -200,7 +207,10 @@ func TestSessionsAndDiscoveryAreReused(t *testing.T) {
 
 	// A changed grant (other session tags) never reuses the old session.
 	current, _ := abac.Parse("t.yaml", configs.DevTeams)
-	b := broker.New(broker.Config{STS: r.sts, SageMaker: r.sm, Mapping: func() *abac.Mapping { return current }, Audit: r.audit})
+	b, err := broker.New(testutil.BrokerConfig(broker.Config{STS: r.sts, SageMaker: r.sm, Mapping: func() *abac.Mapping { return current }, Audit: r.audit}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	open = func(id abac.Identity, notebook string) {
 		t.Helper()
 		if _, err := b.Open(context.Background(), id, broker.OpenRequest{Notebook: notebook, RequestMeta: meta}); err != nil {
@@ -325,5 +335,24 @@ func TestConcurrentOpensShareOneListing(t *testing.T) {
 	}
 	if n := r.emu.Calls("ListNotebookInstances"); n != 1 {
 		t.Errorf("5 concurrent opens listed notebooks %d times, want 1", n)
+	}
+}
+
+// The broker has no defaults of its own (internal/config has them): a zero
+// time-out or concurrency would refuse every open, so New refuses it.
+func TestNewRefusesUnusableSettings(t *testing.T) {
+	for name, tune := range map[string]func(*broker.Config){
+		"no AWS time-out":   func(c *broker.Config) { c.AWSTimeout = 0 },
+		"no AWS slots":      func(c *broker.Config) { c.MaxConcurrentAWS = 0 },
+		"no queue time-out": func(c *broker.Config) { c.QueueTimeout = 0 },
+	} {
+		cfg := testutil.BrokerConfig(broker.Config{})
+		tune(&cfg)
+		if _, err := broker.New(cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := broker.New(testutil.BrokerConfig(broker.Config{})); err != nil {
+		t.Errorf("the configured defaults: %v", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/secds/secds/internal/ratelimit"
 )
 
 // TestErrorRendering: one error handler answers JSON to API clients and a
@@ -86,7 +88,7 @@ func TestWrongMethod(t *testing.T) {
 }
 
 func TestRateLimitAnswer(t *testing.T) {
-	ts := newTestServer(t, "https://notebooks.example", withLimits(Limits{PerIP: slow(1)}))
+	ts := newTestServer(t, "https://notebooks.example", withLimits(ratelimit.Limits{PerIP: slow(1)}))
 	ts.do(http.MethodGet, "/api/v1/me", nil, nil)
 	w := ts.do(http.MethodGet, "/api/v1/me", nil, nil)
 	wantError(t, "over the limit", w, http.StatusTooManyRequests, "rate_limited")

@@ -14,6 +14,7 @@ import (
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/config"
 	"github.com/secds/secds/internal/mapstore"
 	"github.com/secds/secds/internal/testutil"
 )
@@ -61,8 +62,8 @@ func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testS
 		t.Fatal(err)
 	}
 	key := make([]byte, auth.KeySize)
-	a, err := auth.New(auth.Config{Issuer: "http://127.0.0.1:1", ClientID: "broker", RedirectURL: publicURL + "/callback",
-		Keys: [][]byte{key}, Secure: u.Scheme == "https"})
+	a, err := auth.New(testutil.AuthConfig(auth.Config{Issuer: "http://127.0.0.1:1", ClientID: "broker", RedirectURL: publicURL + "/callback",
+		Keys: [][]byte{key}, Secure: u.Scheme == "https"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,8 @@ func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testS
 		t.Fatal(err)
 	}
 	ts.idp, ts.broker = &fakeIdP{Authenticator: a}, newFakeBroker()
-	cfg := Config{Auth: ts.idp, Broker: ts.broker, Tokens: ts.tokens, Audit: audit.NewWriter(ts.audit, time.Now), PublicURL: u,
+	limits := config.DefaultLimits
+	cfg := Config{Auth: ts.idp, Broker: ts.broker, Tokens: ts.tokens, Audit: audit.NewWriter(ts.audit, time.Now), PublicURL: u, Limits: &limits,
 		Log: slog.New(slog.NewJSONHandler(ts.logs, nil)), Mapping: mapstore.NewFixed(m)}
 	for _, e := range edit {
 		e(&cfg)
@@ -93,7 +95,7 @@ func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testS
 // newTokens makes broker tokens with the server's key on another clock.
 func (ts *testServer) newTokens(now func() time.Time) *auth.Tokens {
 	ts.t.Helper()
-	tk, err := auth.NewTokens(auth.TokenConfig{Issuer: ts.base, Keys: [][]byte{ts.tokenKey}, Codec: ts.auth.Codec(), Now: now})
+	tk, err := auth.NewTokens(testutil.TokenConfig(auth.TokenConfig{Issuer: ts.base, Keys: [][]byte{ts.tokenKey}, Codec: ts.auth.Codec(), Now: now}))
 	if err != nil {
 		ts.t.Fatal(err)
 	}

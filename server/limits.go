@@ -12,26 +12,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
+
+	"github.com/secds/secds/internal/ratelimit"
 )
-
-// Rate is a token bucket: PerSecond requests a second on average, bursts of
-// up to Burst.
-type Rate struct {
-	PerSecond float64 `yaml:"per_second"`
-	Burst     int     `yaml:"burst"`
-}
-
-// Limits bound how fast one client address and one user may call the
-// endpoints that cost the broker, the identity provider or AWS something:
-// /, /login, /callback, /open, /cli/login, /admin and /api/v1/*.
-type Limits struct {
-	PerIP   Rate `yaml:"per_ip"`
-	PerUser Rate `yaml:"per_user"`
-}
-
-// DefaultLimits leave room for an office behind one NAT address while
-// stopping a script.
-var DefaultLimits = Limits{PerIP: Rate{PerSecond: 20, Burst: 60}, PerUser: Rate{PerSecond: 2, Burst: 20}}
 
 // limitError is a refused request; the error handler answers 429.
 type limitError struct {
@@ -48,7 +31,7 @@ func (e *limitError) Error() string { return "rate limit exceeded for " + e.who 
 // A bucket idle long enough to have refilled is dropped early: forgetting it
 // changes nothing.
 type buckets struct {
-	rate Rate
+	rate ratelimit.Rate
 	now  func() time.Time
 	max  int
 	mu   sync.Mutex
@@ -65,7 +48,7 @@ type bucket struct {
 
 const maxBuckets = 100_000
 
-func newBuckets(r Rate, now func() time.Time) *buckets {
+func newBuckets(r ratelimit.Rate, now func() time.Time) *buckets {
 	b := &buckets{rate: r, now: now, max: maxBuckets, m: map[string]*list.Element{}}
 	if r.PerSecond > 0 {
 		b.idle = time.Duration(float64(max(r.Burst, 1))/r.PerSecond*float64(time.Second)) + time.Second
@@ -131,7 +114,7 @@ func (b *buckets) len() int {
 // Authorization header (extra spaces, another case) is not a new bucket. A
 // request that does not verify has only the address limit: it gets no
 // further than a refusal.
-func (s *Server) limited(l Limits) echo.MiddlewareFunc {
+func (s *Server) limited(l ratelimit.Limits) echo.MiddlewareFunc {
 	perIP, perUser := newBuckets(l.PerIP, time.Now), newBuckets(l.PerUser, time.Now)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

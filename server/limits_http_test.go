@@ -4,16 +4,18 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/secds/secds/internal/ratelimit"
 )
 
 // withLimits sets the server's rates; a zero Rate is no limit.
-func withLimits(l Limits) func(*Config) { return func(c *Config) { c.Limits = &l } }
+func withLimits(l ratelimit.Limits) func(*Config) { return func(c *Config) { c.Limits = &l } }
 
 // slow refills about never within a test.
-func slow(burst int) Rate { return Rate{PerSecond: 0.0001, Burst: burst} }
+func slow(burst int) ratelimit.Rate { return ratelimit.Rate{PerSecond: 0.0001, Burst: burst} }
 
 func TestPerUserBucketIsTheVerifiedSubject(t *testing.T) {
-	ts := newTestServer(t, "https://notebooks.example", withLimits(Limits{PerUser: slow(3)}))
+	ts := newTestServer(t, "https://notebooks.example", withLimits(ratelimit.Limits{PerUser: slow(3)}))
 	tok := ts.token("alice")
 	// Three spellings of one header, then a fourth: one bucket, not four.
 	for i, h := range []string{"Bearer " + tok, "Bearer   " + tok, "bearer " + tok + "  "} {
@@ -37,7 +39,7 @@ func TestPerUserBucketIsTheVerifiedSubject(t *testing.T) {
 }
 
 func TestUnverifiedRequestsFallToTheAddressBucket(t *testing.T) {
-	ts := newTestServer(t, "https://notebooks.example", withLimits(Limits{PerIP: slow(5), PerUser: slow(1)}))
+	ts := newTestServer(t, "https://notebooks.example", withLimits(ratelimit.Limits{PerIP: slow(5), PerUser: slow(1)}))
 	// Forged tokens are not people: they have no user bucket to be limited
 	// by (so a forger cannot spend alice's), only the address's.
 	for i := 0; i < 5; i++ {
@@ -51,7 +53,7 @@ func TestUnverifiedRequestsFallToTheAddressBucket(t *testing.T) {
 }
 
 func TestIPv6ClientsShareABucketPer64(t *testing.T) {
-	ts := newTestServer(t, "https://notebooks.example", withLimits(Limits{PerIP: slow(2)}))
+	ts := newTestServer(t, "https://notebooks.example", withLimits(ratelimit.Limits{PerIP: slow(2)}))
 	for i, addr := range []string{"[2001:db8:1:2::1]:1000", "[2001:db8:1:2:dead:beef:0:1]:1001"} {
 		ts.remote = addr
 		if w := ts.do(http.MethodGet, "/login-nothing", nil, nil); w.Code == http.StatusTooManyRequests {
@@ -72,7 +74,7 @@ func TestIPv6ClientsShareABucketPer64(t *testing.T) {
 }
 
 func TestLandingPageIsLimited(t *testing.T) {
-	ts := newTestServer(t, "https://notebooks.example", withLimits(Limits{PerIP: slow(2)}))
+	ts := newTestServer(t, "https://notebooks.example", withLimits(ratelimit.Limits{PerIP: slow(2)}))
 	for i := 0; i < 2; i++ {
 		if w := ts.do(http.MethodGet, "/", nil, nil); w.Code != http.StatusOK {
 			t.Fatalf("GET / %d = %d", i+1, w.Code)
@@ -83,5 +85,12 @@ func TestLandingPageIsLimited(t *testing.T) {
 	}
 	if w := ts.do(http.MethodGet, "/healthz", nil, nil); w.Code != http.StatusOK {
 		t.Errorf("/healthz = %d while / is limited", w.Code)
+	}
+}
+
+// The server has no default limits of its own (internal/config has them).
+func TestNewWantsLimits(t *testing.T) {
+	if _, err := New(Config{}); err == nil || !strings.Contains(err.Error(), "no rate limits") {
+		t.Fatalf("New without limits: %v", err)
 	}
 }

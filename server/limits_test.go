@@ -4,11 +4,13 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/secds/secds/internal/ratelimit"
 )
 
 func TestBucketsRefuseBeyondTheBurstAndRefill(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	b := newBuckets(Rate{PerSecond: 2, Burst: 3}, func() time.Time { return now })
+	b := newBuckets(ratelimit.Rate{PerSecond: 2, Burst: 3}, func() time.Time { return now })
 	for i := 0; i < 3; i++ {
 		if ok, _ := b.take("a"); !ok {
 			t.Fatalf("request %d within the burst was refused", i+1)
@@ -29,7 +31,7 @@ func TestBucketsRefuseBeyondTheBurstAndRefill(t *testing.T) {
 
 func TestBucketsStayBounded(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	b := newBuckets(Rate{PerSecond: 1, Burst: 1}, func() time.Time { return now })
+	b := newBuckets(ratelimit.Rate{PerSecond: 1, Burst: 1}, func() time.Time { return now })
 	for i := 0; i < maxBuckets+10; i++ {
 		b.take(strconv.Itoa(i))
 	}
@@ -48,7 +50,7 @@ func TestBucketsStayBounded(t *testing.T) {
 // keys gave a limited client a full bucket again).
 func TestAFloodOfFreshKeysResetsNoActiveBucket(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	b := newBuckets(Rate{PerSecond: 0.01, Burst: 2}, func() time.Time { return now })
+	b := newBuckets(ratelimit.Rate{PerSecond: 0.01, Burst: 2}, func() time.Time { return now })
 	b.max = 1000
 	b.take("abuser")
 	b.take("abuser")
@@ -92,7 +94,7 @@ func TestAddressKey(t *testing.T) {
 }
 
 func TestNoLimitWhenRateIsZero(t *testing.T) {
-	b := newBuckets(Rate{}, time.Now)
+	b := newBuckets(ratelimit.Rate{}, time.Now)
 	for i := 0; i < 1000; i++ {
 		if ok, _ := b.take("a"); !ok {
 			t.Fatal("a zero rate means no limit")

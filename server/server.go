@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/ratelimit"
 )
 
 // Config wires the HTTP layer.
@@ -35,8 +37,9 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// Ready reports extra readiness problems (the mapping failed to load...).
 	Ready func(context.Context) error
-	// Limits are the request rate limits; zero values take DefaultLimits.
-	Limits *Limits
+	// Limits are the request rate limits (config.DefaultLimits unless the
+	// file sets them); required: a per_second of 0 turns one off.
+	Limits *ratelimit.Limits
 	// Tokens issues and verifies the CLI's broker tokens; nil turns the CLI
 	// login off (the broker has no token keys).
 	Tokens Tokens
@@ -71,6 +74,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Limits == nil {
+		return nil, errors.New("server: no rate limits given (config.DefaultLimits are the broker's; rates of 0 turn them off)")
+	}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
@@ -95,11 +101,7 @@ func New(cfg Config) (*Server, error) {
 			return fmt.Errorf("panic: %w", err)
 		},
 	}), s.securityHeaders, middleware.BodyLimit("1M"))
-	limits := DefaultLimits
-	if cfg.Limits != nil {
-		limits = *cfg.Limits
-	}
-	e.Use(s.limited(limits))
+	e.Use(s.limited(*cfg.Limits))
 
 	s.routes()
 	return s, nil

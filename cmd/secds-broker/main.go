@@ -67,7 +67,12 @@ func runConfig(ctx context.Context, path, listen string, check bool, stdout, std
 		return 1
 	}
 	if listen != "" {
+		// The flag is checked as the file's listen would be.
 		cfg.Listen = listen
+		if err := cfg.Validate(); err != nil {
+			fmt.Fprintf(stderr, "secds-broker: --listen:\n%v\n", err)
+			return 1
+		}
 	}
 	if check {
 		if _, err := compose.LoadMapping(cfg.MappingFile); err != nil {

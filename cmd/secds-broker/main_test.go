@@ -18,12 +18,7 @@ import (
 
 func TestCheckValidatesTheMapping(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv("SECDS_OIDC_CLIENT_SECRET", "s")
-	t.Setenv("SECDS_SESSION_KEYS", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
-	cfg := filepath.Join(dir, "broker.yaml")
-	if err := os.WriteFile(cfg, []byte("public_url: https://n.example\nmapping_file: teams.yaml\noidc: {issuer: https://idp.example, client_id: c}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeConfig(t, dir)
 	mapping := filepath.Join(dir, "teams.yaml")
 
 	if err := os.WriteFile(mapping, configs.DevTeams, 0o644); err != nil {
@@ -48,6 +43,31 @@ func TestCheckValidatesTheMapping(t *testing.T) {
 			t.Errorf("missing %q in:\n%s", want, errOut.String())
 		}
 	}
+}
+
+// --listen is checked as the file's listen is: on the metrics port it is
+// refused, not served.
+func TestListenFlagIsValidated(t *testing.T) {
+	cfg := writeConfig(t, t.TempDir())
+	for flag, want := range map[string]string{"127.0.0.1:9464": "metrics.listen: ", "nowhere": `listen: "nowhere"`} {
+		var out, errOut bytes.Buffer
+		if code := run([]string{"--config", cfg, "--listen", flag, "--check"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), want) {
+			t.Errorf("--listen %s: exit %d, %s", flag, code, errOut.String())
+		}
+	}
+}
+
+// writeConfig writes a minimal broker.yaml into dir, its secrets in the
+// environment.
+func writeConfig(t *testing.T, dir string) string {
+	t.Helper()
+	t.Setenv("SECDS_OIDC_CLIENT_SECRET", "s")
+	t.Setenv("SECDS_SESSION_KEYS", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+	cfg := filepath.Join(dir, "broker.yaml")
+	if err := os.WriteFile(cfg, []byte("public_url: https://n.example\nmapping_file: teams.yaml\noidc: {issuer: https://idp.example, client_id: c}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 func TestUsage(t *testing.T) {

@@ -35,7 +35,7 @@ type Options struct {
 	Log        *slog.Logger
 	AuditOut   io.Writer    // default os.Stdout
 	AWS        *aws.Config  // default: the SDK's default chain
-	HTTPClient *http.Client // for the identity provider
+	HTTPClient *http.Client // for the identity provider; default: one with config.IdPTimeout
 	Now        func() time.Time
 	Mapping    *abac.Mapping // a fixed mapping, not editable; default: MappingStore
 	// MappingStore keeps the mapping's versions; default: a file store on
@@ -95,6 +95,9 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: config.IdPTimeout}
+	}
 	b := &Broker{Metrics: newRegistry()}
 	auditOut := opts.AuditOut
 	if auditOut == nil {
@@ -136,6 +139,8 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		Keys:         cfg.SessionKeys,
 		Secure:       cfg.Public.Scheme == "https",
 		SessionTTL:   cfg.Session.TTL,
+		LoginTTL:     config.LoginTTL,
+		Leeway:       config.IDTokenLeeway,
 		HTTPClient:   opts.HTTPClient,
 		Now:          opts.Now,
 	})
@@ -145,7 +150,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	b.Auth = a
 	if len(cfg.TokenKeys) > 0 {
 		if b.Tokens, err = auth.NewTokens(auth.TokenConfig{
-			Issuer: cfg.Public.String(), Keys: cfg.TokenKeys, TTL: cfg.Tokens.TTL, Codec: a.Codec(), Now: opts.Now,
+			Issuer: cfg.Public.String(), Keys: cfg.TokenKeys, TTL: cfg.Tokens.TTL, Leeway: config.TokenLeeway, Codec: a.Codec(), Now: opts.Now,
 		}); err != nil {
 			return nil, err
 		}
@@ -156,7 +161,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	if err != nil {
 		return nil, errors.Join(err, b.Close())
 	}
-	b.Broker = broker.New(broker.Config{
+	if b.Broker, err = broker.New(broker.Config{
 		STS:              sts.NewFromConfig(*awsCfg),
 		SageMaker:        sagemaker.NewFromConfig(*awsCfg),
 		Mapping:          b.Mapping.Mapping,
@@ -165,11 +170,14 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		DiscoveryTTL:     cfg.AWS.DiscoveryTTL,
 		AWSTimeout:       cfg.AWS.Timeout,
 		MaxConcurrentAWS: cfg.AWS.MaxConcurrent,
+		QueueTimeout:     config.QueueTimeout,
 		Issuer:           cfg.OIDC.Issuer,
-	})
+	}); err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
 	sc := server.Config{
 		Auth: a, Broker: b.Broker, Audit: rec, Log: opts.Log, PublicURL: cfg.Public, TrustedProxies: cfg.Proxies,
-		Limits: limits(cfg.Limits),
+		Limits: cfg.Limits,
 		Ready:  b.Mapping.Ready, Mapping: b.Mapping, Claims: claimPaths(cfg),
 		Revocations: revs, Now: opts.Now,
 	}
@@ -185,15 +193,4 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	b.Handler = srv
 	b.MetricsHandler = server.MetricsHandler(b.Metrics)
 	return b, nil
-}
-
-// limits maps the configured rates onto the server's; nil keeps its defaults.
-func limits(l *config.Limits) *server.Limits {
-	if l == nil {
-		return nil
-	}
-	return &server.Limits{
-		PerIP:   server.Rate{PerSecond: l.PerIP.PerSecond, Burst: l.PerIP.Burst},
-		PerUser: server.Rate{PerSecond: l.PerUser.PerSecond, Burst: l.PerUser.Burst},
-	}
 }

@@ -25,13 +25,9 @@ func openRevocations(cfg *config.Config, opts Options) (server.Revocations, erro
 	if opts.Mapping != nil || opts.MappingStore != nil || cfg.MappingFile == "" {
 		return nil, nil
 	}
-	dir := cfg.MappingHistoryDir
-	if dir == "" {
-		dir = cfg.MappingFile + ".history" // mapstore's default
-	}
 	// A cutoff older than the longest token (plus clock leeway) refuses
 	// nothing any more.
-	f, err := revocation.OpenFile(filepath.Join(dir, RevocationsFile), revocation.FileOptions{MaxAge: cfg.Tokens.TTL + time.Minute, Now: opts.Now})
+	f, err := revocation.OpenFile(filepath.Join(cfg.MappingHistoryDir, RevocationsFile), revocation.FileOptions{MaxAge: cfg.Tokens.TTL + time.Minute, Now: opts.Now})
 	if err != nil {
 		return nil, fmt.Errorf("open token revocations: %w", err)
 	}

@@ -16,24 +16,26 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/secds/secds/internal/ratelimit"
 )
 
 // Config is the broker's configuration.
 type Config struct {
-	Listen         string   `yaml:"listen"`
-	PublicURL      string   `yaml:"public_url"`
-	MappingFile    string   `yaml:"mapping_file"`
-	TrustedProxies []string `yaml:"trusted_proxies"`
-	OIDC           OIDC     `yaml:"oidc"`
-	Session        Session  `yaml:"session"`
-	Tokens         Tokens   `yaml:"tokens"`
-	AWS            AWS      `yaml:"aws"`
-	Audit          Audit    `yaml:"audit"`
-	Limits         *Limits  `yaml:"limits"`
-	Metrics        Metrics  `yaml:"metrics"`
+	Listen         string            `yaml:"listen"`
+	PublicURL      string            `yaml:"public_url"`
+	MappingFile    string            `yaml:"mapping_file"`
+	TrustedProxies []string          `yaml:"trusted_proxies"`
+	OIDC           OIDC              `yaml:"oidc"`
+	Session        Session           `yaml:"session"`
+	Tokens         Tokens            `yaml:"tokens"`
+	AWS            AWS               `yaml:"aws"`
+	Audit          Audit             `yaml:"audit"`
+	Limits         *ratelimit.Limits `yaml:"limits"` // unset: DefaultLimits; a per_second of 0 turns one off
+	Metrics        Metrics           `yaml:"metrics"`
 
 	// MappingHistoryDir keeps every version of the mapping; default: the
-	// mapping file's path plus ".history". Where that is read-only (a
+	// mapping file's path plus DefaultHistorySuffix. Where that is read-only (a
 	// ConfigMap), point it at a writable volume, or the history lasts only
 	// as long as the process.
 	MappingHistoryDir string `yaml:"mapping_history_dir"`
@@ -52,8 +54,8 @@ type Config struct {
 // away from the public one, because the load balancer would otherwise hand
 // it to anyone on the internet.
 type Metrics struct {
-	// Listen is the metrics address: default 127.0.0.1:9464 (the pod or
-	// host only), "off" for none. In a pod scraped by Prometheus, ":9464".
+	// Listen is the metrics address: default DefaultMetricsListen, "off"
+	// for none. In a pod scraped by Prometheus, ":9464".
 	Listen string `yaml:"listen"`
 }
 
@@ -92,39 +94,15 @@ type AWS struct {
 	Region       string        `yaml:"region"`
 	DiscoveryTTL time.Duration `yaml:"discovery_ttl"`
 	// Timeout bounds the AWS work of one open; MaxConcurrent bounds how many
-	// opens talk to AWS at once. Zero takes the broker's defaults (20s, 64).
+	// opens talk to AWS at once. Unset: DefaultAWSTimeout, DefaultMaxConcurrentAWS.
 	Timeout       time.Duration `yaml:"timeout"`
 	MaxConcurrent int           `yaml:"max_concurrent"`
-}
-
-// Limits are per-address and per-user request rates for the endpoints that
-// cost something (/, /login, /callback, /open, /cli/login, /admin, /api/v1/*). Unset means the
-// broker's defaults; a per_second of 0 turns that limit off.
-type Limits struct {
-	PerIP   Rate `yaml:"per_ip"`
-	PerUser Rate `yaml:"per_user"`
-}
-
-// Rate is a token bucket.
-type Rate struct {
-	PerSecond float64 `yaml:"per_second"`
-	Burst     int     `yaml:"burst"`
 }
 
 // Audit configures where audit events go besides stdout.
 type Audit struct {
 	File string `yaml:"file"`
 }
-
-// Defaults for secrets given through the environment.
-const (
-	DefaultClientSecretEnv = "SECDS_OIDC_CLIENT_SECRET"
-	DefaultSessionKeysEnv  = "SECDS_SESSION_KEYS"
-	DefaultTokenKeysEnv    = "SECDS_TOKEN_KEYS"
-	DefaultTokenTTL        = 12 * time.Hour
-	DefaultListen          = "127.0.0.1:8080"
-	DefaultMetricsListen   = "127.0.0.1:9464"
-)
 
 // Load reads and validates a configuration file. Relative paths in it are
 // resolved against the file's directory.
@@ -151,114 +129,82 @@ func Load(path string) (*Config, error) {
 	return &c, nil
 }
 
-// Resolve fills defaults, reads secrets and checks everything, returning all
-// problems joined.
+// Resolve fills the defaults, reads the secrets and checks everything
+// (Validate), returning every problem at once, each led by the field's path
+// in the file.
 func (c *Config) Resolve(getenv func(string) string) error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if c.Listen == "" {
-		c.Listen = DefaultListen
+	c.applyDefaults()
+	errs := c.readSecrets(getenv)
+	if err := c.Validate(); err != nil {
+		errs = append(errs, err)
 	}
-	u, err := url.Parse(c.PublicURL)
-	switch {
-	case c.PublicURL == "":
-		bad("public_url is required (the URL people use to reach the broker, e.g. https://notebooks.corp)")
-	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" && u.Path != "/":
-		bad("public_url %q must be an http(s) URL with no path", c.PublicURL)
-	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
-		bad("public_url %q must use https unless it is a loopback address", c.PublicURL)
-	default:
-		u.Path = ""
-		c.Public = u
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
-	if c.MappingFile == "" {
-		bad("mapping_file is required (see configs/teams.example.yaml)")
-	}
-	if c.OIDC.Issuer == "" {
-		bad("oidc.issuer is required")
-	}
-	if c.OIDC.ClientID == "" {
-		bad("oidc.client_id is required")
-	}
-	if c.OIDC.ClientSecretEnv == "" {
-		c.OIDC.ClientSecretEnv = DefaultClientSecretEnv
-	}
-	secret, err := readSecret(c.OIDC.ClientSecretFile, c.OIDC.ClientSecretEnv, getenv)
-	if err != nil {
-		bad("oidc client secret: %w", err)
-	}
-	c.ClientSecret = strings.TrimSpace(secret)
-	if c.Session.KeysEnv == "" {
-		c.Session.KeysEnv = DefaultSessionKeysEnv
-	}
-	keys, err := readSecret(c.Session.KeysFile, c.Session.KeysEnv, getenv)
-	if err != nil {
-		bad("session keys: %w", err)
-	} else if c.SessionKeys, err = ParseKeys(keys); err != nil {
-		bad("session keys: %w", err)
-	}
-	c.resolveTokens(getenv, bad)
+	c.Public, _ = publicURL(c.PublicURL)
 	for _, p := range c.TrustedProxies {
-		_, n, err := net.ParseCIDR(p)
-		if err != nil {
-			bad("trusted_proxies: %q is not a CIDR range", p)
-			continue
-		}
+		_, n, _ := net.ParseCIDR(p)
 		c.Proxies = append(c.Proxies, n)
 	}
-	c.validate(bad)
-	return errors.Join(errs...)
+	return nil
 }
 
-// resolveTokens reads the CLI token keys. They are optional: a broker
-// without them serves browsers only. A key shared with the session keys is
-// refused, so one leaked secret cannot both decrypt cookies and sign tokens.
-func (c *Config) resolveTokens(getenv func(string) string, bad func(string, ...any)) {
-	if c.Tokens.KeysEnv == "" {
-		c.Tokens.KeysEnv = DefaultTokenKeysEnv
-	}
-	switch {
-	case c.Tokens.TTL == 0:
-		c.Tokens.TTL = DefaultTokenTTL
-	case c.Tokens.TTL < 5*time.Minute || c.Tokens.TTL > 7*24*time.Hour:
-		bad("tokens.ttl %s must be between 5m and 168h", c.Tokens.TTL)
-	}
-	if c.Tokens.KeysFile == "" && getenv(c.Tokens.KeysEnv) == "" {
-		return
-	}
-	raw, err := readSecret(c.Tokens.KeysFile, c.Tokens.KeysEnv, getenv)
+// readSecrets reads the client secret, the session keys and the CLI token
+// keys. Token keys are optional: a broker without them serves browsers only.
+func (c *Config) readSecrets(getenv func(string) string) []error {
+	var errs []error
+	secret, err := readSecret("oidc.client_secret", c.OIDC.ClientSecretFile, c.OIDC.ClientSecretEnv, getenv)
 	if err != nil {
-		bad("token keys: %w", err)
-		return
+		errs = append(errs, err)
 	}
-	if c.TokenKeys, err = ParseKeys(raw); err != nil {
-		bad("token keys: %w", err)
-		return
+	c.ClientSecret = strings.TrimSpace(secret)
+	if c.SessionKeys, err = readKeys("session.keys", c.Session.KeysFile, c.Session.KeysEnv, getenv); err != nil {
+		errs = append(errs, err)
 	}
-	for _, tk := range c.TokenKeys {
-		for _, sk := range c.SessionKeys {
-			if bytes.Equal(tk, sk) {
-				bad("token keys: a token key is also a session key; give each its own (openssl rand -base64 32)")
-				return
-			}
+	if c.Tokens.KeysFile != "" || getenv(c.Tokens.KeysEnv) != "" {
+		if c.TokenKeys, err = readKeys("tokens.keys", c.Tokens.KeysFile, c.Tokens.KeysEnv, getenv); err != nil {
+			errs = append(errs, err)
 		}
 	}
+	return errs
+}
+
+// readKeys reads and parses a key list (see ParseKeys).
+func readKeys(field, file, env string, getenv func(string) string) ([][]byte, error) {
+	raw, err := readSecret(field, file, env, getenv)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := ParseKeys(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", secretField(field, file), err)
+	}
+	return keys, nil
 }
 
 // readSecret reads a secret from a file if one is named, else from an
-// environment variable.
-func readSecret(file, env string, getenv func(string) string) (string, error) {
+// environment variable. field is the secret's name in the file (its _file
+// and _env settings); errors name the one that failed, never the secret.
+func readSecret(field, file, env string, getenv func(string) string) (string, error) {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", fmt.Errorf("read %s: %w", file, err)
+			return "", fmt.Errorf("%s: read %s: %w", secretField(field, file), file, err)
 		}
 		return string(b), nil
 	}
 	if v := getenv(env); v != "" {
 		return v, nil
 	}
-	return "", fmt.Errorf("set the file in the config or the environment variable %s", env)
+	return "", fmt.Errorf("%s: the environment variable %s is empty; set it, or %s_file", secretField(field, file), env, field)
+}
+
+// secretField is the setting a secret came from: field_file or field_env.
+func secretField(field, file string) string {
+	if file != "" {
+		return field + "_file"
+	}
+	return field + "_env"
 }
 
 // ParseKeys reads cookie keys: base64 (standard or URL alphabet), one per

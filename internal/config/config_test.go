@@ -56,7 +56,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"public_url", "mapping_file is required", "oidc.issuer is required", "oidc.client_id is required",
+	for _, want := range []string{"public_url", "mapping_file: is required", "oidc.issuer: is required", "oidc.client_id: is required",
 		"SECDS_OIDC_CLIENT_SECRET", "key 1 is not 32 bytes", `"nonsense" is not a CIDR`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)

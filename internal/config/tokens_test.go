@@ -26,9 +26,9 @@ func TestTokenKeys(t *testing.T) {
 		{"from the default variable", config.Tokens{TTL: time.Hour}, map[string]string{config.DefaultTokenKeysEnv: otherKey + "," + key}, 0, 0, "also a session key"},
 		{"rotation list", config.Tokens{}, map[string]string{config.DefaultTokenKeysEnv: otherKey + "\n" + otherKey}, 2, 12 * time.Hour, ""},
 		{"a named variable", config.Tokens{KeysEnv: "MY_KEYS", TTL: 2 * time.Hour}, map[string]string{"MY_KEYS": otherKey}, 1, 2 * time.Hour, ""},
-		{"a missing file", config.Tokens{KeysFile: "/nonexistent/keys"}, nil, 0, 0, "token keys: read /nonexistent/keys"},
-		{"a short key", config.Tokens{}, map[string]string{config.DefaultTokenKeysEnv: "c2hvcnQ="}, 0, 0, "token keys: key 1 is not 32 bytes"},
-		{"a silly ttl", config.Tokens{TTL: time.Second}, nil, 0, 0, "tokens.ttl 1s must be between"},
+		{"a missing file", config.Tokens{KeysFile: "/nonexistent/keys"}, nil, 0, 0, "tokens.keys_file: read /nonexistent/keys"},
+		{"a short key", config.Tokens{}, map[string]string{config.DefaultTokenKeysEnv: "c2hvcnQ="}, 0, 0, "tokens.keys_env: key 1 is not 32 bytes"},
+		{"a silly ttl", config.Tokens{TTL: time.Second}, nil, 0, 0, "tokens.ttl: 1s must be between"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -9,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/secds/secds/internal/ratelimit"
 )
 
 // Bounds the broker can work with. A value outside them is a typo or a
@@ -17,111 +21,137 @@ import (
 const (
 	maxSessionTTL    = 7 * 24 * time.Hour
 	minSessionTTL    = 5 * time.Minute
+	maxTokenTTL      = 7 * 24 * time.Hour
+	minTokenTTL      = 5 * time.Minute
 	maxDiscoveryTTL  = time.Hour
 	minAWSTimeout    = time.Second
 	maxAWSTimeout    = 50 * time.Second // the HTTP write time-out is 60s
 	maxConcurrentAWS = 10_000
 )
 
-// validate checks the fields Resolve does not read secrets for, and fills
-// the derived ones. Every problem goes to bad; nothing stops at the first.
-func (c *Config) validate(bad func(string, ...any)) {
-	if err := checkAddr(c.Listen); err != nil {
-		bad("listen %q: %v", c.Listen, err)
+// check is one rule of Validate: when bad, field (its path in the file)
+// gets msg.
+type check struct {
+	field string
+	bad   bool
+	msg   string
+}
+
+// Validate checks every field of a resolved Config (defaults applied,
+// secrets read) and returns all problems at once, one line each, led by the
+// field's path: "oidc.issuer: ...". It changes nothing.
+func (c *Config) Validate() error {
+	_, publicProblem := publicURL(c.PublicURL)
+	checks := []check{
+		{"listen", addrProblem(c.Listen) != "", fmt.Sprintf("%q %s", c.Listen, addrProblem(c.Listen))},
+		{"public_url", publicProblem != "", publicProblem},
+		{"mapping_file", c.MappingFile == "", "is required (see configs/teams.example.yaml)"},
+		{"oidc.issuer", c.OIDC.Issuer == "", "is required"},
+		{"oidc.issuer", c.OIDC.Issuer != "" && issuerProblem(c.OIDC.Issuer) != "", fmt.Sprintf("%q %s", c.OIDC.Issuer, issuerProblem(c.OIDC.Issuer))},
+		{"oidc.client_id", c.OIDC.ClientID == "", "is required"},
+		{"oidc.scopes", !slices.Contains(c.OIDC.Scopes, "openid"), fmt.Sprintf("%v must include openid", c.OIDC.Scopes)},
+		{"oidc.username_claim", !validClaimPath(c.OIDC.UsernameClaim), fmt.Sprintf("%q must be a claim name or a dotted path such as realm_access.roles", c.OIDC.UsernameClaim)},
+		{"oidc.email_claim", !validClaimPath(c.OIDC.EmailClaim), fmt.Sprintf("%q must be a claim name or a dotted path such as realm_access.roles", c.OIDC.EmailClaim)},
+		{"oidc.groups_claim", !validClaimPath(c.OIDC.GroupsClaim), fmt.Sprintf("%q must be a claim name or a dotted path such as realm_access.roles", c.OIDC.GroupsClaim)},
+		{"session.ttl", c.Session.TTL < minSessionTTL || c.Session.TTL > maxSessionTTL, fmt.Sprintf("%s must be between %s and %s", c.Session.TTL, minSessionTTL, hours(maxSessionTTL))},
+		{"tokens.ttl", c.Tokens.TTL < minTokenTTL || c.Tokens.TTL > maxTokenTTL, fmt.Sprintf("%s must be between %s and %s", c.Tokens.TTL, minTokenTTL, hours(maxTokenTTL))},
+		{secretField("tokens.keys", c.Tokens.KeysFile), sharesKey(c.TokenKeys, c.SessionKeys), "a token key is also a session key; give each its own (openssl rand -base64 32), so one leaked secret cannot both decrypt cookies and sign tokens"},
+		{"aws.region", c.AWS.Region != "" && !validRegion(c.AWS.Region), fmt.Sprintf("%q is not an AWS region name (like eu-west-1)", c.AWS.Region)},
+		{"aws.discovery_ttl", c.AWS.DiscoveryTTL < 0 || c.AWS.DiscoveryTTL > maxDiscoveryTTL, fmt.Sprintf("%s must be between 0 and %s (unset: %s)", c.AWS.DiscoveryTTL, hours(maxDiscoveryTTL), DefaultDiscoveryTTL)},
+		{"aws.timeout", c.AWS.Timeout < minAWSTimeout || c.AWS.Timeout > maxAWSTimeout, fmt.Sprintf("%s must be between %s and %s (unset: %s)", c.AWS.Timeout, minAWSTimeout, maxAWSTimeout, DefaultAWSTimeout)},
+		{"aws.max_concurrent", c.AWS.MaxConcurrent < 1 || c.AWS.MaxConcurrent > maxConcurrentAWS, fmt.Sprintf("%d must be between 1 and %d (unset: %d)", c.AWS.MaxConcurrent, maxConcurrentAWS, DefaultMaxConcurrentAWS)},
+		{"limits", c.Limits == nil, "are not set (Resolve sets DefaultLimits)"},
+		{"metrics.listen", c.MetricsAddr != "" && addrProblem(c.MetricsAddr) != "", fmt.Sprintf("%q %s (or \"off\")", c.Metrics.Listen, addrProblem(c.MetricsAddr))},
+		{"metrics.listen", c.MetricsAddr != "" && addrProblem(c.MetricsAddr) == "" && addrProblem(c.Listen) == "" && sameSocket(c.Listen, c.MetricsAddr),
+			fmt.Sprintf("%q is the broker's own listen address %q: metrics need a port of their own, or they are public", c.MetricsAddr, c.Listen)},
 	}
-	c.validateMetrics(bad)
-	c.validateOIDC(bad)
-	switch {
-	case c.Session.TTL == 0:
-	case c.Session.TTL < minSessionTTL || c.Session.TTL > maxSessionTTL:
-		bad("session.ttl %s must be between %s and %s", c.Session.TTL, minSessionTTL, hours(maxSessionTTL))
+	for i, p := range c.TrustedProxies {
+		_, _, err := net.ParseCIDR(p)
+		checks = append(checks, check{fmt.Sprintf("trusted_proxies[%d]", i), err != nil, fmt.Sprintf("%q is not a CIDR range", p)})
 	}
-	if c.AWS.Region != "" && !validRegion(c.AWS.Region) {
-		bad("aws.region %q is not an AWS region name (like eu-west-1)", c.AWS.Region)
-	}
-	if c.AWS.DiscoveryTTL < 0 || c.AWS.DiscoveryTTL > maxDiscoveryTTL {
-		bad("aws.discovery_ttl %s must be between 0 (the default, 30s) and %s", c.AWS.DiscoveryTTL, hours(maxDiscoveryTTL))
-	}
-	if t := c.AWS.Timeout; t != 0 && (t < minAWSTimeout || t > maxAWSTimeout) {
-		bad("aws.timeout %s must be between %s and %s (0 takes the default, 20s)", t, minAWSTimeout, maxAWSTimeout)
-	}
-	if n := c.AWS.MaxConcurrent; n < 0 || n > maxConcurrentAWS {
-		bad("aws.max_concurrent %d must be between 1 and %d (0 takes the default, 64)", n, maxConcurrentAWS)
+	for i, s := range c.OIDC.Scopes {
+		checks = append(checks, check{fmt.Sprintf("oidc.scopes[%d]", i), s == "" || strings.ContainsFunc(s, isSpaceOrControl), fmt.Sprintf("%q is not a scope (one word each)", s)})
 	}
 	if c.Limits != nil {
-		checkRate("limits.per_ip", c.Limits.PerIP, bad)
-		checkRate("limits.per_user", c.Limits.PerUser, bad)
+		checks = append(checks, rateChecks("limits.per_ip", c.Limits.PerIP)...)
+		checks = append(checks, rateChecks("limits.per_user", c.Limits.PerUser)...)
 	}
-}
-
-func (c *Config) validateMetrics(bad func(string, ...any)) {
-	switch c.Metrics.Listen {
-	case "off":
-		c.MetricsAddr = ""
-		return
-	case "":
-		c.MetricsAddr = DefaultMetricsListen
-	default:
-		c.MetricsAddr = c.Metrics.Listen
-	}
-	if err := checkAddr(c.MetricsAddr); err != nil {
-		bad("metrics.listen %q: %v (or \"off\")", c.Metrics.Listen, err)
-		return
-	}
-	if sameSocket(c.Listen, c.MetricsAddr) {
-		bad("metrics.listen %q is the broker's own listen address %q: metrics need a port of their own, or they are public", c.MetricsAddr, c.Listen)
-	}
-}
-
-func (c *Config) validateOIDC(bad func(string, ...any)) {
-	if c.OIDC.Issuer != "" {
-		u, err := url.Parse(c.OIDC.Issuer)
-		switch {
-		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
-			bad("oidc.issuer %q must be the provider's https URL, with no query, fragment or user", c.OIDC.Issuer)
-		case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
-			bad("oidc.issuer %q must use https unless it is a loopback address", c.OIDC.Issuer)
+	var errs []error
+	for _, ch := range checks {
+		if ch.bad {
+			errs = append(errs, fmt.Errorf("%s: %s", ch.field, ch.msg))
 		}
 	}
-	if len(c.OIDC.Scopes) > 0 && !slices.Contains(c.OIDC.Scopes, "openid") {
-		bad("oidc.scopes %v must include openid", c.OIDC.Scopes)
-	}
-	for _, s := range c.OIDC.Scopes {
-		if s == "" || strings.ContainsFunc(s, isSpaceOrControl) {
-			bad("oidc.scopes: %q is not a scope (one word each)", s)
-		}
-	}
-	for name, p := range map[string]string{"oidc.username_claim": c.OIDC.UsernameClaim, "oidc.email_claim": c.OIDC.EmailClaim, "oidc.groups_claim": c.OIDC.GroupsClaim} {
-		if p != "" && (strings.ContainsFunc(p, isSpaceOrControl) || slices.Contains(strings.Split(p, "."), "")) {
-			bad("%s %q must be a claim name or a dotted path such as realm_access.roles", name, p)
-		}
-	}
+	return errors.Join(errs...)
 }
 
-func checkRate(name string, r Rate, bad func(string, ...any)) {
+// publicURL parses public_url, or says what is wrong with it.
+func publicURL(s string) (*url.URL, string) {
+	u, err := url.Parse(s)
 	switch {
-	case math.IsNaN(r.PerSecond) || math.IsInf(r.PerSecond, 0) || r.PerSecond < 0:
-		bad("%s.per_second %v must be 0 (no limit) or more", name, r.PerSecond)
-	case r.Burst < 0:
-		bad("%s.burst %d must be 1 or more", name, r.Burst)
-	case r.PerSecond > 0 && r.Burst == 0:
-		bad("%s.burst must be 1 or more when per_second is set (it is how many requests may come at once)", name)
+	case s == "":
+		return nil, "is required (the URL people use to reach the broker, e.g. https://notebooks.corp)"
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" && u.Path != "/":
+		return nil, fmt.Sprintf("%q must be an http(s) URL with no path", s)
+	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+		return nil, fmt.Sprintf("%q must use https unless it is a loopback address", s)
+	}
+	u.Path = ""
+	return u, ""
+}
+
+// issuerProblem says what is wrong with an issuer URL; "" when nothing.
+func issuerProblem(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return "must be the provider's https URL, with no query, fragment or user"
+	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+		return "must use https unless it is a loopback address"
+	}
+	return ""
+}
+
+// validClaimPath accepts "" (the standard claim) or a claim name or dotted
+// path with no empty segment.
+func validClaimPath(p string) bool {
+	return p == "" || !strings.ContainsFunc(p, isSpaceOrControl) && !slices.Contains(strings.Split(p, "."), "")
+}
+
+func sharesKey(a, b [][]byte) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if bytes.Equal(x, y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func rateChecks(field string, r ratelimit.Rate) []check {
+	badRate := math.IsNaN(r.PerSecond) || math.IsInf(r.PerSecond, 0) || r.PerSecond < 0
+	return []check{
+		{field + ".per_second", badRate, fmt.Sprintf("%v must be 0 (no limit) or more", r.PerSecond)},
+		{field + ".burst", !badRate && r.Burst < 0, fmt.Sprintf("%d must be 1 or more", r.Burst)},
+		{field + ".burst", !badRate && r.Burst == 0 && r.PerSecond > 0, "must be 1 or more when per_second is set (it is how many requests may come at once)"},
 	}
 }
 
-// checkAddr accepts host:port with an optional host and a port 0-65535.
-func checkAddr(addr string) error {
+// addrProblem says what is wrong with a listen address (host:port with an
+// optional host and a port 0-65535); "" when nothing.
+func addrProblem(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("must be host:port or :port")
+		return "must be host:port or :port"
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || port != strconv.Itoa(n) {
-		return fmt.Errorf("port %q must be a number from 0 to 65535", port)
+		return fmt.Sprintf("has port %q: it must be a number from 0 to 65535", port)
 	}
 	if strings.ContainsFunc(host, isSpaceOrControl) {
-		return fmt.Errorf("host %q has spaces", host)
+		return fmt.Sprintf("has host %q with spaces", host)
 	}
-	return nil
+	return ""
 }
 
 // sameSocket says whether two valid listen addresses would clash: the same

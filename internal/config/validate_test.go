@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/secds/secds/internal/config"
+	"github.com/secds/secds/internal/ratelimit"
 )
 
 // valid is a configuration every check passes; each case below breaks one
@@ -31,46 +32,48 @@ func TestEveryFieldIsValidated(t *testing.T) {
 		env   map[string]string
 		wants string
 	}{
-		{"listen without a port", func(c *config.Config) { c.Listen = "0.0.0.0" }, nil, `listen "0.0.0.0": must be host:port`},
-		{"listen with a bad port", func(c *config.Config) { c.Listen = ":99999" }, nil, `port "99999" must be a number from 0 to 65535`},
-		{"public_url missing", func(c *config.Config) { c.PublicURL = "" }, nil, "public_url is required"},
+		{"listen without a port", func(c *config.Config) { c.Listen = "0.0.0.0" }, nil, `listen: "0.0.0.0" must be host:port`},
+		{"listen with a bad port", func(c *config.Config) { c.Listen = ":99999" }, nil, `listen: ":99999" has port "99999": it must be a number from 0 to 65535`},
+		{"public_url missing", func(c *config.Config) { c.PublicURL = "" }, nil, "public_url: is required"},
 		{"public_url with a path", func(c *config.Config) { c.PublicURL = "https://n.example/broker" }, nil, "must be an http(s) URL with no path"},
 		{"public_url plain http", func(c *config.Config) { c.PublicURL = "http://n.example" }, nil, "must use https unless it is a loopback address"},
-		{"mapping_file missing", func(c *config.Config) { c.MappingFile = "" }, nil, "mapping_file is required"},
-		{"trusted_proxies not a CIDR", func(c *config.Config) { c.TrustedProxies = []string{"10.0.0.1"} }, nil, `trusted_proxies: "10.0.0.1" is not a CIDR range`},
-		{"oidc.issuer missing", func(c *config.Config) { c.OIDC.Issuer = "" }, nil, "oidc.issuer is required"},
-		{"oidc.issuer not a URL", func(c *config.Config) { c.OIDC.Issuer = "idp.example" }, nil, `oidc.issuer "idp.example" must be the provider's https URL`},
-		{"oidc.issuer plain http", func(c *config.Config) { c.OIDC.Issuer = "http://idp.example" }, nil, "oidc.issuer \"http://idp.example\" must use https"},
-		{"oidc.client_id missing", func(c *config.Config) { c.OIDC.ClientID = "" }, nil, "oidc.client_id is required"},
-		{"oidc client secret missing", nil, map[string]string{config.DefaultSessionKeysEnv: key}, "oidc client secret: set the file in the config or the environment variable SECDS_OIDC_CLIENT_SECRET"},
-		{"oidc.client_secret_file missing", func(c *config.Config) { c.OIDC.ClientSecretFile = "/nonexistent/secret" }, nil, "oidc client secret: read /nonexistent/secret"},
+		{"mapping_file missing", func(c *config.Config) { c.MappingFile = "" }, nil, "mapping_file: is required"},
+		{"trusted_proxies not a CIDR", func(c *config.Config) { c.TrustedProxies = []string{"10.0.0.1"} }, nil, `trusted_proxies[0]: "10.0.0.1" is not a CIDR range`},
+		{"oidc.issuer missing", func(c *config.Config) { c.OIDC.Issuer = "" }, nil, "oidc.issuer: is required"},
+		{"oidc.issuer not a URL", func(c *config.Config) { c.OIDC.Issuer = "idp.example" }, nil, `oidc.issuer: "idp.example" must be the provider's https URL`},
+		{"oidc.issuer plain http", func(c *config.Config) { c.OIDC.Issuer = "http://idp.example" }, nil, `oidc.issuer: "http://idp.example" must use https`},
+		{"oidc.client_id missing", func(c *config.Config) { c.OIDC.ClientID = "" }, nil, "oidc.client_id: is required"},
+		{"oidc client secret missing", nil, map[string]string{config.DefaultSessionKeysEnv: key}, "oidc.client_secret_env: the environment variable SECDS_OIDC_CLIENT_SECRET is empty; set it, or oidc.client_secret_file"},
+		{"oidc.client_secret_file missing", func(c *config.Config) { c.OIDC.ClientSecretFile = "/nonexistent/secret" }, nil, "oidc.client_secret_file: read /nonexistent/secret"},
 		{"oidc.client_secret_env unset", func(c *config.Config) { c.OIDC.ClientSecretEnv = "MY_SECRET" }, nil, "environment variable MY_SECRET"},
-		{"oidc.scopes without openid", func(c *config.Config) { c.OIDC.Scopes = []string{"email"} }, nil, "oidc.scopes [email] must include openid"},
-		{"oidc.scopes with a space", func(c *config.Config) { c.OIDC.Scopes = []string{"openid", "email profile"} }, nil, `oidc.scopes: "email profile" is not a scope`},
-		{"oidc.username_claim empty segment", func(c *config.Config) { c.OIDC.UsernameClaim = "a..b" }, nil, `oidc.username_claim "a..b" must be a claim name or a dotted path`},
-		{"oidc.email_claim with a space", func(c *config.Config) { c.OIDC.EmailClaim = "e mail" }, nil, `oidc.email_claim "e mail"`},
-		{"oidc.groups_claim trailing dot", func(c *config.Config) { c.OIDC.GroupsClaim = "realm_access." }, nil, `oidc.groups_claim "realm_access."`},
-		{"session keys missing", nil, map[string]string{config.DefaultClientSecretEnv: "s"}, "session keys: set the file in the config or the environment variable SECDS_SESSION_KEYS"},
-		{"session.keys_file missing", func(c *config.Config) { c.Session.KeysFile = "/nonexistent/keys" }, nil, "session keys: read /nonexistent/keys"},
-		{"session.keys_env short key", func(c *config.Config) { c.Session.KeysEnv = "K" }, map[string]string{config.DefaultClientSecretEnv: "s", "K": "c2hvcnQ="}, "session keys: key 1 is not 32 bytes"},
-		{"session.ttl too short", func(c *config.Config) { c.Session.TTL = time.Minute }, nil, "session.ttl 1m0s must be between 5m0s and 168h"},
-		{"session.ttl negative", func(c *config.Config) { c.Session.TTL = -time.Hour }, nil, "session.ttl -1h0m0s must be between"},
-		{"tokens.ttl too long", func(c *config.Config) { c.Tokens.TTL = 30 * 24 * time.Hour }, nil, "tokens.ttl 720h0m0s must be between 5m and 168h"},
-		{"tokens.keys_file missing", func(c *config.Config) { c.Tokens.KeysFile = "/nonexistent/tk" }, nil, "token keys: read /nonexistent/tk"},
-		{"tokens.keys_env short key", func(c *config.Config) { c.Tokens.KeysEnv = "TK" }, map[string]string{config.DefaultClientSecretEnv: "s", config.DefaultSessionKeysEnv: key, "TK": "c2hvcnQ="}, "token keys: key 1 is not 32 bytes"},
-		{"aws.region not a region", func(c *config.Config) { c.AWS.Region = "Ireland" }, nil, `aws.region "Ireland" is not an AWS region name`},
-		{"aws.discovery_ttl negative", func(c *config.Config) { c.AWS.DiscoveryTTL = -time.Second }, nil, "aws.discovery_ttl -1s must be between 0"},
-		{"aws.discovery_ttl too long", func(c *config.Config) { c.AWS.DiscoveryTTL = 2 * time.Hour }, nil, "aws.discovery_ttl 2h0m0s must be between 0"},
-		{"aws.timeout negative", func(c *config.Config) { c.AWS.Timeout = -time.Second }, nil, "aws.timeout -1s must be between 1s and 50s"},
-		{"aws.timeout beyond the write time-out", func(c *config.Config) { c.AWS.Timeout = 2 * time.Minute }, nil, "aws.timeout 2m0s must be between 1s and 50s"},
-		{"aws.max_concurrent negative", func(c *config.Config) { c.AWS.MaxConcurrent = -1 }, nil, "aws.max_concurrent -1 must be between 1 and 10000"},
-		{"aws.max_concurrent huge", func(c *config.Config) { c.AWS.MaxConcurrent = 1 << 40 }, nil, "aws.max_concurrent 1099511627776 must be between"},
-		{"limits.per_ip.per_second negative", func(c *config.Config) { c.Limits = &config.Limits{PerIP: config.Rate{PerSecond: -1, Burst: 1}} }, nil, "limits.per_ip.per_second -1 must be 0 (no limit) or more"},
-		{"limits.per_ip.per_second NaN", func(c *config.Config) { c.Limits = &config.Limits{PerIP: config.Rate{PerSecond: math.NaN(), Burst: 1}} }, nil, "limits.per_ip.per_second NaN"},
-		{"limits.per_user.burst negative", func(c *config.Config) { c.Limits = &config.Limits{PerUser: config.Rate{PerSecond: 1, Burst: -3}} }, nil, "limits.per_user.burst -3 must be 1 or more"},
-		{"limits.per_user.burst zero", func(c *config.Config) { c.Limits = &config.Limits{PerUser: config.Rate{PerSecond: 1}} }, nil, "limits.per_user.burst must be 1 or more when per_second is set"},
-		{"metrics.listen not an address", func(c *config.Config) { c.Metrics.Listen = "on" }, nil, `metrics.listen "on": must be host:port`},
-		{"metrics.listen the broker's own port", func(c *config.Config) { c.Listen, c.Metrics.Listen = ":8080", "127.0.0.1:8080" }, nil, `metrics.listen "127.0.0.1:8080" is the broker's own listen address ":8080"`},
+		{"oidc.scopes without openid", func(c *config.Config) { c.OIDC.Scopes = []string{"email"} }, nil, "oidc.scopes: [email] must include openid"},
+		{"oidc.scopes with a space", func(c *config.Config) { c.OIDC.Scopes = []string{"openid", "email profile"} }, nil, `oidc.scopes[1]: "email profile" is not a scope`},
+		{"oidc.username_claim empty segment", func(c *config.Config) { c.OIDC.UsernameClaim = "a..b" }, nil, `oidc.username_claim: "a..b" must be a claim name or a dotted path`},
+		{"oidc.email_claim with a space", func(c *config.Config) { c.OIDC.EmailClaim = "e mail" }, nil, `oidc.email_claim: "e mail"`},
+		{"oidc.groups_claim trailing dot", func(c *config.Config) { c.OIDC.GroupsClaim = "realm_access." }, nil, `oidc.groups_claim: "realm_access."`},
+		{"session keys missing", nil, map[string]string{config.DefaultClientSecretEnv: "s"}, "session.keys_env: the environment variable SECDS_SESSION_KEYS is empty; set it, or session.keys_file"},
+		{"session.keys_file missing", func(c *config.Config) { c.Session.KeysFile = "/nonexistent/keys" }, nil, "session.keys_file: read /nonexistent/keys"},
+		{"session.keys_env short key", func(c *config.Config) { c.Session.KeysEnv = "K" }, map[string]string{config.DefaultClientSecretEnv: "s", "K": "c2hvcnQ="}, "session.keys_env: key 1 is not 32 bytes"},
+		{"session.ttl too short", func(c *config.Config) { c.Session.TTL = time.Minute }, nil, "session.ttl: 1m0s must be between 5m0s and 168h"},
+		{"session.ttl negative", func(c *config.Config) { c.Session.TTL = -time.Hour }, nil, "session.ttl: -1h0m0s must be between"},
+		{"tokens.ttl too long", func(c *config.Config) { c.Tokens.TTL = 30 * 24 * time.Hour }, nil, "tokens.ttl: 720h0m0s must be between 5m0s and 168h"},
+		{"tokens.keys_file missing", func(c *config.Config) { c.Tokens.KeysFile = "/nonexistent/tk" }, nil, "tokens.keys_file: read /nonexistent/tk"},
+		{"tokens.keys_env short key", func(c *config.Config) { c.Tokens.KeysEnv = "TK" }, map[string]string{config.DefaultClientSecretEnv: "s", config.DefaultSessionKeysEnv: key, "TK": "c2hvcnQ="}, "tokens.keys_env: key 1 is not 32 bytes"},
+		{"aws.region not a region", func(c *config.Config) { c.AWS.Region = "Ireland" }, nil, `aws.region: "Ireland" is not an AWS region name`},
+		{"aws.discovery_ttl negative", func(c *config.Config) { c.AWS.DiscoveryTTL = -time.Second }, nil, "aws.discovery_ttl: -1s must be between 0"},
+		{"aws.discovery_ttl too long", func(c *config.Config) { c.AWS.DiscoveryTTL = 2 * time.Hour }, nil, "aws.discovery_ttl: 2h0m0s must be between 0"},
+		{"aws.timeout negative", func(c *config.Config) { c.AWS.Timeout = -time.Second }, nil, "aws.timeout: -1s must be between 1s and 50s"},
+		{"aws.timeout beyond the write time-out", func(c *config.Config) { c.AWS.Timeout = 2 * time.Minute }, nil, "aws.timeout: 2m0s must be between 1s and 50s"},
+		{"aws.max_concurrent negative", func(c *config.Config) { c.AWS.MaxConcurrent = -1 }, nil, "aws.max_concurrent: -1 must be between 1 and 10000"},
+		{"aws.max_concurrent huge", func(c *config.Config) { c.AWS.MaxConcurrent = 1 << 40 }, nil, "aws.max_concurrent: 1099511627776 must be between"},
+		{"limits.per_ip.per_second negative", func(c *config.Config) { c.Limits = &ratelimit.Limits{PerIP: ratelimit.Rate{PerSecond: -1, Burst: 1}} }, nil, "limits.per_ip.per_second: -1 must be 0 (no limit) or more"},
+		{"limits.per_ip.per_second: NaN", func(c *config.Config) {
+			c.Limits = &ratelimit.Limits{PerIP: ratelimit.Rate{PerSecond: math.NaN(), Burst: 1}}
+		}, nil, "limits.per_ip.per_second: NaN"},
+		{"limits.per_user.burst negative", func(c *config.Config) { c.Limits = &ratelimit.Limits{PerUser: ratelimit.Rate{PerSecond: 1, Burst: -3}} }, nil, "limits.per_user.burst: -3 must be 1 or more"},
+		{"limits.per_user.burst zero", func(c *config.Config) { c.Limits = &ratelimit.Limits{PerUser: ratelimit.Rate{PerSecond: 1}} }, nil, "limits.per_user.burst: must be 1 or more when per_second is set"},
+		{"metrics.listen not an address", func(c *config.Config) { c.Metrics.Listen = "on" }, nil, `metrics.listen: "on" must be host:port`},
+		{"metrics.listen the broker's own port", func(c *config.Config) { c.Listen, c.Metrics.Listen = ":8080", "127.0.0.1:8080" }, nil, `metrics.listen: "127.0.0.1:8080" is the broker's own listen address ":8080"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,12 +102,12 @@ func TestEveryFieldIsValidated(t *testing.T) {
 func TestAllMistakesAtOnce(t *testing.T) {
 	c := valid()
 	c.Listen, c.AWS.MaxConcurrent, c.AWS.Timeout, c.Session.TTL = "nope", -1, -time.Second, time.Second
-	c.Limits = &config.Limits{PerIP: config.Rate{PerSecond: -2}}
+	c.Limits = &ratelimit.Limits{PerIP: ratelimit.Rate{PerSecond: -2}}
 	err := resolve(c, validEnv)
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"listen \"nope\"", "aws.max_concurrent -1", "aws.timeout -1s", "session.ttl 1s", "limits.per_ip.per_second -2"} {
+	for _, want := range []string{`listen: "nope"`, "aws.max_concurrent: -1", "aws.timeout: -1s", "session.ttl: 1s", "limits.per_ip.per_second: -2"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)
 		}
@@ -129,7 +132,64 @@ func TestMaxConcurrentFromTheFile(t *testing.T) {
 	t.Setenv(config.DefaultClientSecretEnv, "s")
 	t.Setenv(config.DefaultSessionKeysEnv, key)
 	p := write(t, dir, "broker.yaml", "public_url: https://n.example\nmapping_file: t.yaml\noidc: {issuer: https://idp.example, client_id: c}\naws: {max_concurrent: -1}\n", 0o644)
-	if _, err := config.Load(p); err == nil || !strings.Contains(err.Error(), "aws.max_concurrent -1") {
+	if _, err := config.Load(p); err == nil || !strings.Contains(err.Error(), "aws.max_concurrent: -1") {
 		t.Fatalf("aws.max_concurrent: -1 loaded: %v", err)
+	}
+}
+
+// Resolve is the one place defaults are set: a resolved config holds every
+// value the broker runs with, so the packages built from it need none of
+// their own.
+func TestResolveFillsEveryDefault(t *testing.T) {
+	c := valid()
+	if err := resolve(c, validEnv); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{
+		"listen": c.Listen, "metrics": c.MetricsAddr, "mapping_history_dir": c.MappingHistoryDir,
+		"oidc.client_secret_env": c.OIDC.ClientSecretEnv, "oidc.scopes": strings.Join(c.OIDC.Scopes, " "),
+		"session.keys_env": c.Session.KeysEnv, "session.ttl": c.Session.TTL,
+		"tokens.keys_env": c.Tokens.KeysEnv, "tokens.ttl": c.Tokens.TTL,
+		"aws.discovery_ttl": c.AWS.DiscoveryTTL, "aws.timeout": c.AWS.Timeout, "aws.max_concurrent": c.AWS.MaxConcurrent,
+		"limits": *c.Limits,
+	}
+	want := map[string]any{
+		"listen": config.DefaultListen, "metrics": config.DefaultMetricsListen, "mapping_history_dir": "teams.yaml" + config.DefaultHistorySuffix,
+		"oidc.client_secret_env": config.DefaultClientSecretEnv, "oidc.scopes": strings.Join(config.DefaultScopes(), " "),
+		"session.keys_env": config.DefaultSessionKeysEnv, "session.ttl": config.DefaultSessionTTL,
+		"tokens.keys_env": config.DefaultTokenKeysEnv, "tokens.ttl": config.DefaultTokenTTL,
+		"aws.discovery_ttl": config.DefaultDiscoveryTTL, "aws.timeout": config.DefaultAWSTimeout, "aws.max_concurrent": config.DefaultMaxConcurrentAWS,
+		"limits": config.DefaultLimits,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %v, want the default %v", k, got[k], w)
+		}
+	}
+
+	// What the file sets is kept, a limit turned off too.
+	c = valid()
+	c.AWS.Timeout, c.Limits = 3*time.Second, &ratelimit.Limits{PerIP: ratelimit.Rate{PerSecond: 1, Burst: 1}}
+	if err := resolve(c, validEnv); err != nil {
+		t.Fatal(err)
+	}
+	if c.AWS.Timeout != 3*time.Second || c.Limits.PerUser != (ratelimit.Rate{}) || c.Limits.PerIP.PerSecond != 1 {
+		t.Errorf("set values changed: timeout %s, limits %+v", c.AWS.Timeout, *c.Limits)
+	}
+}
+
+// Validate only reads: a caller may change a field of a loaded config (the
+// --listen flag) and check again.
+func TestValidateAfterAnOverride(t *testing.T) {
+	c := valid()
+	if err := resolve(c, validEnv); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("a resolved config: %v", err)
+	}
+	c.Listen = "127.0.0.1:9464"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "metrics.listen: ") {
+		t.Fatalf("a --listen on the metrics port: %v", err)
 	}
 }

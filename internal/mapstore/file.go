@@ -27,8 +27,8 @@ const ReasonReRecorded = "recorded again: the newest history record is not authe
 
 // FileOptions tune a File store; zero values are the defaults.
 type FileOptions struct {
-	// HistoryDir holds the numbered versions; default: the file's path
-	// plus ".history". It is made (or must already be) the broker's own,
+	// HistoryDir holds the numbered versions (the configured
+	// mapping_history_dir); required. It is made (or must already be) the broker's own,
 	// mode 0700.
 	HistoryDir string
 	// Keys are the broker's session keys. The history's records are
@@ -77,7 +77,7 @@ type File struct {
 // and watches it until ctx is done or Close is called.
 func OpenFile(ctx context.Context, path string, opts FileOptions) (*File, error) {
 	if opts.HistoryDir == "" {
-		opts.HistoryDir = path + ".history"
+		return nil, errors.New("mapstore: the history directory (mapping_history_dir) is required")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

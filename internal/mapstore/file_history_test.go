@@ -80,7 +80,7 @@ func TestFileHistoryIsPrivate(t *testing.T) {
 		if err := os.Chown(hist, 4242, 4242); err != nil {
 			t.Fatal(err)
 		}
-		_, err := mapstore.OpenFile(context.Background(), path, mapstore.FileOptions{Log: quietLog(), Poll: -1, Keys: testKeys})
+		_, err := mapstore.OpenFile(context.Background(), path, mapstore.FileOptions{HistoryDir: path + ".history", Log: quietLog(), Poll: -1, Keys: testKeys})
 		if err == nil || !strings.Contains(err.Error(), hist) || !strings.Contains(err.Error(), "0755") || !strings.Contains(err.Error(), "uid 4242") {
 			t.Fatalf("err = %v, want the directory, its mode and owner named", err)
 		}
@@ -93,7 +93,7 @@ func TestFileHistoryIsPrivate(t *testing.T) {
 		path := filepath.Join(dir, "teams.yaml")
 		os.WriteFile(path, []byte("one\n"), 0o600)
 		os.Symlink(t.TempDir(), path+".history")
-		_, err := mapstore.OpenFile(context.Background(), path, mapstore.FileOptions{Log: quietLog(), Poll: -1, Keys: testKeys})
+		_, err := mapstore.OpenFile(context.Background(), path, mapstore.FileOptions{HistoryDir: path + ".history", Log: quietLog(), Poll: -1, Keys: testKeys})
 		if err == nil || !strings.Contains(err.Error(), "is a symlink") {
 			t.Fatalf("err = %v, want the symlink refused", err)
 		}
@@ -169,7 +169,7 @@ func TestFileTamperedHistoryIsRefusedAfterARestart(t *testing.T) {
 	e.store.Close()
 
 	tamper(t, hist, v1.Number, lockedOut)
-	e.store, err = mapstore.OpenFile(context.Background(), e.path, mapstore.FileOptions{Log: slog.New(slog.NewTextHandler(e.logs, nil)), Poll: -1, Keys: testKeys})
+	e.store, err = mapstore.OpenFile(context.Background(), e.path, mapstore.FileOptions{HistoryDir: e.path + ".history", Log: slog.New(slog.NewTextHandler(e.logs, nil)), Poll: -1, Keys: testKeys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestFileHistoryKeysRotate(t *testing.T) {
 	k1, k2, k3 := testKeys[0], []byte("fedcba9876543210fedcba9876543210"), []byte("another key, 32 bytes long......")
 	path := filepath.Join(t.TempDir(), "teams.yaml")
 	open := func(keys ...[]byte) *mapstore.File {
-		s, err := mapstore.OpenFile(context.Background(), path, mapstore.FileOptions{Log: quietLog(), Poll: -1, Keys: keys})
+		s, err := mapstore.OpenFile(context.Background(), path, mapstore.FileOptions{HistoryDir: path + ".history", Log: quietLog(), Poll: -1, Keys: keys})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -325,7 +325,7 @@ func TestFileHistoryKeysRotate(t *testing.T) {
 	if trusted(s) {
 		t.Error("a record verifies under a key that never signed it")
 	}
-	if _, err := mapstore.OpenFile(context.Background(), path, mapstore.FileOptions{Log: quietLog(), Poll: -1}); err == nil {
+	if _, err := mapstore.OpenFile(context.Background(), path, mapstore.FileOptions{HistoryDir: path + ".history", Log: quietLog(), Poll: -1}); err == nil {
 		t.Error("a store opened without keys")
 	}
 }

@@ -49,7 +49,7 @@ func tryOpen(t *testing.T, path string) (*mapstore.File, error) {
 	}
 	ch := make(chan res, 1)
 	go func() {
-		s, err := mapstore.OpenFile(context.Background(), path, mapstore.FileOptions{Log: quietLog(), Poll: -1, Keys: testKeys})
+		s, err := mapstore.OpenFile(context.Background(), path, mapstore.FileOptions{HistoryDir: path + ".history", Log: quietLog(), Poll: -1, Keys: testKeys})
 		ch <- res{s, err}
 	}()
 	select {

@@ -30,7 +30,7 @@ func openFile(t *testing.T, path string, seed []byte) *mapstore.File {
 			t.Fatal(err)
 		}
 	}
-	s, err := mapstore.OpenFile(context.Background(), path, mapstore.FileOptions{Log: quietLog(), Poll: -1, Keys: testKeys})
+	s, err := mapstore.OpenFile(context.Background(), path, mapstore.FileOptions{HistoryDir: path + ".history", Log: quietLog(), Poll: -1, Keys: testKeys})
 	if err != nil {
 		t.Fatal(err)
 	}

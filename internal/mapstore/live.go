@@ -45,27 +45,15 @@ type State struct {
 // Valid reports whether the newest stored version is the one served.
 func (s State) Valid() bool { return len(s.Problems) == 0 }
 
-// LiveOptions configure a Live mapping; zero values are the defaults.
+// LiveOptions configure a Live mapping.
 type LiveOptions struct {
-	// Name is the file name problems are reported against; default
-	// "teams.yaml".
+	// Name is the file name problems are reported against (the
+	// configured mapping_file); required.
 	Name    string
-	Log     *slog.Logger
+	Log     *slog.Logger          // nil: slog.Default()
 	Audit   audit.Recorder        // where mapping changes are recorded; nil: nowhere
 	Metrics prometheus.Registerer // nil: the metrics are not exported
-	Now     func() time.Time
-}
-
-func (o *LiveOptions) defaults() {
-	if o.Name == "" {
-		o.Name = "teams.yaml"
-	}
-	if o.Log == nil {
-		o.Log = slog.Default()
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	Now     func() time.Time      // nil: time.Now
 }
 
 // NewLive loads the store's current version and follows the store until ctx
@@ -73,7 +61,15 @@ func (o *LiveOptions) defaults() {
 // one in the history, so a broker restarted while the file is broken serves
 // what the running ones do; with none, it fails with the problems.
 func NewLive(ctx context.Context, s Store, opts LiveOptions) (*Live, error) {
-	opts.defaults()
+	if opts.Name == "" {
+		return nil, errors.New("mapstore: the mapping's name (the configured mapping_file) is required")
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	l := &Live{store: s, name: opts.Name, log: opts.Log, audit: opts.Audit, now: opts.Now, m: newMetrics(opts.Metrics)}
 	// Watch before Get, so no change between the two is missed.
 	ch, err := s.Watch(ctx)

@@ -285,7 +285,7 @@ func TestLiveTwoAdminsEditingAtOnce(t *testing.T) {
 func TestLiveFollowsAConfigMapUpdate(t *testing.T) {
 	cm := newConfigMapDir(t, configs.DevTeams)
 	s := openFile(t, filepath.Join(cm.dir, "teams.yaml"), nil)
-	live, err := mapstore.NewLive(t.Context(), s, mapstore.LiveOptions{Log: quietLog()})
+	live, err := mapstore.NewLive(t.Context(), s, mapstore.LiveOptions{Name: "teams.yaml", Log: quietLog()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,5 +295,12 @@ func TestLiveFollowsAConfigMapUpdate(t *testing.T) {
 	eventually(t, "the broken ConfigMap content is refused", func() bool { return !live.State().Valid() })
 	if teams(live.Mapping()) != "fraud,marketing,platform,risk" {
 		t.Error("a broken ConfigMap replaced the live mapping")
+	}
+}
+
+// The mapping's name comes from the configuration; the store invents none.
+func TestNewLiveWantsAName(t *testing.T) {
+	if _, err := mapstore.NewLive(t.Context(), nil, mapstore.LiveOptions{Log: quietLog()}); err == nil {
+		t.Fatal("NewLive without a name: no error")
 	}
 }
