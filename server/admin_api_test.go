@@ -46,7 +46,7 @@ func TestAdminAPIRefusals(t *testing.T) {
 	etag := `"1-` + strings.Repeat("0", 64) + `"`
 	for _, r := range adminAPIRoutes {
 		what := r.method + " " + r.path
-		call := func(h ...string) *httptestRecorder {
+		call := func(h ...string) *httptest.ResponseRecorder {
 			return ts.do(r.method, r.path, strings.NewReader(r.body), nil, append(h, "If-Match", etag, "Content-Type", "application/json")...)
 		}
 		wantError(t, what+" anonymous", call(), http.StatusUnauthorized, "not_signed_in")
@@ -67,9 +67,6 @@ func TestAdminAPIRefusals(t *testing.T) {
 		t.Errorf("refused requests changed the mapping: version %d", st.Latest.Number)
 	}
 }
-
-// httptestRecorder is what ts.do returns.
-type httptestRecorder = httptest.ResponseRecorder
 
 func TestAdminAPIWithoutAMappingStore(t *testing.T) {
 	none := newTestServer(t, "https://notebooks.example", func(c *Config) { c.Mapping = nil })
@@ -96,10 +93,10 @@ func TestAdminAPIWithoutAMappingStore(t *testing.T) {
 func TestAdminMappingETag(t *testing.T) {
 	ts := newTestServer(t, "https://notebooks.example", withStore(t, testMapping))
 	tok := ts.tokenFor(admin("ann"))
-	get := func(h ...string) *httptestRecorder {
+	get := func(h ...string) *httptest.ResponseRecorder {
 		return ts.do(http.MethodGet, adminMapping, nil, nil, append(bearer(tok), h...)...)
 	}
-	put := func(content, ifMatch string, h ...string) *httptestRecorder {
+	put := func(content, ifMatch string, h ...string) *httptest.ResponseRecorder {
 		if ifMatch != "" {
 			h = append(h, "If-Match", ifMatch)
 		}
@@ -186,7 +183,7 @@ func TestAdminMappingETag(t *testing.T) {
 func TestAdminMappingHistoryAndRollback(t *testing.T) {
 	ts := newTestServer(t, "https://notebooks.example", withStore(t, testMapping))
 	tok := ts.tokenFor(admin("ann"))
-	call := func(method, path, body string, h ...string) *httptestRecorder {
+	call := func(method, path, body string, h ...string) *httptest.ResponseRecorder {
 		return ts.do(method, path, strings.NewReader(body), nil, append(append(bearer(tok), jsonBody...), h...)...)
 	}
 	v1 := ts.live.State().Serving.ETag()
@@ -223,7 +220,7 @@ func TestAdminMappingHistoryAndRollback(t *testing.T) {
 func TestAdminValidateAndExplain(t *testing.T) {
 	ts := newTestServer(t, "https://notebooks.example", withStore(t, testMapping))
 	tok := ts.tokenFor(admin("ann"))
-	call := func(path, body string, h ...string) *httptestRecorder {
+	call := func(path, body string, h ...string) *httptest.ResponseRecorder {
 		return ts.do(http.MethodPost, path, strings.NewReader(body), nil, append(bearer(tok), h...)...)
 	}
 	var v validateResponse
@@ -291,7 +288,7 @@ func TestAdminRevokesTokens(t *testing.T) {
 		c.Now = func() time.Time { return clock }
 	})
 	adminTok, bobTok := ts.tokenFor(admin("ann")), ts.token("bob")
-	revoke := func(body string) *httptestRecorder {
+	revoke := func(body string) *httptest.ResponseRecorder {
 		return ts.do(http.MethodPost, adminAPI+"/tokens/revoke", strings.NewReader(body), nil, append(bearer(adminTok), jsonBody...)...)
 	}
 	for _, body := range []string{`{}`, `{"username":"bob","subject":"sub-bob"}`, `{"username":"  "}`, `{"username":"` + strings.Repeat("x", maxRevokeKey+1) + `"}`} {
