@@ -9,13 +9,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/secds/secds/abac"
-	"github.com/secds/secds/auth"
 	"github.com/secds/secds/internal/audit"
 	"github.com/secds/secds/internal/mapstore"
 )
 
 // Admin API paths, stable once shipped: the CLI calls them.
 const (
+	adminPagePath   = "/admin"
 	adminAPI        = "/api/v1/admin"
 	adminMapping    = adminAPI + "/mapping"
 	mappingType     = "application/yaml"
@@ -28,74 +28,22 @@ const (
 	servingHeader = "X-Secds-Mapping-Serving"
 )
 
-// routesAdmin adds the admin page and API (admins only).
-func (s *Server) routesAdmin(e *echo.Echo) {
-	e.GET("/admin", s.adminView(s.adminPage))
-	e.POST("/admin/explain", s.adminView(s.adminPageExplain))
-	e.POST("/admin/rollback", s.adminPageRollback)
-
-	e.GET(adminMapping, s.apiGetMapping)
-	e.PUT(adminMapping, s.apiPutMapping)
-	e.POST(adminMapping+"/validate", s.apiValidateMapping)
-	e.GET(adminMapping+"/history", s.apiMappingHistory)
-	e.GET(adminMapping+"/history/:version", s.apiMappingVersion)
-	e.POST(adminMapping+"/rollback", s.apiRollbackMapping)
-	e.POST(adminAPI+"/explain", s.apiExplain)
-	e.GET(adminAPI+"/readiness", s.apiReadiness)
-	e.POST(adminAPI+"/tokens/revoke", s.apiRevokeTokens)
-}
-
-// adminAPIIdentity authenticates an admin API call (broker token, or session
-// plus CSRF token) and refuses, with an audit event, anyone outside the live
-// mapping's admin groups.
-func (s *Server) adminAPIIdentity(c echo.Context) (abac.Identity, *mapstore.Live, error) {
-	id, err := s.apiIdentity(c)
-	if err != nil {
-		return abac.Identity{}, nil, err
-	}
-	id, live, err := s.requireAdmin(c, id, "api")
-	if err != nil {
-		return abac.Identity{}, nil, err
-	}
-	if err := s.requireFreshToken(c); err != nil {
-		return abac.Identity{}, nil, err
-	}
-	return id, live, nil
-}
-
-func (s *Server) requireAdmin(c echo.Context, id abac.Identity, via string) (abac.Identity, *mapstore.Live, error) {
+// requireAdmin refuses, with an audit event, anyone outside the live
+// mapping's admin groups. The admin routes' handlers rely on it for a
+// mapping (s.cfg.Mapping is not nil).
+func (s *Server) requireAdmin(c echo.Context, id abac.Identity, via string) error {
 	live := s.cfg.Mapping
 	if live == nil {
-		return abac.Identity{}, nil, &apiError{Status: http.StatusServiceUnavailable, Code: "admin_unavailable",
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "admin_unavailable",
 			Message: "This broker was started without a mapping store, so it has no admin pages."}
 	}
 	if !live.Mapping().IsAdmin(id) {
 		s.record(audit.Event{Type: audit.TypeAdmin, Decision: audit.Denied, Code: "not_admin", Subject: id.Subject, Username: id.Username,
 			Email: id.Email, Path: c.Request().Method + " " + c.Request().URL.Path, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via, TokenID: tokenID(c)})
-		return abac.Identity{}, nil, &apiError{Status: http.StatusForbidden, Code: "not_admin",
+		return &apiError{Status: http.StatusForbidden, Code: "not_admin",
 			Message: "Only secds admins (members of the team mapping's admin groups) may use the admin pages and API."}
 	}
-	return id, live, nil
-}
-
-// adminPageIdentity is the admin page's guard: a browser session (nil
-// identity and no error means "send to sign-in"), the broker's own Origin and
-// the form's CSRF token on POSTs, and admin membership.
-func (s *Server) adminPageIdentity(c echo.Context) (*auth.Session, *mapstore.Live, error) {
-	sess, err := s.browserSession(c)
-	if err != nil {
-		return nil, nil, nil
-	}
-	if c.Request().Method == http.MethodPost {
-		if !s.fromOwnPages(c.Request()) {
-			return nil, nil, &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Message: "Cross-site form posts to the admin page are refused. Open the admin page at " + s.cfg.PublicURL.String() + "/admin and submit the form there."}
-		}
-		if err := s.checkFormCSRF(sess, c.FormValue(csrfField), "/admin"); err != nil {
-			return nil, nil, err
-		}
-	}
-	_, live, err := s.requireAdmin(c, sess.Identity, "browser")
-	return sess, live, err
+	return nil
 }
 
 // by is who asks for a mapping change, for its history and audit event.

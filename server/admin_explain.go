@@ -10,7 +10,6 @@ import (
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/internal/audit"
-	"github.com/secds/secds/internal/mapstore"
 )
 
 // explainRequest is the body of POST /api/v1/admin/explain: a person as
@@ -82,7 +81,7 @@ type explainResponse struct {
 
 // explain evaluates the live mapping for id as an open would, and records
 // that an admin asked.
-func (s *Server) explain(c echo.Context, live *mapstore.Live, admin, id abac.Identity, notebooks bool, via string) explainResponse {
+func (s *Server) explain(c echo.Context, live LiveMapping, admin, id abac.Identity, notebooks bool, via string) explainResponse {
 	st := live.State()
 	res := explainResponse{Identity: id, Admin: st.Mapping.IsAdmin(id), MappingVersion: st.Serving.Number, Granted: []string{}, Teams: st.Mapping.Explain(id)}
 	for _, t := range res.Teams {
@@ -108,10 +107,7 @@ func (s *Server) explain(c echo.Context, live *mapstore.Live, admin, id abac.Ide
 
 // POST /api/v1/admin/explain.
 func (s *Server) apiExplain(c echo.Context) error {
-	admin, live, err := s.adminAPIIdentity(c)
-	if err != nil {
-		return err
-	}
+	admin, live := identityOf(c), s.cfg.Mapping
 	var req explainRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,20 +36,49 @@ func infoOf(e mapstore.Entry) versionInfo {
 	return versionInfo{Number: e.Number, Digest: e.Digest, ETag: e.ETag(), Author: e.Author, Reason: e.Reason, Time: e.Time.UTC(), Size: e.Size, Unverified: e.Unverified}
 }
 
-// adminStore is the guard of the admin routes that read the store: an
-// admin's request, and a mapping that has a store.
-func (s *Server) adminStore(c echo.Context) (*mapstore.Live, mapstore.Store, error) {
-	_, live, err := s.adminAPIIdentity(c)
+// The admin routes' guard (audAdminAPI, audAdminPage) has let an admin in
+// and made sure there is a live mapping; these two helpers are the rest of
+// what every mapping handler does.
+
+// serveVersion answers a read of one stored version: read asks the store,
+// a refusal becomes its answer (storeError), and the version goes out as
+// writeMapping writes it. A fixed mapping has no store to read.
+func (s *Server) serveVersion(c echo.Context, read func(context.Context, mapstore.Store) (mapstore.Revision, error)) error {
+	st, err := s.mappingStore()
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	st, err := mappingStore(live)
-	return live, st, err
+	rev, err := read(c.Request().Context(), st)
+	if err != nil {
+		return storeError(c, err)
+	}
+	return writeMapping(c, s.cfg.Mapping, rev)
+}
+
+// changeMapping is how every change to the mapping is made (the API's PUT
+// and rollback, the admin page's rollback): change applies u to the live
+// mapping in the name of the admin the guard let in, via their audience,
+// refused when the result would leave them outside the admin groups; a
+// refusal becomes its answer (storeError).
+func (s *Server) changeMapping(c echo.Context, via string, u mapstore.Update, change func(context.Context, LiveMapping, mapstore.Update) (mapstore.Revision, error)) (mapstore.Revision, error) {
+	id, live := identityOf(c), s.cfg.Mapping
+	u.Check, u.By = keepsAdmin(id, live.Name()), s.by(c, id, via)
+	rev, err := change(c.Request().Context(), live, u)
+	if err != nil {
+		return mapstore.Revision{}, storeError(c, err)
+	}
+	return rev, nil
+}
+
+// changed answers an API change with the new version and its ETag.
+func changed(c echo.Context, rev mapstore.Revision) error {
+	c.Response().Header().Set("ETag", rev.ETag())
+	return c.JSON(http.StatusOK, infoOf(rev.Entry))
 }
 
 // mappingStore returns the live mapping's store, or says it has none.
-func mappingStore(live *mapstore.Live) (mapstore.Store, error) {
-	if st := live.Store(); st != nil {
+func (s *Server) mappingStore() (mapstore.Store, error) {
+	if st := s.cfg.Mapping.Store(); st != nil {
 		return st, nil
 	}
 	return nil, readOnly(fmt.Errorf("this broker serves a fixed mapping: %w", mapstore.ErrReadOnly))
@@ -73,7 +103,7 @@ type mappingBody struct {
 
 // writeMapping answers with a version: the YAML byte for byte, or the JSON
 // document for clients that ask for JSON.
-func writeMapping(c echo.Context, live *mapstore.Live, rev mapstore.Revision) error {
+func writeMapping(c echo.Context, live LiveMapping, rev mapstore.Revision) error {
 	h := c.Response().Header()
 	serving := live.State().Serving.Number
 	h.Set("ETag", rev.ETag())
@@ -87,42 +117,25 @@ func writeMapping(c echo.Context, live *mapstore.Live, rev mapstore.Revision) er
 
 // GET /api/v1/admin/mapping: the current YAML, byte for byte, with its ETag.
 func (s *Server) apiGetMapping(c echo.Context) error {
-	live, st, err := s.adminStore(c)
-	if err != nil {
-		return err
-	}
-	rev, err := st.Get(c.Request().Context())
-	if err != nil {
-		return storeError(c, err)
-	}
-	return writeMapping(c, live, rev)
+	return s.serveVersion(c, func(ctx context.Context, st mapstore.Store) (mapstore.Revision, error) { return st.Get(ctx) })
 }
 
 // GET /api/v1/admin/mapping/history/:version: one version's YAML.
 func (s *Server) apiMappingVersion(c echo.Context) error {
-	live, st, err := s.adminStore(c)
-	if err != nil {
+	if _, err := s.mappingStore(); err != nil {
 		return err
 	}
 	n, err := strconv.ParseInt(c.Param("version"), 10, 64)
 	if err != nil || n < 1 {
 		return &apiError{Status: http.StatusBadRequest, Code: "bad_version", Message: "A mapping version is a positive number; see the history."}
 	}
-	rev, err := st.At(c.Request().Context(), n)
-	if err != nil {
-		return storeError(c, err)
-	}
-	return writeMapping(c, live, rev)
+	return s.serveVersion(c, func(ctx context.Context, st mapstore.Store) (mapstore.Revision, error) { return st.At(ctx, n) })
 }
 
 // PUT /api/v1/admin/mapping: replace the mapping. If-Match must carry the
 // ETag the change is based on: without it 428, stale 412, invalid 422; in
 // every refusal nothing changes.
 func (s *Server) apiPutMapping(c echo.Context) error {
-	id, live, err := s.adminAPIIdentity(c)
-	if err != nil {
-		return err
-	}
 	body, err := readMapping(c)
 	if err != nil {
 		return err
@@ -131,15 +144,14 @@ func (s *Server) apiPutMapping(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	content, reason := []byte(body.Content), clientReason(c, body.Reason, "edit")
-	rev, err := live.Update(c.Request().Context(), mapstore.Update{
-		Content: content, Expected: expected, Reason: reason, Check: keepsAdmin(id, live.Name()), By: s.by(c, id, "api"),
-	})
+	rev, err := s.changeMapping(c, "api", mapstore.Update{Content: []byte(body.Content), Expected: expected, Reason: clientReason(c, body.Reason, "edit")},
+		func(ctx context.Context, live LiveMapping, u mapstore.Update) (mapstore.Revision, error) {
+			return live.Update(ctx, u)
+		})
 	if err != nil {
-		return storeError(c, err)
+		return err
 	}
-	c.Response().Header().Set("ETag", rev.ETag())
-	return c.JSON(http.StatusOK, infoOf(rev.Entry))
+	return changed(c, rev)
 }
 
 // ifMatch reads the If-Match precondition. "*" does not name a version, so
@@ -220,10 +232,7 @@ type validateResponse struct {
 // POST /api/v1/admin/mapping/validate: check a mapping without storing it.
 // The check ran, so the answer is 200 whatever it found.
 func (s *Server) apiValidateMapping(c echo.Context) error {
-	id, live, err := s.adminAPIIdentity(c)
-	if err != nil {
-		return err
-	}
+	id, live := identityOf(c), s.cfg.Mapping
 	body, err := readMapping(c)
 	if err != nil {
 		return err
@@ -253,7 +262,7 @@ type historyResponse struct {
 }
 
 func (s *Server) apiMappingHistory(c echo.Context) error {
-	live, st, err := s.adminStore(c)
+	st, err := s.mappingStore()
 	if err != nil {
 		return err
 	}
@@ -261,7 +270,7 @@ func (s *Server) apiMappingHistory(c echo.Context) error {
 	if err != nil {
 		return storeError(c, err)
 	}
-	state := live.State()
+	state := s.cfg.Mapping.State()
 	res := historyResponse{Serving: state.Serving.Number, Latest: state.Latest.Number, Valid: state.Valid(), Versions: make([]versionInfo, len(hist))}
 	for i, e := range hist {
 		res.Versions[i] = infoOf(e)
@@ -280,10 +289,6 @@ type rollbackRequest struct {
 // wants, but a client that read the mapping first may guard against a change
 // made since.
 func (s *Server) apiRollbackMapping(c echo.Context) error {
-	id, live, err := s.adminAPIIdentity(c)
-	if err != nil {
-		return err
-	}
 	var req rollbackRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -295,12 +300,16 @@ func (s *Server) apiRollbackMapping(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rev, err := live.Rollback(c.Request().Context(), req.Version, mapstore.Update{
-		Expected: expected, Check: keepsAdmin(id, live.Name()), By: s.by(c, id, "api"),
-	})
+	rev, err := s.changeMapping(c, "api", mapstore.Update{Expected: expected}, rollbackTo(req.Version))
 	if err != nil {
-		return storeError(c, err)
+		return err
 	}
-	c.Response().Header().Set("ETag", rev.ETag())
-	return c.JSON(http.StatusOK, infoOf(rev.Entry))
+	return changed(c, rev)
+}
+
+// rollbackTo is changeMapping's change for a rollback to version n.
+func rollbackTo(n int64) func(context.Context, LiveMapping, mapstore.Update) (mapstore.Revision, error) {
+	return func(ctx context.Context, live LiveMapping, u mapstore.Update) (mapstore.Revision, error) {
+		return live.Rollback(ctx, n, u)
+	}
 }

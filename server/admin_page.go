@@ -64,27 +64,24 @@ type explainRow struct {
 	Rules                                             []string
 }
 
-// adminView runs a page handler for a signed-in admin, with the page's data;
-// a visitor with no session is sent to sign in first.
-func (s *Server) adminView(h func(c echo.Context, data *adminPageData, sess *auth.Session, live *mapstore.Live) error) echo.HandlerFunc {
+// adminView runs a page handler with the page's data, for the admin the
+// guard (audAdminPage) let in.
+func (s *Server) adminView(h func(c echo.Context, data *adminPageData) error) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		sess, live, err := s.adminPageIdentity(c)
+		sess, err := s.browserSession(c)
 		if err != nil {
 			return err
 		}
-		if sess == nil {
-			return s.startLogin(c, "/admin")
-		}
-		data, err := s.adminData(c, sess, live)
+		data, err := s.adminData(c, sess, s.cfg.Mapping)
 		if err != nil {
 			return err
 		}
-		return h(c, data, sess, live)
+		return h(c, data)
 	}
 }
 
 // GET /admin.
-func (s *Server) adminPage(c echo.Context, data *adminPageData, _ *auth.Session, _ *mapstore.Live) error {
+func (s *Server) adminPage(c echo.Context, data *adminPageData) error {
 	if v := c.QueryParam("rolled_back"); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			data.Message = fmt.Sprintf("Rolled back: version %d now has the content of an earlier version, and is live.", n)
@@ -93,7 +90,7 @@ func (s *Server) adminPage(c echo.Context, data *adminPageData, _ *auth.Session,
 	return s.render(c, http.StatusOK, "admin", data)
 }
 
-func (s *Server) adminData(c echo.Context, sess *auth.Session, live *mapstore.Live) (*adminPageData, error) {
+func (s *Server) adminData(c echo.Context, sess *auth.Session, live LiveMapping) (*adminPageData, error) {
 	csrf, err := s.csrfToken(sess)
 	if err != nil {
 		return nil, err
@@ -179,7 +176,7 @@ func versionDiff(content func(int64) ([]byte, error), from, to int64) ([]diffLin
 }
 
 // POST /admin/explain: the explain form.
-func (s *Server) adminPageExplain(c echo.Context, data *adminPageData, sess *auth.Session, live *mapstore.Live) error {
+func (s *Server) adminPageExplain(c echo.Context, data *adminPageData) error {
 	f := explainForm{Username: c.FormValue("username"), Email: c.FormValue("email"), Groups: c.FormValue("groups"), Claims: c.FormValue("claims"), Notebooks: c.FormValue("notebooks") != ""}
 	data.Form = f
 	req := explainRequest{Username: f.Username, Email: f.Email, Groups: splitList(f.Groups), Notebooks: f.Notebooks}
@@ -194,7 +191,7 @@ func (s *Server) adminPageExplain(c echo.Context, data *adminPageData, sess *aut
 		data.ExplainErr = toProblem(err).Message
 		return s.render(c, http.StatusOK, "admin", data)
 	}
-	res := s.explain(c, live, sess.Identity, id, req.Notebooks, "browser")
+	res := s.explain(c, s.cfg.Mapping, data.Identity, id, req.Notebooks, "browser")
 	data.Explain = &explainView{explainResponse: res, Rows: explainRows(res.Teams)}
 	return s.render(c, http.StatusOK, "admin", data)
 }
@@ -264,13 +261,6 @@ func formatTags(tags map[string]string) string {
 // the ETag the page showed, so a page left open while someone else changed
 // the mapping cannot undo their change unseen.
 func (s *Server) adminPageRollback(c echo.Context) error {
-	sess, live, err := s.adminPageIdentity(c)
-	if err != nil {
-		return err
-	}
-	if sess == nil {
-		return s.startLogin(c, "/admin")
-	}
 	n, err := strconv.ParseInt(c.FormValue("version"), 10, 64)
 	if err != nil || n < 1 {
 		return &apiError{Status: http.StatusBadRequest, Code: "bad_version", Message: "The rollback form names no version."}
@@ -279,11 +269,9 @@ func (s *Server) adminPageRollback(c echo.Context) error {
 	if err != nil {
 		return &apiError{Status: http.StatusBadRequest, Code: "bad_version", Message: "The rollback form names no current version; reload the admin page."}
 	}
-	rev, err := live.Rollback(c.Request().Context(), n, mapstore.Update{
-		Expected: expected, Check: keepsAdmin(sess.Identity, live.Name()), By: s.by(c, sess.Identity, "browser"),
-	})
+	rev, err := s.changeMapping(c, "browser", mapstore.Update{Expected: expected}, rollbackTo(n))
 	if err != nil {
-		return storeError(c, err)
+		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin?rolled_back="+strconv.FormatInt(rev.Number, 10)+"#history")
 }

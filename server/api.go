@@ -13,17 +13,6 @@ import (
 	"github.com/secds/secds/broker"
 )
 
-// routesAPI adds the CLI's endpoints and the JSON API (DESIGN.md, "HTTP
-// surface").
-func (s *Server) routesAPI(e *echo.Echo) {
-	e.GET("/.well-known/secds-configuration", s.wellKnown)
-	e.GET(cliLoginPath, s.cliLogin)
-	e.POST(cliLoginPath, s.cliLoginConfirm)
-	e.POST("/api/v1/cli/token", s.cliToken)
-	e.GET("/api/v1/me", s.apiMe)
-	e.POST("/api/v1/open", s.apiOpen)
-}
-
 // Paths of the CLI login, stable once shipped: CLIs store them.
 const (
 	cliLoginPath  = "/cli/login"
@@ -95,10 +84,7 @@ type meResponse struct {
 }
 
 func (s *Server) apiMe(c echo.Context) error {
-	id, err := s.apiIdentity(c)
-	if err != nil {
-		return err
-	}
+	id := identityOf(c)
 	groups := id.Groups
 	if groups == nil {
 		groups = []string{}
@@ -110,6 +96,7 @@ func (s *Server) apiMe(c echo.Context) error {
 	case a.Token != nil:
 		me.TokenExpiresAt = a.Token.ExpiresAt.UTC()
 	case a.Session != nil:
+		var err error
 		if me.CSRFToken, err = s.csrfToken(a.Session); err != nil {
 			return err
 		}
@@ -160,10 +147,7 @@ type errorBody struct {
 }
 
 func (s *Server) apiOpen(c echo.Context) error {
-	id, err := s.apiIdentity(c)
-	if err != nil {
-		return err
-	}
+	id := identityOf(c)
 	var req openRequest
 	if err := decodeJSONLike(c, &req, `{"notebook":"NAME","team":"TEAM"}`); err != nil {
 		return err

@@ -56,8 +56,8 @@ type apiAuth struct {
 // carries a bearer token is judged by the token alone, never by a cookie
 // beside it. On the cookie path, a method that changes anything also needs
 // the session's CSRF token in X-CSRF-Token and must come from the broker's
-// own pages (fromOwnPages). Every API handler, the admin API's included,
-// starts here.
+// own pages (fromOwnPages). It is the guard of the API audiences (apiUser
+// in routes.go), the admin API's included.
 func (s *Server) apiIdentity(c echo.Context) (abac.Identity, error) {
 	r := c.Request()
 	if h := r.Header.Get(echo.HeaderAuthorization); h != "" {
@@ -143,16 +143,6 @@ func (s *Server) checkCSRF(sess *auth.Session, token string) error {
 // csrfField is the form field that carries the CSRF token in the broker's
 // own forms (sign out, the admin page).
 const csrfField = "csrf_token"
-
-// checkFormCSRF is checkCSRF for a form a person submitted: the refusal
-// tells them where to get a fresh form (page), not about headers.
-func (s *Server) checkFormCSRF(sess *auth.Session, token, page string) error {
-	if err := s.checkCSRF(sess, token); err != nil {
-		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Err: err,
-			Message: "This form has expired or belongs to another session (you may have signed in again since it was shown). Go to " + page + " and submit it again."}
-	}
-	return nil
-}
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions

@@ -63,17 +63,13 @@ func (p cliLoginParams) link() string {
 // a GET alone issues nothing, so a page elsewhere that navigates a signed-in
 // browser here gets no code for whatever listens on the loopback port.
 // Without a session, it runs the normal sign-in and comes back here.
+//
+// Its guard (audCLILogin) has checked the link and the session.
 func (s *Server) cliLogin(c echo.Context) error {
-	if s.cfg.Tokens == nil {
-		return errCLILoginOff
-	}
-	p := cliParams(c.QueryParam)
-	if err := p.check(); err != nil {
-		return err
-	}
+	p := cliParamsOf(c)
 	sess, err := s.browserSession(c)
 	if err != nil {
-		return s.startLogin(c, p.link())
+		return err
 	}
 	csrf, err := s.csrfToken(sess)
 	if err != nil {
@@ -83,33 +79,14 @@ func (s *Server) cliLogin(c echo.Context) error {
 	return s.render(c, http.StatusOK, "cli_confirm", map[string]any{"Identity": sess.Identity, "CSRF": csrf, "Params": p})
 }
 
-// cliLoginConfirm is the confirmation form's POST: the broker's own Origin,
-// the session's CSRF token, and the same checks as the link. Only here is a
-// code issued: by redirect to the CLI's loopback listener, or, in paste mode
-// (no redirect_uri), on a page to copy into the terminal.
+// cliLoginConfirm is the confirmation form's POST; its guard (audCLILogin)
+// has checked the broker's own Origin, the session's CSRF token, and the
+// same things as for the link (a session that ended while the page was open
+// signs in, then confirms again). Only here is a code issued: by redirect
+// to the CLI's loopback listener, or, in paste mode (no redirect_uri), on a
+// page to copy into the terminal.
 func (s *Server) cliLoginConfirm(c echo.Context) error {
-	if s.cfg.Tokens == nil {
-		return errCLILoginOff
-	}
-	p := cliParams(c.FormValue)
-	if err := p.check(); err != nil {
-		return err
-	}
-	sess, err := s.browserSession(c)
-	if err != nil {
-		// The session ended while the page was open: sign in, then confirm
-		// again.
-		return s.startLogin(c, p.link())
-	}
-	if !s.fromOwnPages(c.Request()) {
-		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed",
-			Message: "This confirmation did not come from the broker's own page. Run secds login again and confirm on the page it opens."}
-	}
-	if err := s.checkCSRF(sess, c.FormValue("csrf_token")); err != nil {
-		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Err: err,
-			Message: "This confirmation page has expired or belongs to another sign-in. Run secds login again and confirm on the page it opens."}
-	}
-	id := sess.Identity
+	p, id := cliParamsOf(c), identityOf(c)
 	if c.FormValue("decision") != "allow" {
 		if p.Redirect == "" {
 			return s.render(c, http.StatusOK, "cli_cancelled", map[string]any{"Identity": id})
@@ -155,9 +132,6 @@ type tokenResponse struct {
 // cliToken trades a one-time code and its PKCE verifier for a broker token.
 // Each attempt is one audit event.
 func (s *Server) cliToken(c echo.Context) error {
-	if s.cfg.Tokens == nil {
-		return errCLILoginOff
-	}
 	var req tokenRequest
 	if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
 		req = tokenRequest{Code: c.FormValue("code"), Verifier: c.FormValue("code_verifier"), RedirectURI: c.FormValue("redirect_uri")}

@@ -20,14 +20,22 @@ import (
 )
 
 // testServer is the HTTP layer on its own: a real authenticator (sessions
-// are real sealed cookies; the identity provider is never contacted), an
-// audit trail to read back, and no broker, so only the routes that do not
-// reach AWS are exercised here.
+// are real sealed cookies) whose identity-provider legs are a fake that never
+// leaves the process, real broker tokens, a fake broker in place of AWS, and
+// an audit trail and log to read back.
 type testServer struct {
 	t      *testing.T
 	s      *Server
 	auth   *auth.Authenticator
 	tokens *auth.Tokens
+	// idp and broker stand in for the identity provider's legs of sign-in
+	// and for AWS.
+	idp    *fakeIdP
+	broker *fakeBroker
+	// tokenKey signs the broker tokens, for tests that issue their own.
+	tokenKey []byte
+	// live is the server's mapping when it has one.
+	live LiveMapping
 	// remote is the client address of the requests do sends.
 	remote string
 	audit  *testutil.Buffer
@@ -59,20 +67,24 @@ func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testS
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, err := auth.NewTokens(testutil.TokenConfig(auth.TokenConfig{Issuer: publicURL, Keys: [][]byte{make([]byte, auth.TokenKeySize)}, Codec: a.Codec()}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := &testServer{t: t, auth: a, tokenKey: make([]byte, auth.TokenKeySize), remote: "192.0.2.10:40000",
+		audit: &testutil.Buffer{}, logs: &testutil.Buffer{}, base: publicURL}
+	ts.tokens = ts.newTokens(time.Now)
 	m, err := abac.Parse("teams.yaml", []byte(testMapping))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{t: t, auth: a, tokens: tk, remote: "192.0.2.10:40000", audit: &testutil.Buffer{}, logs: &testutil.Buffer{}, base: publicURL, mapping: m}
+	ts.idp, ts.broker = &fakeIdP{Authenticator: a}, newFakeBroker()
 	limits := config.DefaultLimits
-	cfg := Config{Auth: a, Tokens: tk, Audit: audit.NewWriter(ts.audit, time.Now), PublicURL: u, Limits: &limits,
+	cfg := Config{Auth: ts.idp, Broker: ts.broker, Tokens: ts.tokens, Audit: audit.NewWriter(ts.audit, time.Now), PublicURL: u, Limits: &limits,
 		Log: slog.New(slog.NewJSONHandler(ts.logs, nil)), Mapping: mapstore.NewFixed(m)}
 	for _, e := range edit {
 		e(&cfg)
+	}
+	ts.live = cfg.Mapping
+	ts.mapping = m
+	if cfg.Mapping != nil {
+		ts.mapping = cfg.Mapping.Mapping()
 	}
 	if ts.s, err = New(cfg); err != nil {
 		t.Fatal(err)
@@ -80,14 +92,47 @@ func newTestServer(t *testing.T, publicURL string, edit ...func(*Config)) *testS
 	return ts
 }
 
+// newTokens makes broker tokens with the server's key on another clock.
+func (ts *testServer) newTokens(now func() time.Time) *auth.Tokens {
+	ts.t.Helper()
+	tk, err := auth.NewTokens(testutil.TokenConfig(auth.TokenConfig{Issuer: ts.base, Keys: [][]byte{ts.tokenKey}, Codec: ts.auth.Codec(), Now: now}))
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return tk
+}
+
+// withStore serves the mapping from a memory store (history, edits,
+// rollback) instead of a fixed one; content is its first version.
+func withStore(t *testing.T, content string) func(*Config) {
+	return func(c *Config) {
+		live, err := mapstore.NewLive(t.Context(), mapstore.NewMemory([]byte(content), mapstore.Change{Author: "seed", Reason: "seed"}, nil),
+			mapstore.LiveOptions{Name: "teams.yaml", Log: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Mapping = live
+	}
+}
+
+// identity is a data scientist of team ds.
 func identity(username string) abac.Identity {
 	return abac.Identity{Subject: "sub-" + username, Username: username, Groups: []string{"data-science"}}
 }
 
+// admin is a data scientist who is also a secds admin.
+func admin(username string) abac.Identity {
+	id := identity(username)
+	id.Groups = append(id.Groups, "secds-admins")
+	return id
+}
+
 // session is a signed-in browser's session cookie.
-func (ts *testServer) session(username string) *http.Cookie {
+func (ts *testServer) session(username string) *http.Cookie { return ts.sessionFor(identity(username)) }
+
+func (ts *testServer) sessionFor(id abac.Identity) *http.Cookie {
 	ts.t.Helper()
-	c, err := ts.auth.SessionCookie(ts.mapping.Keep(identity(username)))
+	c, err := ts.auth.SessionCookie(ts.mapping.Keep(id))
 	if err != nil {
 		ts.t.Fatal(err)
 	}
@@ -95,14 +140,19 @@ func (ts *testServer) session(username string) *http.Cookie {
 }
 
 // token is a broker token for the CLI, as secds login gets it.
-func (ts *testServer) token(username string) string {
+func (ts *testServer) token(username string) string { return ts.tokenFor(identity(username)) }
+
+func (ts *testServer) tokenFor(id abac.Identity) string {
 	ts.t.Helper()
-	tok, err := ts.tokens.Issue(ts.mapping.Keep(identity(username)))
+	tok, err := ts.tokens.Issue(ts.mapping.Keep(id))
 	if err != nil {
 		ts.t.Fatal(err)
 	}
 	return tok.Raw
 }
+
+// bearer is the Authorization header of a token.
+func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
 // do sends one request to the server; headers are name, value pairs.
 func (ts *testServer) do(method, path string, body io.Reader, cookie *http.Cookie, headers ...string) *httptest.ResponseRecorder {

@@ -16,12 +16,6 @@ const (
 	signedOutPath = "/signed-out"
 )
 
-func (s *Server) routesLogout(e *echo.Echo) {
-	e.GET(logoutPath, s.logoutConfirm)
-	e.POST(logoutPath, s.logout)
-	e.GET(signedOutPath, s.signedOut)
-}
-
 // logoutConfirm is what a link or a typed /logout gets: a page with the
 // sign-out button (a GET must not sign anyone out: any page could embed it).
 func (s *Server) logoutConfirm(c echo.Context) error {
@@ -32,20 +26,12 @@ func (s *Server) logoutConfirm(c echo.Context) error {
 	return s.render(c, http.StatusOK, "logout", map[string]any{"Identity": sess.Identity})
 }
 
-// logout ends the session. It must come from the broker's own pages
-// (fromOwnPages) and carry the session's CSRF token: a cross-site form could
-// otherwise sign a person out at will, or, with Origin: null from a
-// sandboxed frame, past the Origin check alone.
+// logout ends the session. Its guard (audOwnForms) has checked that the
+// post comes from the broker's own pages and carries the session's CSRF
+// token: a cross-site form could otherwise sign a person out at will, or,
+// with Origin: null from a sandboxed frame, past the Origin check alone.
 func (s *Server) logout(c echo.Context) error {
-	if !s.fromOwnPages(c.Request()) {
-		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed",
-			Message: "Signing out from another site is refused. Go to " + s.cfg.PublicURL.String() + logoutPath + " to sign out."}
-	}
-	sess, err := s.browserSession(c)
-	if err == nil {
-		if err := s.checkFormCSRF(sess, c.FormValue(csrfField), logoutPath); err != nil {
-			return err
-		}
+	if sess, err := s.browserSession(c); err == nil {
 		id := sess.Identity
 		s.record(audit.Event{Type: audit.TypeLogout, Decision: audit.Granted, Subject: id.Subject, Username: id.Username, ClientIP: c.RealIP(), RequestID: requestID(c), Via: "browser"})
 	}

@@ -22,14 +22,13 @@ import (
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/internal/audit"
-	"github.com/secds/secds/internal/mapstore"
 	"github.com/secds/secds/internal/ratelimit"
 )
 
 // Config wires the HTTP layer.
 type Config struct {
-	Auth      *auth.Authenticator
-	Broker    *broker.Broker
+	Auth      Authenticator
+	Broker    Broker
 	Audit     audit.Recorder
 	Log       *slog.Logger
 	PublicURL *url.URL
@@ -43,10 +42,10 @@ type Config struct {
 	Limits *ratelimit.Limits
 	// Tokens issues and verifies the CLI's broker tokens; nil turns the CLI
 	// login off (the broker has no token keys).
-	Tokens *auth.Tokens
+	Tokens Tokens
 	// Mapping is the live team mapping and its store, which the admin page
 	// and API show and change; nil: no admin pages.
-	Mapping *mapstore.Live
+	Mapping LiveMapping
 	// Claims are the claim paths sign-in reads, so that explain reads an ID
 	// token's claims the same way.
 	Claims auth.ClaimPaths
@@ -63,6 +62,9 @@ type Server struct {
 	log   *slog.Logger
 	pages *template.Template
 	echo  *echo.Echo
+	// audiences records each route's audience as routes adds it:
+	// "METHOD /path" to audience.
+	audiences map[string]audience
 	// readyLogged is the last problem /readyz logged, by check.
 	readyLogged sync.Map
 }
@@ -79,7 +81,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, pages: pages, echo: echo.New()}
+	s := &Server{cfg: cfg, log: cfg.Log, pages: pages, echo: echo.New(), audiences: map[string]audience{}}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -101,16 +103,7 @@ func New(cfg Config) (*Server, error) {
 	}), s.securityHeaders, middleware.BodyLimit("1M"))
 	e.Use(s.limited(*cfg.Limits))
 
-	e.GET("/", s.landing)
-	e.GET("/login", s.login)
-	e.GET("/callback", s.callback)
-	s.routesLogout(e)
-	e.GET("/open", s.open)
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/static/*", serveStatic())
-	s.routesAPI(e)
-	s.routesAdmin(e)
+	s.routes()
 	return s, nil
 }
 

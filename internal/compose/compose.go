@@ -46,6 +46,14 @@ type Options struct {
 	Revocations server.Revocations
 }
 
+// The concrete pieces satisfy what the HTTP layer declares it needs.
+var (
+	_ server.Authenticator = (*auth.Authenticator)(nil)
+	_ server.Broker        = (*broker.Broker)(nil)
+	_ server.Tokens        = (*auth.Tokens)(nil)
+	_ server.LiveMapping   = (*mapstore.Live)(nil)
+)
+
 // Broker is an assembled broker.
 type Broker struct {
 	Handler http.Handler
@@ -167,12 +175,18 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	}); err != nil {
 		return nil, errors.Join(err, b.Close())
 	}
-	srv, err := server.New(server.Config{
+	sc := server.Config{
 		Auth: a, Broker: b.Broker, Audit: rec, Log: opts.Log, PublicURL: cfg.Public, TrustedProxies: cfg.Proxies,
-		Tokens: b.Tokens, Limits: cfg.Limits,
-		Ready: b.Mapping.Ready, Mapping: b.Mapping, Claims: claimPaths(cfg),
+		Limits: cfg.Limits,
+		Ready:  b.Mapping.Ready, Mapping: b.Mapping, Claims: claimPaths(cfg),
 		Revocations: revs, Now: opts.Now,
-	})
+	}
+	if b.Tokens != nil {
+		// Only when set: a nil *auth.Tokens in the interface would not
+		// be nil, and the server would take CLI logins it cannot serve.
+		sc.Tokens = b.Tokens
+	}
+	srv, err := server.New(sc)
 	if err != nil {
 		return nil, err
 	}

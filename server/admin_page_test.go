@@ -1,0 +1,167 @@
+package server
+
+import (
+	"context"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/secds/secds/internal/mapstore"
+)
+
+var rollbackForm = regexp.MustCompile(`<form method="post" action="/admin/rollback"[^>]*id="rollback-(\d+)">\s*<input type="hidden" name="csrf_token" value="([^"]+)"><input type="hidden" name="version" value="\d+"><input type="hidden" name="etag" value="([^"]+)">`)
+
+func TestAdminPage(t *testing.T) {
+	ts := newTestServer(t, "https://notebooks.example", withStore(t, testMapping))
+	ann := ts.sessionFor(admin("ann"))
+	own := []string{"Origin", "https://notebooks.example"}
+	if _, err := ts.live.Update(context.Background(), mapstore.Update{Content: []byte(editedMapping), Expected: ts.live.State().Serving.Version, Reason: "edit",
+		By: mapstore.By{Username: "ann"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("signed out: sign in, back to /admin", func(t *testing.T) {
+		for _, r := range []struct{ method, path string }{{http.MethodGet, "/admin"}, {http.MethodPost, "/admin/explain"}, {http.MethodPost, "/admin/rollback"}} {
+			if next, ok := signInRedirect(ts.do(r.method, r.path, strings.NewReader(""), nil, own...)); !ok || next != "/admin" {
+				t.Errorf("%s %s signed out: sign-in %v, next %q", r.method, r.path, ok, next)
+			}
+		}
+	})
+	t.Run("a non-admin is refused, with a page and an event", func(t *testing.T) {
+		bob := ts.session("bob")
+		tok := csrfFrom(t, ts.do(http.MethodGet, "/logout", nil, bob).Body.String())
+		for _, r := range []struct{ method, path, body string }{
+			{http.MethodGet, "/admin", ""},
+			{http.MethodPost, "/admin/explain", "username=alice&csrf_token=" + tok},
+			{http.MethodPost, "/admin/rollback", "version=1&etag=x&csrf_token=" + tok},
+		} {
+			w := ts.do(r.method, r.path, strings.NewReader(r.body), bob, own...)
+			if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), `data-code="not_admin"`) || !strings.Contains(w.Body.String(), "Only secds admins") {
+				t.Errorf("%s %s by bob = %d:\n%s", r.method, r.path, w.Code, w.Body)
+			}
+		}
+		if n := strings.Count(ts.audit.String(), `"code":"not_admin"`); n != 3 {
+			t.Errorf("%d refusal events, want 3:\n%s", n, ts.audit)
+		}
+	})
+
+	page := ts.do(http.MethodGet, "/admin", nil, ann)
+	body := page.Body.String()
+	t.Run("the page shows the mapping, its history and diffs", func(t *testing.T) {
+		for _, want := range []string{`id="mapping-version">2<`, `data-valid="true"`, "name: ml", `id="version-1"`, `<span class="add">&#43;  - name: ml`, `id="rollback-1"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the admin page lacks %q:\n%s", want, body)
+			}
+		}
+		if page.Code != http.StatusOK || strings.Contains(body, `id="rollback-2"`) {
+			t.Errorf("GET /admin = %d (the latest version must offer no rollback):\n%s", page.Code, body)
+		}
+	})
+
+	t.Run("the forms need the broker's page and the session's token", func(t *testing.T) {
+		tok := csrfFrom(t, body)
+		for name, tc := range map[string]struct {
+			body    string
+			headers []string
+			text    string
+		}{
+			"another site":    {"username=bob&csrf_token=" + tok, []string{"Origin", "https://evil.example"}, "Cross-site form posts to the admin page are refused"},
+			"Origin null":     {"username=bob&csrf_token=" + tok, []string{"Origin", "null"}, "Cross-site form posts to the admin page are refused"},
+			"no token":        {"username=bob", own, "This form has expired"},
+			"a forged token":  {"username=bob&csrf_token=forged", own, "This form has expired"},
+			"a foreign fetch": {"username=bob&csrf_token=" + tok, []string{"Sec-Fetch-Site", "same-site"}, "Cross-site form posts"},
+		} {
+			w := ts.do(http.MethodPost, "/admin/explain", strings.NewReader(tc.body), ann, tc.headers...)
+			if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), `data-code="csrf_failed"`) || !strings.Contains(w.Body.String(), tc.text) {
+				t.Errorf("%s = %d:\n%s", name, w.Code, w.Body)
+			}
+		}
+		if strings.Contains(ts.audit.String(), `"code":"explain"`) {
+			t.Error("a refused form ran an explain")
+		}
+	})
+
+	t.Run("explain", func(t *testing.T) {
+		tok := csrfFrom(t, body)
+		form := url.Values{"csrf_token": {tok}, "username": {"bob"}, "groups": {"data-science, sales"}, "notebooks": {"1"}}.Encode()
+		w := ts.do(http.MethodPost, "/admin/explain", strings.NewReader(form), ann, own...)
+		res := w.Body.String()
+		for _, want := range []string{`id="explain-who">bob<`, `data-granted="ds,ml"`, `id="explain-team-ds" data-status="granted"`, `id="explain-notebook-ds-alice"`, `value="data-science, sales"`} {
+			if !strings.Contains(res, want) {
+				t.Errorf("the explain result lacks %q", want)
+			}
+		}
+		if w.Code != http.StatusOK || !auditHas(ts, `"code":"explain"`, `"for":"bob"`, `"via":"browser"`) {
+			t.Errorf("explain = %d; audit:\n%s", w.Code, ts.audit)
+		}
+		for claims, want := range map[string]string{`{"department":`: "The claims must be a JSON object", `{}`: "would not get past sign-in"} {
+			form := url.Values{"csrf_token": {tok}, "claims": {claims}}.Encode()
+			w := ts.do(http.MethodPost, "/admin/explain", strings.NewReader(form), ann, own...)
+			if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="explain-problem"`) || !strings.Contains(w.Body.String(), want) {
+				t.Errorf("explain with claims %s = %d, want a problem %q", claims, w.Code, want)
+			}
+		}
+	})
+
+	t.Run("rollback", func(t *testing.T) {
+		m := rollbackForm.FindStringSubmatch(body)
+		if m == nil || m[1] != "1" {
+			t.Fatalf("no rollback form for version 1:\n%s", body)
+		}
+		for name, form := range map[string]url.Values{
+			"no version": {"csrf_token": {m[2]}, "etag": {html.UnescapeString(m[3])}},
+			"no etag":    {"csrf_token": {m[2]}, "version": {"1"}},
+		} {
+			w := ts.do(http.MethodPost, "/admin/rollback", strings.NewReader(form.Encode()), ann, own...)
+			if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `data-code="bad_version"`) {
+				t.Errorf("%s = %d:\n%s", name, w.Code, w.Body)
+			}
+		}
+		form := url.Values{"csrf_token": {m[2]}, "version": {"1"}, "etag": {html.UnescapeString(m[3])}}.Encode()
+		w := ts.do(http.MethodPost, "/admin/rollback", strings.NewReader(form), ann, own...)
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/admin?rolled_back=3#history" {
+			t.Fatalf("rollback = %d %q:\n%s", w.Code, w.Header().Get("Location"), w.Body)
+		}
+		if done := ts.do(http.MethodGet, "/admin?rolled_back=3", nil, ann).Body.String(); !strings.Contains(done, "Rolled back: version 3") {
+			t.Error("the page does not say it rolled back")
+		}
+		// The same form again is based on version 2, which is gone.
+		w = ts.do(http.MethodPost, "/admin/rollback", strings.NewReader(form), ann, own...)
+		if w.Code != http.StatusPreconditionFailed || !strings.Contains(w.Body.String(), `data-code="version_conflict"`) {
+			t.Errorf("a stale rollback form = %d:\n%s", w.Code, w.Body)
+		}
+	})
+}
+
+func TestAdminPageOnAFixedMapping(t *testing.T) {
+	ts := newTestServer(t, "https://notebooks.example")
+	ann := ts.sessionFor(admin("ann"))
+	w := ts.do(http.MethodGet, "/admin", nil, ann)
+	if body := w.Body.String(); w.Code != http.StatusOK || !strings.Contains(body, "serves a fixed mapping") || strings.Contains(body, `id="history"`) {
+		t.Errorf("GET /admin on a fixed mapping = %d:\n%s", w.Code, body)
+	}
+	tok := csrfFrom(t, w.Body.String())
+	form := url.Values{"csrf_token": {tok}, "version": {"1"}, "etag": {`"1-` + strings.Repeat("0", 64) + `"`}}.Encode()
+	r := ts.do(http.MethodPost, "/admin/rollback", strings.NewReader(form), ann, "Origin", "https://notebooks.example")
+	if r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), `data-code="mapping_read_only"`) {
+		t.Errorf("rollback on a fixed mapping = %d:\n%s", r.Code, r.Body)
+	}
+}
+
+// TestMappingChangeMakesSessionsStale: an edit that reads a group sessions
+// did not keep sends their holders to sign in again.
+func TestMappingChangeMakesSessionsStale(t *testing.T) {
+	ts := newTestServer(t, "https://notebooks.example", withStore(t, testMapping))
+	alice, tok := ts.session("alice"), ts.token("alice")
+	more := strings.Replace(editedMapping, "      - groups: [data-science]\n    role_arn: arn:aws:iam::123456789012:role/secds-team-ml", "      - groups: [machine-learning]\n    role_arn: arn:aws:iam::123456789012:role/secds-team-ml", 1)
+	if _, err := ts.live.Update(context.Background(), mapstore.Update{Content: []byte(more), Expected: ts.live.State().Serving.Version, Reason: "edit"}); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "an old token", ts.do(http.MethodGet, "/api/v1/me", nil, nil, bearer(tok)...), http.StatusUnauthorized, "session_stale")
+	if next, ok := signInRedirect(ts.do(http.MethodGet, "/open?notebook=ds-alice", nil, alice)); !ok || next != "/open?notebook=ds-alice" {
+		t.Errorf("an old session opening: sign-in %v, next %q", ok, next)
+	}
+}
