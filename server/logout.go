@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 )
 
@@ -38,7 +39,7 @@ func (s *Server) logoutConfirm(c echo.Context) error {
 // sandboxed frame, past the Origin check alone.
 func (s *Server) logout(c echo.Context) error {
 	if !s.fromOwnPages(c.Request()) {
-		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed",
+		return &api.Error{Kind: api.KindForbidden, Code: api.CodeCSRFFailed,
 			Message: "Signing out from another site is refused. Go to " + s.cfg.PublicURL.String() + logoutPath + " to sign out."}
 	}
 	sess, err := s.browserSession(c)
