@@ -9,20 +9,12 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/secds/secds/internal/api"
 )
 
 // discoveryPath is the broker's document for CLIs.
 const discoveryPath = "/.well-known/secds-configuration"
-
-// discoveryDoc is GET /.well-known/secds-configuration.
-type discoveryDoc struct {
-	BrokerURL     string `json:"broker_url"`
-	CLILoginPath  string `json:"cli_login_path"`
-	TokenEndpoint string `json:"token_endpoint"`
-	APIBase       string `json:"api_base"`
-	Version       string `json:"version"`
-	CLILogin      bool   `json:"cli_login"`
-}
 
 func (a *App) configureCmd() *cobra.Command {
 	var broker, caFile string
@@ -62,7 +54,7 @@ broker. Configure again without --ca-file to use the system's trust again.`,
 					return err
 				}
 			}
-			var doc discoveryDoc
+			var doc api.Configuration
 			err = a.call(cmd.Context(), p, http.MethodGet, base+discoveryPath, "", nil, &doc)
 			var ae *APIError
 			if errors.As(err, &ae) && ae.Status < 500 {
@@ -71,7 +63,7 @@ broker. Configure again without --ca-file to use the system's trust again.`,
 			if err != nil {
 				return err
 			}
-			if err := doc.into(p); err != nil {
+			if err := fromConfiguration(p, doc); err != nil {
 				return err
 			}
 			cf, path, err := a.readConfig()
@@ -104,9 +96,10 @@ broker. Configure again without --ca-file to use the system's trust again.`,
 	return cmd
 }
 
-// into checks the document and fills p from it. Every endpoint must be on
-// the broker's own origin: the token goes to them.
-func (d discoveryDoc) into(p *Profile) error {
+// fromConfiguration checks the broker's configuration d and fills p from
+// it. Every endpoint must be on the broker's own origin: the token goes to
+// them.
+func fromConfiguration(p *Profile, d api.Configuration) error {
 	bad := func(what string) error {
 		return Exitf(ExitUnavailable, "the broker at %s published an unusable configuration (%s). Tell the platform team", p.Broker, what)
 	}

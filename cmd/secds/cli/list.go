@@ -6,6 +6,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/secds/secds/internal/api"
 )
 
 func (a *App) listCmd() *cobra.Command {
@@ -39,7 +41,7 @@ present, says why nothing is listed.`,
 				a.printList(m)
 			}
 			if m.Problem != nil {
-				return &ExitError{Code: m.Problem.exitCode(), Err: fmt.Errorf("%s", m.Problem.Message)}
+				return &ExitError{Code: problemExitCode(m.Problem), Err: fmt.Errorf("%s", m.Problem.Message)}
 			}
 			return nil
 		}),
@@ -48,7 +50,7 @@ present, says why nothing is listed.`,
 	return cmd
 }
 
-func (a *App) printList(m *me) {
+func (a *App) printList(m *api.MeResponse) {
 	w := a.env.Stdout
 	if len(m.Teams) > 0 {
 		fmt.Fprintf(w, "Teams: %s\n\n", strings.Join(m.Teams, ", "))

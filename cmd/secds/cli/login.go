@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/oauth2"
+
+	"github.com/secds/secds/internal/api"
 )
 
 // loginOptions are the flags that shape a login, on every command that may
@@ -100,20 +102,6 @@ func (a *App) token(ctx context.Context, p *Profile, mayLogin bool, rejected str
 	return a.login(ctx, p, a.loginOpts)
 }
 
-// tokenRequest and tokenResponse are POST /api/v1/cli/token.
-type tokenRequest struct {
-	Code        string `json:"code"`
-	Verifier    string `json:"code_verifier"`
-	RedirectURI string `json:"redirect_uri"`
-}
-
-type tokenResponse struct {
-	Token     string    `json:"token"`
-	TokenType string    `json:"token_type"`
-	ExpiresAt time.Time `json:"expires_at"`
-	Username  string    `json:"username"`
-}
-
 // login runs one login (the caller holds the profile's lock) and stores the
 // token.
 func (a *App) login(ctx context.Context, p *Profile, opts loginOptions) (*storedToken, error) {
@@ -129,8 +117,8 @@ func (a *App) login(ctx context.Context, p *Profile, opts loginOptions) (*stored
 	if err != nil {
 		return nil, err
 	}
-	var tr tokenResponse
-	err = a.call(ctx, p, http.MethodPost, p.TokenEndpoint, "", tokenRequest{Code: code, Verifier: verifier, RedirectURI: redirect}, &tr)
+	var tr api.TokenResponse
+	err = a.call(ctx, p, http.MethodPost, p.TokenEndpoint, "", api.TokenRequest{Code: code, Verifier: verifier, RedirectURI: redirect}, &tr)
 	var ae *APIError
 	switch {
 	case errors.As(err, &ae) && ae.Status < 500:

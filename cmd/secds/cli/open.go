@@ -8,26 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/secds/secds/internal/api"
 )
-
-// openRequest and openResult are POST /api/v1/open.
-type openRequest struct {
-	Team     string `json:"team,omitempty"`
-	Notebook string `json:"notebook,omitempty"`
-}
-
-type openResult struct {
-	URL       string    `json:"url"` // a bearer secret: works once, within minutes
-	ExpiresAt time.Time `json:"expires_at"`
-	Team      string    `json:"team"`
-	Notebook  string    `json:"notebook"`
-}
-
-// chooseCode is the broker's 409 answer when several notebooks fit.
-const chooseCode = "choose_notebook"
 
 func (a *App) openCmd() *cobra.Command {
 	var team string
@@ -65,7 +50,7 @@ link.`,
 			if asJSON && !printURL {
 				return Exitf(ExitUsage, "--output json prints the link: use it with --print-url")
 			}
-			req := openRequest{Team: team}
+			req := api.OpenRequest{Team: team}
 			if len(args) == 1 {
 				req.Notebook = args[0]
 			}
@@ -102,16 +87,14 @@ link.`,
 
 // open asks the broker for a notebook, asking the person to choose when
 // several fit and a terminal is there to answer.
-func (a *App) open(cmd *cobra.Command, req openRequest) (*openResult, error) {
-	var res openResult
+func (a *App) open(cmd *cobra.Command, req api.OpenRequest) (*api.OpenResponse, error) {
+	var res api.OpenResponse
 	err := a.Do(cmd.Context(), http.MethodPost, "/open", req, &res)
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.Status != http.StatusConflict || ae.Code != chooseCode {
+	if !errors.As(err, &ae) || ae.Status != http.StatusConflict || ae.Code != api.CodeChooseNotebook {
 		return &res, err
 	}
-	var body struct {
-		Choices []notebook `json:"choices"`
-	}
+	var body api.ChoicesResponse
 	if json.Unmarshal(ae.raw, &body) != nil || len(body.Choices) == 0 {
 		return nil, err
 	}
@@ -126,12 +109,12 @@ func (a *App) open(cmd *cobra.Command, req openRequest) (*openResult, error) {
 		return nil, Exitf(ExitUsage, "no notebook chosen. Name one: secds open NOTEBOOK --team TEAM")
 	}
 	pick := body.Choices[n-1]
-	res = openResult{}
-	err = a.Do(cmd.Context(), http.MethodPost, "/open", openRequest{Team: pick.Team, Notebook: pick.Name}, &res)
+	res = api.OpenResponse{}
+	err = a.Do(cmd.Context(), http.MethodPost, "/open", api.OpenRequest{Team: pick.Team, Notebook: pick.Name}, &res)
 	return &res, err
 }
 
-func choiceTable(choices []notebook, numbered bool) string {
+func choiceTable(choices []api.Notebook, numbered bool) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	for i, c := range choices {
