@@ -31,6 +31,9 @@ func (o *loginOptions) flags(cmd *cobra.Command, pasteHelp string) {
 	cmd.Flags().StringVar(&o.browserCommand, "browser-command", "", "command that opens a URL, run as: CMD URL (default: the system's browser)")
 }
 
+// loginInput is what secds login is asked.
+type loginInput struct{ Login loginOptions }
+
 func (a *App) loginCmd() *cobra.Command {
 	var opts loginOptions
 	cmd := &cobra.Command{
@@ -54,22 +57,25 @@ readable only by you under the user cache directory.`,
   secds login --no-browser          # over SSH: open the link elsewhere, paste the code
   secds login --browser-command "firefox --new-window"`,
 		Args: usageArgs(cobra.NoArgs),
-		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			p, err := a.profile()
-			if err != nil {
-				return err
-			}
-			unlock, err := a.lockLogin(cmd.Context(), p.Name)
-			if err != nil {
-				return err
-			}
-			defer unlock()
-			_, err = a.login(cmd.Context(), p, opts)
-			return err
-		}),
+		RunE: useCase(a, func(*cobra.Command, []string) (loginInput, error) { return loginInput{Login: opts}, nil }, a.loginNow),
 	}
 	opts.flags(cmd, "print the sign-in link and read the code the broker's page shows (works over SSH and from another device)")
 	return cmd
+}
+
+// loginNow is secds login: a login now, whether or not a valid one is kept.
+func (a *App) loginNow(ctx context.Context, in loginInput) error {
+	p, err := a.profile()
+	if err != nil {
+		return err
+	}
+	unlock, err := a.lockLogin(ctx, p.Name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	_, err = a.login(ctx, p, in.Login)
+	return err
 }
 
 // token returns a usable token for p: the stored one, or, when mayLogin, a
