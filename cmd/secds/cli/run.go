@@ -46,7 +46,10 @@ func Main() int {
 // Run runs the CLI with args (without the program name) in env and returns
 // the exit code. Errors are printed on env.Stderr.
 func Run(ctx context.Context, args []string, env Env) int {
-	a := &App{env: env.withDefaults()}
+	return (&App{env: env.withDefaults()}).run(ctx, args)
+}
+
+func (a *App) run(ctx context.Context, args []string) int {
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(a.env.Stdin)
