@@ -10,6 +10,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/secds/secds/internal/api"
 )
 
 // Config configures the relying party. Its settings come from
@@ -92,7 +94,7 @@ func (a *Authenticator) discover(ctx context.Context) (*oidc.Provider, error) {
 	}
 	p, err := oidc.NewProvider(a.clientContext(ctx), a.cfg.Issuer)
 	if err != nil {
-		a.lastFail, a.failErr = a.now(), &Error{Code: "idp_unavailable", Unavailable: true,
+		a.lastFail, a.failErr = a.now(), &api.Error{Kind: api.KindUnavailable, Code: api.CodeIdPUnavailable, RetryAfter: idpRetry,
 			Message: "The sign-in service (identity provider) cannot be reached right now. Try again in a minute.",
 			Err:     fmt.Errorf("discover %s: %w", a.cfg.Issuer, err)}
 		return nil, a.failErr
@@ -103,7 +105,7 @@ func (a *Authenticator) discover(ctx context.Context) (*oidc.Provider, error) {
 		IssParam any      `json:"authorization_response_iss_parameter_supported"` // some providers send "true"; only true counts, and nothing else fails discovery
 	}
 	if err := p.Claims(&meta); err != nil || meta.JWKSURL == "" {
-		a.lastFail, a.failErr = a.now(), &Error{Code: "idp_unavailable", Unavailable: true,
+		a.lastFail, a.failErr = a.now(), &api.Error{Kind: api.KindUnavailable, Code: api.CodeIdPUnavailable, RetryAfter: idpRetry,
 			Message: "The sign-in service (identity provider) published no signing keys. Tell the platform team.",
 			Err:     fmt.Errorf("discover %s: no jwks_uri", a.cfg.Issuer)}
 		return nil, a.failErr
@@ -175,19 +177,6 @@ func (a *Authenticator) JWKSFetches() int64 {
 	return a.keys.fetches.Load()
 }
 
-// Error is a login or session failure with a message for the user.
-type Error struct {
-	Code        string
-	Message     string
-	Unavailable bool // the identity provider failed, not the user
-	Err         error
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Code + ": " + e.Message + ": " + e.Err.Error()
-	}
-	return e.Code + ": " + e.Message
-}
-
-func (e *Error) Unwrap() error { return e.Err }
+// idpRetry is how long a person is asked to wait when the identity provider
+// failed, not they.
+const idpRetry = 30 * time.Second

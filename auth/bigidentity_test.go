@@ -11,6 +11,7 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/testutil"
 )
 
@@ -111,7 +112,7 @@ func TestLargeIdentitySessionKeepsWhatTheMappingReads(t *testing.T) {
 
 	t.Run("the whole identity is refused, not trimmed", func(t *testing.T) {
 		_, err := a.SessionCookie(entraUser("terminated", true, true))
-		var ae *auth.Error
+		var ae *api.Error
 		if !errors.As(err, &ae) || ae.Code != "session_too_large" || !strings.Contains(ae.Message, "platform team") {
 			t.Fatalf("SessionCookie of 500 groups = %v; want session_too_large", err)
 		}
@@ -159,7 +160,7 @@ func TestLargeIdentityCLILoginKeepsWhatTheMappingReads(t *testing.T) {
 	}
 	t.Run("the whole identity is refused, not trimmed", func(t *testing.T) {
 		_, err := tk.NewCode(entraUser("terminated", true, true), auth.S256Challenge(verifier), "")
-		var ae *auth.Error
+		var ae *api.Error
 		if !errors.As(err, &ae) || ae.Code != "identity_too_large" {
 			t.Fatalf("NewCode of 500 groups = %v; want identity_too_large", err)
 		}
@@ -198,7 +199,7 @@ func TestSessionAndCodeNeverLoseAttributes(t *testing.T) {
 		id := groupsUser(n)
 		t.Run(fmt.Sprintf("session with %d groups", n), func(t *testing.T) {
 			cookie, err := a.SessionCookie(id)
-			var ae *auth.Error
+			var ae *api.Error
 			if err != nil {
 				if !errors.As(err, &ae) || ae.Code != "session_too_large" {
 					t.Fatalf("refusal %v is not session_too_large", err)
@@ -215,7 +216,7 @@ func TestSessionAndCodeNeverLoseAttributes(t *testing.T) {
 		})
 		t.Run(fmt.Sprintf("CLI login with %d groups", n), func(t *testing.T) {
 			code, err := tk.NewCode(id, auth.S256Challenge(verifier), "")
-			var ae *auth.Error
+			var ae *api.Error
 			if err != nil {
 				if !errors.As(err, &ae) || ae.Code != "identity_too_large" {
 					t.Fatalf("refusal %v is not identity_too_large", err)

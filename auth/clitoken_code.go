@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/secds/secds/abac"
+	"github.com/secds/secds/internal/api"
 )
 
 // CodeTTL is how long a CLI login code can be traded for a token.
@@ -44,7 +45,7 @@ func (t *Tokens) NewCode(id abac.Identity, challenge, redirectURI string) (strin
 	if len(code) > maxCodeLen {
 		// Dropping claims to fit would hand out a token that exclude rules
 		// cannot see through.
-		return "", &Error{Code: "identity_too_large", Message: fmt.Sprintf("Your account's groups and claims that the team mapping uses (%d of your groups) are too large for a secds CLI login (%d bytes, at most %d). Tell the platform team: the mapping names too many of your groups.", len(id.Groups), len(code), maxCodeLen)}
+		return "", &api.Error{Kind: api.KindBadRequest, Code: api.CodeIdentityTooLarge, Message: fmt.Sprintf("Your account's groups and claims that the team mapping uses (%d of your groups) are too large for a secds CLI login (%d bytes, at most %d). Tell the platform team: the mapping names too many of your groups.", len(id.Groups), len(code), maxCodeLen)}
 	}
 	return code, nil
 }
@@ -60,16 +61,16 @@ func (t *Tokens) Redeem(code, verifier, redirectURI string) (Token, abac.Identit
 		if errors.Is(err, ErrCookieExpired) {
 			msg = "The sign-in code has expired (codes work for 60 seconds). Run secds login again."
 		}
-		return Token{}, abac.Identity{}, &Error{Code: "code_invalid", Message: msg, Err: err}
+		return Token{}, abac.Identity{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeCodeInvalid, Message: msg, Err: err}
 	}
 	if !t.spend(st.ID) {
-		return Token{}, abac.Identity{}, &Error{Code: "code_used", Message: "This sign-in code was already used; codes work once. Run secds login again."}
+		return Token{}, abac.Identity{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeCodeUsed, Message: "This sign-in code was already used; codes work once. Run secds login again."}
 	}
 	if !validVerifier(verifier) || subtle.ConstantTimeCompare([]byte(S256Challenge(verifier)), []byte(st.Challenge)) != 1 {
-		return Token{}, abac.Identity{}, &Error{Code: "verifier_mismatch", Message: "This sign-in code was issued to another secds login (the PKCE verifier does not match). Run secds login again, and paste only the code its own link shows."}
+		return Token{}, abac.Identity{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeVerifierMismatch, Message: "This sign-in code was issued to another secds login (the PKCE verifier does not match). Run secds login again, and paste only the code its own link shows."}
 	}
 	if subtle.ConstantTimeCompare([]byte(redirectURI), []byte(st.Redirect)) != 1 {
-		return Token{}, abac.Identity{}, &Error{Code: "redirect_mismatch", Message: "This sign-in code was issued for another redirect address. Run secds login again."}
+		return Token{}, abac.Identity{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeRedirectMismatch, Message: "This sign-in code was issued for another redirect address. Run secds login again."}
 	}
 	tok, err := t.Issue(st.Identity)
 	if err != nil {

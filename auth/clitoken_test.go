@@ -18,6 +18,7 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/testutil"
 )
 
@@ -241,11 +242,11 @@ func TestLoginCodes(t *testing.T) {
 		t.Fatal("ValidChallenge")
 	}
 	codeErr := func(err error) string {
-		var ae *auth.Error
+		var ae *api.Error
 		if errors.As(err, &ae) {
-			return ae.Code
+			return string(ae.Code)
 		}
-		return "not an auth.Error: " + errString(err)
+		return "not an api.Error: " + errString(err)
 	}
 
 	t.Run("redeemed once", func(t *testing.T) {

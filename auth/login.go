@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/secds/secds/abac"
+	"github.com/secds/secds/internal/api"
 )
 
 const (
@@ -150,7 +151,7 @@ func (a *Authenticator) FinishLogin(ctx context.Context, r *http.Request) (abac.
 		return abac.Identity{}, "", clear, loginExpired(err)
 	}
 	if subtle.ConstantTimeCompare([]byte(st.State), []byte(state)) != 1 {
-		return abac.Identity{}, "", clear, &Error{Code: "state_mismatch", Message: "This sign-in answer does not belong to the sign-in this browser started. Start again."}
+		return abac.Identity{}, "", clear, &api.Error{Kind: api.KindBadRequest, Code: api.CodeStateMismatch, Message: "This sign-in answer does not belong to the sign-in this browser started. Start again."}
 	}
 	p, err := a.discover(ctx)
 	if err != nil {
@@ -164,16 +165,16 @@ func (a *Authenticator) FinishLogin(ctx context.Context, r *http.Request) (abac.
 	}
 	tok, err := a.oauth2Config(p).Exchange(a.clientContext(ctx), q.Get("code"), oauth2.VerifierOption(st.Verifier))
 	if err != nil {
-		return abac.Identity{}, "", clear, &Error{Code: "code_refused",
+		return abac.Identity{}, "", clear, &api.Error{Kind: api.KindBadRequest, Code: api.CodeCodeRefused,
 			Message: "The identity provider did not accept this sign-in (it may have been used already or taken too long). Start again.",
 			Err:     fmt.Errorf("exchange code: %w", err)}
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
-		return abac.Identity{}, "", clear, &Error{Code: "no_id_token", Message: "The identity provider sent no ID token; the broker's client may be missing the openid scope. Tell the platform team."}
+		return abac.Identity{}, "", clear, &api.Error{Kind: api.KindBadRequest, Code: api.CodeNoIDToken, Message: "The identity provider sent no ID token; the broker's client may be missing the openid scope. Tell the platform team."}
 	}
 	if len(raw) > MaxIDTokenBytes {
-		return abac.Identity{}, "", clear, &Error{Code: "id_token_too_large",
+		return abac.Identity{}, "", clear, &api.Error{Kind: api.KindBadRequest, Code: api.CodeIDTokenTooLarge,
 			Message: fmt.Sprintf("The identity provider sent an ID token larger than the broker accepts (%d KiB). Tell the platform team: the groups or claims in the token need narrowing.", MaxIDTokenBytes>>10),
 			Err:     fmt.Errorf("ID token is %d bytes, more than %d", len(raw), MaxIDTokenBytes)}
 	}
@@ -185,15 +186,15 @@ func (a *Authenticator) FinishLogin(ctx context.Context, r *http.Request) (abac.
 		return abac.Identity{}, "", clear, tokenInvalid(err)
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(st.Nonce)) != 1 {
-		return abac.Identity{}, "", clear, &Error{Code: "nonce_mismatch", Message: "The identity provider's answer was not made for this sign-in. Start again."}
+		return abac.Identity{}, "", clear, &api.Error{Kind: api.KindBadRequest, Code: api.CodeNonceMismatch, Message: "The identity provider's answer was not made for this sign-in. Start again."}
 	}
 	var claims map[string]any
 	if err := idt.Claims(&claims); err != nil {
-		return abac.Identity{}, "", clear, &Error{Code: "id_token_invalid", Message: "The identity provider's ID token could not be read.", Err: err}
+		return abac.Identity{}, "", clear, &api.Error{Kind: api.KindBadRequest, Code: api.CodeIDTokenInvalid, Message: "The identity provider's ID token could not be read.", Err: err}
 	}
 	id, err := IdentityFromClaims(claims, a.cfg.Claims)
 	if err != nil {
-		return abac.Identity{}, "", clear, &Error{Code: "claims_missing", Message: "Your account is missing information the broker needs: " + err.Error() + ". Tell the platform team."}
+		return abac.Identity{}, "", clear, &api.Error{Kind: api.KindBadRequest, Code: api.CodeClaimsMissing, Message: "Your account is missing information the broker needs: " + err.Error() + ". Tell the platform team."}
 	}
 	return id, st.Next, clear, nil
 }
@@ -257,11 +258,11 @@ func checkNumericDates(idt *oidc.IDToken) error {
 }
 
 func tokenInvalid(err error) error {
-	return &Error{Code: "id_token_invalid", Message: "The identity provider's answer could not be verified. Start again; if it keeps failing, tell the platform team.", Err: err}
+	return &api.Error{Kind: api.KindBadRequest, Code: api.CodeIDTokenInvalid, Message: "The identity provider's answer could not be verified. Start again; if it keeps failing, tell the platform team.", Err: err}
 }
 
 func loginExpired(err error) error {
-	return &Error{Code: "login_expired", Message: "This sign-in was not started in this browser, was already used, or took too long. Start again.", Err: err}
+	return &api.Error{Kind: api.KindBadRequest, Code: api.CodeLoginExpired, Message: "This sign-in was not started in this browser, was already used, or took too long. Start again.", Err: err}
 }
 
 func loginCookieName(state string) string {

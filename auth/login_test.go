@@ -16,6 +16,7 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/dev/devidp"
 	"github.com/secds/secds/internal/testutil"
 )
@@ -217,9 +218,9 @@ func TestCallbackRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t)
 			_, _, _, err := r.a.FinishLogin(ctx, tc.run(r))
-			var ae *auth.Error
-			if !errors.As(err, &ae) || ae.Code != tc.code {
-				t.Fatalf("err = %v, want auth.Error %s", err, tc.code)
+			var ae *api.Error
+			if !errors.As(err, &ae) || string(ae.Code) != tc.code {
+				t.Fatalf("err = %v, want an api.Error %s", err, tc.code)
 			}
 		})
 	}
@@ -236,7 +237,7 @@ func TestReplayedCallbackIsRefused(t *testing.T) {
 	// An attacker who captured both the callback URL and the login cookie
 	// still cannot sign in again: the provider spends a code once.
 	_, _, _, err := r.a.FinishLogin(ctx, callbackRequest(cb, cookie))
-	var ae *auth.Error
+	var ae *api.Error
 	if !errors.As(err, &ae) || ae.Code != "code_refused" {
 		t.Fatalf("replay err = %v, want code_refused", err)
 	}
@@ -260,9 +261,9 @@ func TestProviderDownAtLogin(t *testing.T) {
 	r := newRig(t)
 	r.idp.SetDown(true)
 	_, _, err := begin(r.a, "/")
-	var ae *auth.Error
-	if !errors.As(err, &ae) || !ae.Unavailable {
-		t.Fatalf("err = %v, want an unavailable auth.Error", err)
+	var ae *api.Error
+	if !errors.As(err, &ae) || ae.Kind != api.KindUnavailable {
+		t.Fatalf("err = %v, want an unavailable api.Error", err)
 	}
 	r.idp.SetDown(false)
 	r.clock = r.clock.Add(6 * time.Second)

@@ -22,6 +22,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/testutil"
 )
 
@@ -190,8 +191,8 @@ func TestForgedAndWrongIDTokensAreRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			err := e.login(e.authenticator(nil), tc.mint)
-			var ae *auth.Error
-			if !errors.As(err, &ae) || ae.Code != tc.code {
+			var ae *api.Error
+			if !errors.As(err, &ae) || string(ae.Code) != tc.code {
 				t.Fatalf("err = %v, want %s", err, tc.code)
 			}
 		})

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+
+	"github.com/secds/secds/internal/api"
 )
 
 // checkResponseIssuer applies RFC 9207: an authorization response that names
@@ -19,13 +21,13 @@ func (a *Authenticator) checkResponseIssuer(q url.Values) error {
 	got, present := q["iss"]
 	switch {
 	case !present && required:
-		return &Error{Code: "issuer_missing",
+		return &api.Error{Kind: api.KindBadRequest, Code: api.CodeIssuerMissing,
 			Message: "The sign-in answer does not say which identity provider sent it, though the broker's provider always does. Start again; if it keeps happening, tell the platform team.",
 			Err:     fmt.Errorf("authorization response has no iss parameter, and %s announces authorization_response_iss_parameter_supported", a.cfg.Issuer)}
 	case !present:
 		return nil
 	case len(got) != 1 || got[0] != a.cfg.Issuer:
-		return &Error{Code: "issuer_mismatch",
+		return &api.Error{Kind: api.KindBadRequest, Code: api.CodeIssuerMismatch,
 			Message: "The sign-in answer came from another identity provider than the broker's. Start again from the broker's page; if it keeps happening, tell the platform team.",
 			Err:     fmt.Errorf("authorization response iss %s, want %q", logText(strings.Join(got, " "), 200), a.cfg.Issuer)}
 	}
@@ -55,9 +57,12 @@ func providerError(code, description string) error {
 	if !known {
 		msg = "The identity provider refused the broker's sign-in request. Tell the platform team: the broker's client at the provider may be misconfigured."
 	}
-	return &Error{Code: "idp_refused", Message: msg,
-		Unavailable: code == "temporarily_unavailable" || code == "server_error",
-		Err:         fmt.Errorf("authorization error %s: %s", logText(code, 64), logText(description, 200))}
+	e := &api.Error{Kind: api.KindBadRequest, Code: api.CodeIdPRefused, Message: msg,
+		Err: fmt.Errorf("authorization error %s: %s", logText(code, 64), logText(description, 200))}
+	if code == "temporarily_unavailable" || code == "server_error" {
+		e.Kind, e.RetryAfter = api.KindUnavailable, idpRetry
+	}
+	return e
 }
 
 // logText makes text from a request fit for a log line: at most n runes,

@@ -10,7 +10,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/api"
 )
 
 // errorCallback is the provider's error answer to the login at authURL.
@@ -72,12 +72,12 @@ func TestProviderErrorResponses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t)
 			_, _, _, err := r.a.FinishLogin(ctx, tc.run(r))
-			var ae *auth.Error
-			if !errors.As(err, &ae) || ae.Code != tc.code {
-				t.Fatalf("err = %v, want auth.Error %s", err, tc.code)
+			var ae *api.Error
+			if !errors.As(err, &ae) || string(ae.Code) != tc.code {
+				t.Fatalf("err = %v, want an api.Error %s", err, tc.code)
 			}
-			if !strings.Contains(ae.Message, tc.message) || ae.Unavailable != tc.unavailable {
-				t.Errorf("message %q (unavailable %v), want it to say %q (unavailable %v)", ae.Message, ae.Unavailable, tc.message, tc.unavailable)
+			if !strings.Contains(ae.Message, tc.message) || (ae.Kind == api.KindUnavailable) != tc.unavailable {
+				t.Errorf("message %q (unavailable %v), want it to say %q (unavailable %v)", ae.Message, ae.Kind == api.KindUnavailable, tc.message, tc.unavailable)
 			}
 			for _, part := range []string{"555-0100", "<script>", "call-us", "<b>"} {
 				if strings.Contains(ae.Message, part) {
@@ -136,11 +136,11 @@ func TestResponseIssuer(t *testing.T) {
 	} {
 		t.Run("dev provider: "+tc.name, func(t *testing.T) {
 			err := tamper(newRig(t), tc.change)
-			var ae *auth.Error
+			var ae *api.Error
 			switch {
 			case tc.code == "" && err != nil:
 				t.Fatal(err)
-			case tc.code != "" && (!errors.As(err, &ae) || ae.Code != tc.code):
+			case tc.code != "" && (!errors.As(err, &ae) || string(ae.Code) != tc.code):
 				t.Fatalf("err = %v, want %s", err, tc.code)
 			case tc.code != "" && strings.Contains(ae.Message, "evil"):
 				t.Errorf("the message shows the response's iss: %s", ae.Message)
@@ -159,7 +159,7 @@ func TestResponseIssuer(t *testing.T) {
 			t.Fatalf("the right iss: %v", err)
 		}
 		err := e.loginWith(a, good, url.Values{"iss": {"https://evil.example"}})
-		var ae *auth.Error
+		var ae *api.Error
 		if !errors.As(err, &ae) || ae.Code != "issuer_mismatch" {
 			t.Fatalf("err = %v, want issuer_mismatch", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/secds/secds/abac"
+	"github.com/secds/secds/internal/api"
 )
 
 const (
@@ -37,7 +38,7 @@ func (a *Authenticator) SessionCookie(id abac.Identity) (*http.Cookie, error) {
 		return nil, err
 	}
 	if len(sealed) > maxCookieValue {
-		return nil, &Error{Code: "session_too_large", Message: fmt.Sprintf("Your account's groups and claims that the team mapping uses (%d of your groups) do not fit in a browser session (%d bytes; browsers keep about 4 KB). Tell the platform team: the mapping names too many of your groups.", len(id.Groups), len(sealed))}
+		return nil, &api.Error{Kind: api.KindBadRequest, Code: api.CodeSessionTooLarge, Message: fmt.Sprintf("Your account's groups and claims that the team mapping uses (%d of your groups) do not fit in a browser session (%d bytes; browsers keep about 4 KB). Tell the platform team: the mapping names too many of your groups.", len(id.Groups), len(sealed))}
 	}
 	return a.cookie(sessionCookieName, sealed, int(a.cfg.SessionTTL.Seconds())), nil
 }

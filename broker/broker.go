@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/secds/secds/abac"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 )
 
@@ -112,12 +113,9 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 	defer func() {
 		switch {
 		case err != nil:
-			e := AsError(err)
-			ev.Decision, ev.Code, ev.Reason = audit.Failed, e.Code, e.Message
-			if e.AuditCode != "" {
-				ev.Code, ev.Reason = e.AuditCode, e.AuditReason
-			}
-			if e.Kind == KindDenied || e.Kind == KindNotFound || e.Kind == KindBadRequest {
+			ev.Decision = audit.Failed
+			ev.Code, ev.Reason = auditOf(err)
+			if k := api.As(err).Kind; k == api.KindForbidden || k == api.KindNotFound || k == api.KindBadRequest {
 				ev.Decision = audit.Denied
 			}
 		case len(res.Choices) > 0:
@@ -126,12 +124,12 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 			ev.Decision, ev.Team, ev.Notebook = audit.Granted, res.Team, res.Notebook
 		}
 		if aerr := b.audit.Record(ev); aerr != nil && err == nil {
-			res, err = OpenResult{}, unavailable("audit_unavailable", "The audit log cannot be written, so no notebook can be opened right now. Tell the platform team.", aerr)
+			res, err = OpenResult{}, unavailable(api.CodeAuditUnavailable, "The audit log cannot be written, so no notebook can be opened right now. Tell the platform team.", aerr)
 		}
 	}()
 
 	if req.Notebook != "" && !notebookNameRE.MatchString(req.Notebook) {
-		return OpenResult{}, &Error{Kind: KindBadRequest, Code: "bad_notebook_name",
+		return OpenResult{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadNotebookName,
 			Message: "A notebook name is 1–63 letters, digits and hyphens; check the link you followed."}
 	}
 	m := b.mapping()
@@ -166,7 +164,7 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 	case len(cands) == 0 && req.Notebook != "":
 		return OpenResult{}, notYours(m, req.Notebook, grants, found)
 	case len(cands) == 0:
-		return OpenResult{}, &Error{Kind: KindNotFound, Code: "no_notebook",
+		return OpenResult{}, &api.Error{Kind: api.KindNotFound, Code: api.CodeNoNotebook,
 			Message: fmt.Sprintf("No notebook is tagged for you yet (%s). %s", describeSelectors(grants), orAsk(m))}
 	case len(cands) > 1:
 		return OpenResult{Choices: cands}, nil
@@ -206,7 +204,7 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		return OpenResult{}, sageMakerError("CreatePresignedNotebookInstanceUrl", nb.Team, nb.Name, err)
 	}
 	if aws.ToString(out.AuthorizedUrl) == "" {
-		return OpenResult{}, unavailable("aws_bad_response", "SageMaker returned no URL. Try again in a minute.", fmt.Errorf("presign %s: empty url", nb.Name))
+		return OpenResult{}, unavailable(api.CodeAWSBadResponse, "SageMaker returned no URL. Try again in a minute.", fmt.Errorf("presign %s: empty url", nb.Name))
 	}
 	return OpenResult{URL: *out.AuthorizedUrl, ExpiresAt: b.now().Add(URLLifetime), Team: nb.Team, Notebook: nb.Name}, nil
 }
@@ -218,11 +216,11 @@ func (b *Broker) acquire(ctx context.Context) (context.Context, func(), error) {
 	select {
 	case b.slots <- struct{}{}:
 	case <-wait.C:
-		e := unavailable("broker_busy", "The broker is handling too many requests right now. Try again in a few seconds.", fmt.Errorf("no AWS slot free after %s", b.queue))
+		e := unavailable(api.CodeBrokerBusy, "The broker is handling too many requests right now. Try again in a few seconds.", fmt.Errorf("no AWS slot free after %s", b.queue))
 		e.RetryAfter = 5 * time.Second
 		return nil, nil, e
 	case <-ctx.Done():
-		return nil, nil, unavailable("aws_timeout", "The request was cancelled while waiting. Try again.", ctx.Err())
+		return nil, nil, unavailable(api.CodeAWSTimeout, "The request was cancelled while waiting. Try again.", ctx.Err())
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	return ctx, func() { cancel(); <-b.slots }, nil
@@ -232,18 +230,18 @@ func (b *Broker) acquire(ctx context.Context) (context.Context, func(), error) {
 // that exists but is not the person's and one that does not exist get the
 // same status, code and message, so nobody learns which notebook names exist
 // in other teams; the audit trail still records which it was.
-func notYours(m *abac.Mapping, name string, grants []abac.Grant, f found) *Error {
+func notYours(m *abac.Mapping, name string, grants []abac.Grant, f found) error {
 	msg := fmt.Sprintf("You have no notebook named %s. ", name)
 	if len(f.candidates) > 0 {
 		msg += "You can open " + notebookNames(f.candidates) + "; check the link, or open the start page."
 	} else {
 		msg += fmt.Sprintf("No notebook is tagged for you yet (%s). %s", describeSelectors(grants), orAsk(m))
 	}
-	e := &Error{Kind: KindNotFound, Code: "notebook_not_found", Message: msg,
-		AuditCode: "notebook_not_found", AuditReason: "no notebook of that name exists"}
+	e := &disguised{refusal: &api.Error{Kind: api.KindNotFound, Code: api.CodeNotebookNotFound, Message: msg},
+		auditCode: string(api.CodeNotebookNotFound), reason: "no notebook of that name exists"}
 	if f.exists[name] {
-		e.AuditCode = "notebook_not_allowed"
-		e.AuditReason = fmt.Sprintf("notebook %s exists but is not tagged for this person (%s)", name, describeSelectors(grants))
+		e.auditCode = auditNotebookNotAllowed
+		e.reason = fmt.Sprintf("notebook %s exists but is not tagged for this person (%s)", name, describeSelectors(grants))
 	}
 	return e
 }
@@ -254,12 +252,12 @@ func notYours(m *abac.Mapping, name string, grants []abac.Grant, f found) *Error
 // another person's ("alice " would open alice's notebooks).
 func (b *Broker) principal(m *abac.Mapping, id abac.Identity) (string, error) {
 	if problem := abac.TagValueProblem(id.Username); problem != "" {
-		return "", &Error{Kind: KindDenied, Code: "identity_unusable",
+		return "", &api.Error{Kind: api.KindForbidden, Code: api.CodeIdentityUnusable,
 			Message: fmt.Sprintf("Your username %s cannot be used with AWS as it is: it %s. secds does not change it to fit, since the changed name could be someone else's. Ask the platform team to correct your username at the identity provider.", quote(id.Username), problem)}
 	}
 	name, err := PrincipalName(b.issuer, id.Subject, id.Username)
 	if err != nil {
-		return "", &Error{Kind: KindDenied, Code: "identity_unusable", Err: err,
+		return "", &api.Error{Kind: api.KindForbidden, Code: api.CodeIdentityUnusable, Err: err,
 			Message: "Your account has no subject, so secds cannot name you to AWS. Sign in again; if it keeps happening, " + lowerFirst(orAsk(m))}
 	}
 	return name, nil
@@ -273,12 +271,12 @@ func (b *Broker) grants(m *abac.Mapping, id abac.Identity, team string) ([]abac.
 		if len(denials) > 0 {
 			var ve *abac.ValueError
 			if errors.As(denials[0].Err, &ve) {
-				return nil, &Error{Kind: KindDenied, Code: "identity_unusable", Err: denials[0].Err,
+				return nil, &api.Error{Kind: api.KindForbidden, Code: api.CodeIdentityUnusable, Err: denials[0].Err,
 					Message: fmt.Sprintf("Your account cannot be used for team %s as it is: %s. secds does not change values to fit, since a changed value could be someone else's. Ask the platform team to correct it at the identity provider or in the team mapping.", denials[0].Team, ve.Error())}
 			}
 			msg = fmt.Sprintf("Your team %s could not be applied to your account (%s).", denials[0].Team, denials[0].Reason)
 		}
-		return nil, &Error{Kind: KindDenied, Code: "no_team", Message: msg + " " + orAsk(m)}
+		return nil, &api.Error{Kind: api.KindForbidden, Code: api.CodeNoTeam, Message: msg + " " + orAsk(m)}
 	}
 	if team == "" {
 		return grants, nil
@@ -288,7 +286,7 @@ func (b *Broker) grants(m *abac.Mapping, id abac.Identity, team string) ([]abac.
 			return []abac.Grant{g}, nil
 		}
 	}
-	return nil, &Error{Kind: KindDenied, Code: "team_not_allowed",
+	return nil, &api.Error{Kind: api.KindForbidden, Code: api.CodeTeamNotAllowed,
 		Message: fmt.Sprintf("You are not a member of team %s; your teams are %s. %s", team, teamNames(grants), orAsk(m))}
 }
 
@@ -347,15 +345,15 @@ func ready(name, status string) error {
 	case "InService":
 		return nil
 	case "Stopped":
-		return &Error{Kind: KindConflict, Code: "notebook_stopped",
+		return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookStopped,
 			Message: fmt.Sprintf("Notebook %s is stopped. Start it (or ask the platform team to), wait until it is InService, then open it again.", name)}
 	case "Pending", "Updating":
-		return &Error{Kind: KindConflict, Code: "notebook_starting", RetryAfter: time.Minute,
+		return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookStarting, RetryAfter: time.Minute,
 			Message: fmt.Sprintf("Notebook %s is starting (%s). Try again in a minute or two.", name, status)}
 	case "Stopping":
-		return &Error{Kind: KindConflict, Code: "notebook_stopping", RetryAfter: time.Minute,
+		return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookStopping, RetryAfter: time.Minute,
 			Message: fmt.Sprintf("Notebook %s is stopping. Start it again once it has stopped.", name)}
 	}
-	return &Error{Kind: KindConflict, Code: "notebook_unavailable",
+	return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookUnavailable,
 		Message: fmt.Sprintf("Notebook %s cannot be opened: its status is %s. Tell the platform team.", name, status)}
 }

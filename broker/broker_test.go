@@ -19,6 +19,7 @@ import (
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/configs"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 	"github.com/secds/secds/internal/dev/awsemu"
 	"github.com/secds/secds/internal/testutil"
@@ -188,7 +189,7 @@ func TestSessionsAndDiscoveryAreReused(t *testing.T) {
 	// SourceIdentity and user tag are theirs.
 	dana := abac.Identity{Subject: "dev-dana", Username: "dana", Groups: []string{"ds-fraud"}}
 	_, err := r.b.Open(context.Background(), dana, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
-	if e := broker.AsError(err); e.Code != "notebook_not_found" {
+	if e := api.As(err); e.Code != "notebook_not_found" {
 		t.Fatalf("dana opening alice's notebook: %v", err)
 	}
 	if n := r.emu.Calls("AssumeRole"); n != 2 {
@@ -244,7 +245,7 @@ func TestStatusIsCheckedAfreshForNotRunningNotebooks(t *testing.T) {
 	r := newRig(t, configs.DevTeams)
 	ctx := context.Background()
 	_, err := r.b.Open(ctx, alice, broker.OpenRequest{Notebook: "fraud-alice-scratch", RequestMeta: meta})
-	if e := broker.AsError(err); e.Code != "notebook_stopped" || e.Kind != broker.KindConflict {
+	if e := api.As(err); e.Code != "notebook_stopped" || e.Kind != api.KindConflict {
 		t.Fatalf("err = %v, want notebook_stopped", err)
 	}
 	// Someone starts it: the cached list still says Stopped, the broker asks.
@@ -258,7 +259,7 @@ func TestStatusIsCheckedAfreshForNotRunningNotebooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = r.b.Open(ctx, alice, broker.OpenRequest{Notebook: "fraud-alice-scratch", RequestMeta: meta})
-	if e := broker.AsError(err); e.Code != "notebook_starting" || e.RetryAfter == 0 {
+	if e := api.As(err); e.Code != "notebook_starting" || e.RetryAfter == 0 {
 		t.Fatalf("err = %v, want notebook_starting with a retry hint", err)
 	}
 }
@@ -267,7 +268,7 @@ func TestAuditFailsClosed(t *testing.T) {
 	r := newRig(t, configs.DevTeams)
 	r.audit.fail = errors.New("disk full")
 	res, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
-	if e := broker.AsError(err); e.Code != "audit_unavailable" || e.Kind != broker.KindUnavailable {
+	if e := api.As(err); e.Code != "audit_unavailable" || e.Kind != api.KindUnavailable {
 		t.Fatalf("err = %v, want audit_unavailable", err)
 	}
 	if res.URL != "" {
@@ -286,8 +287,8 @@ teams:
 func TestAWSRefusalsNameTheFix(t *testing.T) {
 	r := newRig(t, []byte(untrusted))
 	_, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
-	e := broker.AsError(err)
-	if e.Code != "aws_denied" || e.Kind != broker.KindDenied || !strings.Contains(e.Message, "trust policy") || !strings.Contains(e.Message, "not-trusting-the-broker") {
+	e := api.As(err)
+	if e.Code != "aws_denied" || e.Kind != api.KindForbidden || !strings.Contains(e.Message, "trust policy") || !strings.Contains(e.Message, "not-trusting-the-broker") {
 		t.Fatalf("err = %v", err)
 	}
 	if ev := r.audit.last(); ev.Decision != audit.Denied || ev.Code != "aws_denied" {
@@ -308,8 +309,8 @@ func TestThrottlingIsRetryLater(t *testing.T) {
 	r.sm = throttled{r.sm}
 	m, _ := abac.Parse("t.yaml", configs.DevTeams)
 	_, err := r.broker(m).Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
-	e := broker.AsError(err)
-	if e.Code != "aws_throttled" || e.Kind != broker.KindUnavailable || e.RetryAfter != 5*time.Second {
+	e := api.As(err)
+	if e.Code != "aws_throttled" || e.Kind != api.KindUnavailable || e.RetryAfter != 5*time.Second {
 		t.Fatalf("err = %v", err)
 	}
 }

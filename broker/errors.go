@@ -2,51 +2,31 @@ package broker
 
 import (
 	"errors"
-	"time"
+
+	"github.com/secds/secds/internal/api"
 )
 
-// Kind classifies an error for the layer that shows it; the HTTP layer maps
-// each kind to one status code.
-type Kind int
+// auditNotebookNotAllowed is what the audit trail records for a notebook
+// that exists but is not the person's; they are told CodeNotebookNotFound.
+const auditNotebookNotAllowed = "notebook_not_allowed"
 
-// Error kinds.
-const (
-	KindInternal    Kind = iota // a bug or an unexpected failure
-	KindBadRequest              // the request itself is malformed
-	KindDenied                  // the identity may not do this
-	KindNotFound                // the thing asked for does not exist
-	KindConflict                // it exists but is in the wrong state (stopped)
-	KindUnavailable             // AWS or a dependency failed; retrying may help
-)
-
-// Error is a failure with a message a person can act on. Message never holds
-// a secret; the wrapped error is for operators' logs only.
-type Error struct {
-	Kind       Kind
-	Code       string        // stable, machine-readable: no_team, notebook_stopped, ...
-	Message    string        // shown to the user
-	RetryAfter time.Duration // for KindUnavailable and KindConflict, when known
-	Err        error         // the cause, for logs
-	// AuditCode and AuditReason, when set, are what the audit trail records
-	// instead of Code and Message: the true reason, where telling the user
-	// would reveal something (a notebook that exists but is not theirs).
-	AuditCode, AuditReason string
+// disguised is a refusal whose audit record tells the true reason, where
+// telling the user would reveal something (a notebook that exists but is not
+// theirs). errors.As finds the refusal itself (an *api.Error) through it.
+type disguised struct {
+	refusal           *api.Error
+	auditCode, reason string
 }
 
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Code + ": " + e.Message + ": " + e.Err.Error()
-	}
-	return e.Code + ": " + e.Message
-}
+func (d *disguised) Error() string { return d.refusal.Error() }
+func (d *disguised) Unwrap() error { return d.refusal }
 
-func (e *Error) Unwrap() error { return e.Err }
-
-// AsError returns err's *Error, or an internal one wrapping it.
-func AsError(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
+// auditOf is what the audit trail records of err: its code and reason.
+func auditOf(err error) (code, reason string) {
+	var d *disguised
+	if errors.As(err, &d) {
+		return d.auditCode, d.reason
 	}
-	return &Error{Kind: KindInternal, Code: "internal", Message: "Something went wrong on our side. Try again; if it keeps happening, tell the platform team the request ID.", Err: err}
+	e := api.As(err)
+	return string(e.Code), e.Message
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/configs"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 	"github.com/secds/secds/internal/dev/awsemu"
 )
@@ -35,31 +36,31 @@ func TestAWSFaults(t *testing.T) {
 		fault    awsemu.Fault
 		limits   broker.Config
 		notebook string
-		code     string
-		kind     broker.Kind
+		code     api.Code
+		kind     api.Kind
 		calls    int // how many times the faulty operation was called, 0 to skip
 	}{
 		{"SageMaker throttles past the SDK's retries", "ListNotebookInstances", awsemu.Fault{Code: "ThrottlingException"}, broker.Config{},
-			"fraud-alice", "aws_throttled", broker.KindUnavailable, 3},
+			"fraud-alice", "aws_throttled", api.KindUnavailable, 3},
 		{"STS throttles past the SDK's retries", "AssumeRole", awsemu.Fault{Code: "Throttling"}, broker.Config{},
-			"fraud-alice", "aws_throttled", broker.KindUnavailable, 3},
+			"fraud-alice", "aws_throttled", api.KindUnavailable, 3},
 		{"AWS hangs beyond the broker's time-out", "AssumeRole", awsemu.Fault{Delay: 3 * time.Second}, broker.Config{AWSTimeout: 200 * time.Millisecond},
-			"fraud-alice", "aws_timeout", broker.KindUnavailable, 0},
+			"fraud-alice", "aws_timeout", api.KindUnavailable, 0},
 		{"the team role may not presign", "CreatePresignedNotebookInstanceUrl", awsemu.Fault{Code: "AccessDeniedException"}, broker.Config{},
-			"fraud-alice", "aws_denied", broker.KindDenied, 1},
+			"fraud-alice", "aws_denied", api.KindForbidden, 1},
 		{"AWS internal error", "CreatePresignedNotebookInstanceUrl", awsemu.Fault{Code: "InternalFailure", Status: 500}, broker.Config{},
-			"fraud-alice", "aws_error", broker.KindUnavailable, 3},
+			"fraud-alice", "aws_error", api.KindUnavailable, 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRigWith(t, configs.DevTeams, withRetries, tc.limits)
 			r.emu.InjectFault(tc.op, tc.fault)
 			_, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: tc.notebook, RequestMeta: meta})
-			e := broker.AsError(err)
+			e := api.As(err)
 			if e.Code != tc.code || e.Kind != tc.kind {
 				t.Fatalf("err = %v, want %s", err, tc.code)
 			}
-			if e.Kind == broker.KindUnavailable && e.RetryAfter == 0 {
+			if e.Kind == api.KindUnavailable && e.RetryAfter == 0 {
 				t.Error("an unavailable error needs a Retry-After")
 			}
 			if strings.Contains(e.Message, "Injected") || strings.Contains(e.Message, "operation error") {
@@ -70,7 +71,7 @@ func TestAWSFaults(t *testing.T) {
 					t.Errorf("%s called %d times, want %d", tc.op, n, tc.calls)
 				}
 			}
-			if ev := r.audit.last(); ev.Code != tc.code || ev.Decision == audit.Granted {
+			if ev := r.audit.last(); ev.Code != string(tc.code) || ev.Decision == audit.Granted {
 				t.Errorf("audit = %+v", ev)
 			}
 		})
@@ -91,7 +92,7 @@ func TestDeletedNotebook(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
-	if e := broker.AsError(err); e.Code != "notebook_unavailable" || !strings.Contains(e.Message, "Deleting") {
+	if e := api.As(err); e.Code != "notebook_unavailable" || !strings.Contains(e.Message, "Deleting") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -110,7 +111,7 @@ func TestConcurrentAWSWorkIsBounded(t *testing.T) {
 	}
 	_, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
 	wg.Wait()
-	if e := broker.AsError(err); e.Code != "broker_busy" || e.Kind != broker.KindUnavailable {
+	if e := api.As(err); e.Code != "broker_busy" || e.Kind != api.KindUnavailable {
 		t.Fatalf("err = %v, want broker_busy", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/configs"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 	"github.com/secds/secds/internal/dev/awsemu"
 )
@@ -22,8 +23,8 @@ func TestAwkwardUsernamesCannotOpenATeammatesNotebook(t *testing.T) {
 			r := newRig(t, configs.DevTeams)
 			id := abac.Identity{Subject: "someone-else", Username: username, Groups: []string{"ds-fraud"}}
 			res, err := r.b.Open(context.Background(), id, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
-			e := broker.AsError(err)
-			if res.URL != "" || e.Code != "identity_unusable" || e.Kind != broker.KindDenied {
+			e := api.As(err)
+			if res.URL != "" || e.Code != "identity_unusable" || e.Kind != api.KindForbidden {
 				t.Fatalf("open as %q: res %+v err %v, want identity_unusable", username, res, err)
 			}
 			for _, want := range []string{"cannot be used with AWS as it is", "Ask the platform team"} {
@@ -37,7 +38,7 @@ func TestAwkwardUsernamesCannotOpenATeammatesNotebook(t *testing.T) {
 			if ev := r.audit.last(); ev.Decision != audit.Denied || ev.Code != "identity_unusable" || ev.Username != username {
 				t.Errorf("audit = %+v", ev)
 			}
-			if _, err := r.b.List(context.Background(), id); broker.AsError(err).Code != "identity_unusable" {
+			if _, err := r.b.List(context.Background(), id); api.As(err).Code != "identity_unusable" {
 				t.Errorf("list as %q: %v", username, err)
 			}
 		})
@@ -89,17 +90,17 @@ func tag(tags []awsemu.Tag, key string) string {
 func TestNotYoursAndMissingLookAlike(t *testing.T) {
 	r := newRig(t, configs.DevTeams)
 	bob := abac.Identity{Subject: "dev-bob", Username: "bob", Groups: []string{"ds-marketing"}}
-	open := func(name string) (*broker.Error, audit.Event) {
+	open := func(name string) (*api.Error, audit.Event) {
 		t.Helper()
 		_, err := r.b.Open(context.Background(), bob, broker.OpenRequest{Notebook: name, RequestMeta: meta})
 		if err == nil {
 			t.Fatalf("bob opened %s", name)
 		}
-		return broker.AsError(err), r.audit.last()
+		return api.As(err), r.audit.last()
 	}
 	theirs, theirsEv := open("fraud-alice")
 	missing, missingEv := open("no-such-notebook")
-	if theirs.Kind != missing.Kind || theirs.Code != missing.Code || theirs.Code != "notebook_not_found" || theirs.Kind != broker.KindNotFound {
+	if theirs.Kind != missing.Kind || theirs.Code != missing.Code || theirs.Code != "notebook_not_found" || theirs.Kind != api.KindNotFound {
 		t.Errorf("another's notebook: %s/%v, a missing one: %s/%v; want both notebook_not_found", theirs.Code, theirs.Kind, missing.Code, missing.Kind)
 	}
 	if strings.ReplaceAll(theirs.Message, "fraud-alice", "X") != strings.ReplaceAll(missing.Message, "no-such-notebook", "X") {
@@ -161,7 +162,7 @@ func TestClaimAWSWouldChangeRefusesTheTeam(t *testing.T) {
 	r := newRig(t, []byte(claimTagged))
 	id := abac.Identity{Subject: "dev-alice", Username: "alice", Groups: []string{"ds-fraud"}, Claims: map[string]any{"department": "risk\t"}}
 	_, err := r.b.Open(context.Background(), id, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
-	e := broker.AsError(err)
+	e := api.As(err)
 	if e.Code != "identity_unusable" || !strings.Contains(e.Message, `team fraud`) || !strings.Contains(e.Message, `"department" would be "risk\t"`) {
 		t.Fatalf("err = %v", err)
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/secds/secds/internal/api"
 )
 
 // stoppedSageMaker describes every notebook as stopped; the other calls are
@@ -37,7 +39,7 @@ func TestReadinessCheckLeavesTheCacheAlone(t *testing.T) {
 	if err != nil || status != "Stopped" || sm.describes != 1 {
 		t.Fatalf("describe = %q, %v after %d calls", status, err, sm.describes)
 	}
-	if e := AsError(ready(nb.Name, status)); e == nil || e.Code != "notebook_stopped" {
+	if e := api.As(ready(nb.Name, status)); e == nil || e.Code != "notebook_stopped" {
 		t.Fatalf("ready(Stopped) = %v, want notebook_stopped", e)
 	}
 	if err := ready(nb.Name, "InService"); err != nil {

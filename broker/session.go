@@ -10,6 +10,7 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/secds/secds/abac"
+	"github.com/secds/secds/internal/api"
 )
 
 // assume returns a session of the team role for one user, reusing a cached
@@ -48,7 +49,7 @@ func (b *Broker) assumeRole(ctx context.Context, id abac.Identity, name string, 
 	}
 	c := out.Credentials
 	if c == nil || c.AccessKeyId == nil || c.SecretAccessKey == nil || c.SessionToken == nil {
-		return aws.Credentials{}, unavailable("aws_bad_response", "AWS STS returned no credentials. Try again in a minute.", fmt.Errorf("assume role %s: empty credentials", g.RoleARN))
+		return aws.Credentials{}, unavailable(api.CodeAWSBadResponse, "AWS STS returned no credentials. Try again in a minute.", fmt.Errorf("assume role %s: empty credentials", g.RoleARN))
 	}
 	creds := aws.Credentials{
 		AccessKeyID:     *c.AccessKeyId,

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/secds/secds/abac"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 	"github.com/secds/secds/internal/mapstore"
 )
@@ -34,13 +35,13 @@ const (
 func (s *Server) requireAdmin(c echo.Context, id abac.Identity, via string) error {
 	live := s.cfg.Mapping
 	if live == nil {
-		return &apiError{Status: http.StatusServiceUnavailable, Code: "admin_unavailable",
+		return &api.Error{Kind: api.KindUnavailable, Code: api.CodeAdminUnavailable,
 			Message: "This broker was started without a mapping store, so it has no admin pages."}
 	}
 	if !live.Mapping().IsAdmin(id) {
-		s.record(audit.Event{Type: audit.TypeAdmin, Decision: audit.Denied, Code: "not_admin", Subject: id.Subject, Username: id.Username,
+		s.record(audit.Event{Type: audit.TypeAdmin, Decision: audit.Denied, Code: string(api.CodeNotAdmin), Subject: id.Subject, Username: id.Username,
 			Email: id.Email, Path: c.Request().Method + " " + c.Request().URL.Path, ClientIP: c.RealIP(), RequestID: requestID(c), Via: via, TokenID: tokenID(c)})
-		return &apiError{Status: http.StatusForbidden, Code: "not_admin",
+		return &api.Error{Kind: api.KindForbidden, Code: api.CodeNotAdmin,
 			Message: "Only secds admins (members of the team mapping's admin groups) may use the admin pages and API."}
 	}
 	return nil
@@ -70,37 +71,29 @@ func storeError(c echo.Context, err error) error {
 	switch {
 	case errors.As(err, &ce):
 		c.Response().Header().Set("ETag", ce.Current.ETag())
-		return &apiError{Status: http.StatusPreconditionFailed, Code: "version_conflict", Err: err,
+		return &api.Error{Kind: api.KindPreconditionFailed, Code: api.CodeVersionConflict, Err: err,
 			Message: fmt.Sprintf("The mapping changed since you read it: your change is based on version %d, and it is now version %d. Nothing was changed; get it again, re-apply your change and retry.", ce.Expected.Number, ce.Current.Number)}
 	case errors.Is(err, mapstore.ErrReadOnly):
 		return readOnly(err)
 	case errors.Is(err, mapstore.ErrUnverified):
-		return &apiError{Status: http.StatusConflict, Code: "version_unverified", Err: err,
+		return &api.Error{Kind: api.KindConflict, Code: api.CodeVersionUnverified, Err: err,
 			Message: "That version's history record is not authenticated (changed outside the broker, written before records were signed, or signed with a session key no longer configured), so it cannot be read or rolled back to. Roll back to an authenticated version, or put the content you want in place as a new edit."}
 	case errors.Is(err, mapstore.ErrNotFound):
-		return &apiError{Status: http.StatusNotFound, Code: "version_not_found", Err: err, Message: "There is no such mapping version; see the history."}
+		return &api.Error{Kind: api.KindNotFound, Code: api.CodeVersionNotFound, Err: err, Message: "There is no such mapping version; see the history."}
 	}
 	return err
 }
 
 func readOnly(err error) error {
-	return &apiError{Status: http.StatusConflict, Code: "mapping_read_only", Err: err,
+	return &api.Error{Kind: api.KindConflict, Code: api.CodeMappingReadOnly, Err: err,
 		Message: "The mapping cannot be changed through this broker: it is read-only here (a ConfigMap, a read-only volume, or a fixed mapping). Change it where it comes from; the broker picks the change up."}
 }
 
-// mappingProblem is one mistake in a mapping, as the API reports it.
-type mappingProblem struct {
-	File    string `json:"file"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
-	Message string `json:"message"`
-	Text    string `json:"text"` // file:line:col: message
-}
-
-func mappingProblems(ps abac.Problems) []mappingProblem {
-	out := make([]mappingProblem, len(ps))
+// mappingProblems is ps as the API reports them.
+func mappingProblems(ps abac.Problems) []api.MappingProblem {
+	out := make([]api.MappingProblem, len(ps))
 	for i, p := range ps {
-		out[i] = mappingProblem{File: p.File, Line: p.Line, Column: p.Column, Message: p.Message, Text: p.String()}
+		out[i] = api.MappingProblem{File: p.File, Line: p.Line, Column: p.Column, Message: p.Message, Text: p.String()}
 	}
 	return out
 }
@@ -108,7 +101,7 @@ func mappingProblems(ps abac.Problems) []mappingProblem {
 // invalidMapping is the error handler's answer to a write whose content has
 // mistakes: 422 and every mistake with its position.
 func invalidMapping(ps abac.Problems) problem {
-	return problem{Status: http.StatusUnprocessableEntity, Code: "mapping_invalid", Title: "The mapping has mistakes",
+	return problem{Status: http.StatusUnprocessableEntity, Code: api.CodeMappingInvalid, Title: "The mapping has mistakes",
 		Message:  fmt.Sprintf("The mapping has %d mistake(s); nothing was changed. First: %s", len(ps), ps[0]),
 		Problems: mappingProblems(ps)}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/mapstore"
 )
 
@@ -109,9 +110,9 @@ func TestAdminMappingETag(t *testing.T) {
 		!strings.HasPrefix(etag, `"1-`) || w.Header().Get(versionHeader) != "1" || w.Header().Get(servingHeader) != "1" {
 		t.Fatalf("GET mapping = %d %q ETag %q version %q:\n%s", w.Code, w.Header().Get("Content-Type"), etag, w.Header().Get(versionHeader), w.Body)
 	}
-	var doc mappingDoc
+	var doc api.MappingDoc
 	decode(t, "GET mapping as JSON", get("Accept", "application/json"), http.StatusOK, &doc)
-	if doc.Content != testMapping || doc.ETag != etag || doc.Number != 1 || doc.Serving != 1 {
+	if doc.Content != testMapping || doc.ETag != etag || doc.Version != 1 || doc.Serving != 1 {
 		t.Errorf("JSON document = %+v", doc)
 	}
 
@@ -144,10 +145,10 @@ func TestAdminMappingETag(t *testing.T) {
 	var next string
 	t.Run("a write based on the current version", func(t *testing.T) {
 		w := put(editedMapping, etag, reasonHeader, "add ml\x07 team")
-		var info versionInfo
+		var info api.VersionInfo
 		decode(t, "PUT", w, http.StatusOK, &info)
 		next = w.Header().Get("ETag")
-		if info.Number != 2 || next != info.ETag || next == etag || info.Author != "ann" || info.Reason != "edit: add ml team" {
+		if info.Version != 2 || next != info.ETag || next == etag || info.Author != "ann" || info.Reason != "edit: add ml team" {
 			t.Errorf("PUT = %+v, ETag %q", info, next)
 		}
 		if g := get(); g.Body.String() != editedMapping || g.Header().Get("ETag") != next {
@@ -168,11 +169,11 @@ func TestAdminMappingETag(t *testing.T) {
 		}
 	})
 	t.Run("a JSON body, with if_match inside", func(t *testing.T) {
-		body, _ := json.Marshal(mappingBody{Content: testMapping, IfMatch: next, Reason: "back"})
+		body, _ := json.Marshal(api.MappingBody{Content: testMapping, IfMatch: next, Reason: "back"})
 		w := ts.do(http.MethodPut, adminMapping, strings.NewReader(string(body)), nil, append(bearer(tok), jsonBody...)...)
-		var info versionInfo
+		var info api.VersionInfo
 		decode(t, "PUT JSON", w, http.StatusOK, &info)
-		if info.Number != 3 || info.Reason != "edit: back" {
+		if info.Version != 3 || info.Reason != "edit: back" {
 			t.Errorf("PUT JSON = %+v", info)
 		}
 		bad := ts.do(http.MethodPut, adminMapping, strings.NewReader(`{"content":`), nil, append(bearer(tok), jsonBody...)...)
@@ -191,9 +192,9 @@ func TestAdminMappingHistoryAndRollback(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var hist historyResponse
+	var hist api.HistoryResponse
 	decode(t, "history", call(http.MethodGet, adminMapping+"/history", ""), http.StatusOK, &hist)
-	if hist.Serving != 2 || hist.Latest != 2 || !hist.Valid || len(hist.Versions) != 2 || hist.Versions[0].Number != 2 || hist.Versions[1].ETag != v1 {
+	if hist.Serving != 2 || hist.Latest != 2 || !hist.Valid || len(hist.Versions) != 2 || hist.Versions[0].Version != 2 || hist.Versions[1].ETag != v1 {
 		t.Fatalf("history = %+v", hist)
 	}
 	w := call(http.MethodGet, adminMapping+"/history/1", "")
@@ -209,10 +210,10 @@ func TestAdminMappingHistoryAndRollback(t *testing.T) {
 	wantError(t, "rollback, malformed", call(http.MethodPost, adminMapping+"/rollback", `{"version":`), http.StatusBadRequest, "bad_request")
 	wantError(t, "rollback to 9", call(http.MethodPost, adminMapping+"/rollback", `{"version":9}`), http.StatusNotFound, "version_not_found")
 	wantError(t, "rollback on a stale If-Match", call(http.MethodPost, adminMapping+"/rollback", `{"version":1}`, "If-Match", v1), http.StatusPreconditionFailed, "version_conflict")
-	var info versionInfo
+	var info api.VersionInfo
 	w = call(http.MethodPost, adminMapping+"/rollback", `{"version":1,"if_match":`+strconv.Quote(ts.live.State().Serving.ETag())+`}`)
 	decode(t, "rollback", w, http.StatusOK, &info)
-	if info.Number != 3 || w.Header().Get("ETag") != info.ETag || len(ts.live.Mapping().Teams) != 1 {
+	if info.Version != 3 || w.Header().Get("ETag") != info.ETag || len(ts.live.Mapping().Teams) != 1 {
 		t.Errorf("rollback = %+v, ETag %q, teams %d", info, w.Header().Get("ETag"), len(ts.live.Mapping().Teams))
 	}
 }
@@ -223,17 +224,17 @@ func TestAdminValidateAndExplain(t *testing.T) {
 	call := func(path, body string, h ...string) *httptest.ResponseRecorder {
 		return ts.do(http.MethodPost, path, strings.NewReader(body), nil, append(bearer(tok), h...)...)
 	}
-	var v validateResponse
+	var v api.ValidateResponse
 	decode(t, "validate good", call(adminMapping+"/validate", editedMapping, yamlBody...), http.StatusOK, &v)
 	if !v.Valid || len(v.Problems) != 0 || strings.Join(v.Teams, ",") != "ds,ml" {
 		t.Errorf("validate good = %+v", v)
 	}
-	v = validateResponse{}
+	v = api.ValidateResponse{}
 	decode(t, "validate bad", call(adminMapping+"/validate", "version: 1\nteams: [", yamlBody...), http.StatusOK, &v)
 	if v.Valid || len(v.Problems) == 0 || v.Problems[0].Text == "" {
 		t.Errorf("validate bad = %+v", v)
 	}
-	v = validateResponse{}
+	v = api.ValidateResponse{}
 	decode(t, "validate lockout", call(adminMapping+"/validate", strings.Replace(testMapping, "secds-admins", "others", 1), yamlBody...), http.StatusOK, &v)
 	if v.Valid || len(v.Problems) != 1 {
 		t.Errorf("validate lockout = %+v", v)
@@ -242,7 +243,7 @@ func TestAdminValidateAndExplain(t *testing.T) {
 		t.Error("validate stored something")
 	}
 
-	var ex explainResponse
+	var ex api.ExplainResponse
 	decode(t, "explain", call(adminAPI+"/explain", `{"username":"bob","groups":["data-science"],"notebooks":true}`, jsonBody...), http.StatusOK, &ex)
 	if ex.Identity.Username != "bob" || strings.Join(ex.Granted, ",") != "ds" || ex.Admin || ex.MappingVersion != 1 || len(ex.Notebooks) != 1 {
 		t.Errorf("explain = %+v", ex)
@@ -253,7 +254,7 @@ func TestAdminValidateAndExplain(t *testing.T) {
 	if !auditHas(ts, `"type":"admin"`, `"code":"explain"`, `"user":"ann"`, `"for":"bob"`) {
 		t.Errorf("no explain event:\n%s", ts.audit)
 	}
-	ex = explainResponse{}
+	ex = api.ExplainResponse{}
 	decode(t, "explain a stranger", call(adminAPI+"/explain", `{"claims":{"preferred_username":"eve","groups":["sales"]}}`, jsonBody...), http.StatusOK, &ex)
 	if len(ex.Granted) != 0 || len(ex.Teams) != 1 || ex.Teams[0].Granted {
 		t.Errorf("explain eve = %+v", ex)
@@ -296,7 +297,7 @@ func TestAdminRevokesTokens(t *testing.T) {
 	}
 	// A token issued in the second of the revocation counts as revoked.
 	clock = time.Now()
-	var res revokeResponse
+	var res api.RevokeResponse
 	decode(t, "revoke bob", revoke(`{"username":"bob"}`), http.StatusOK, &res)
 	if res.Username != "bob" || !res.RevokedBefore.After(clock) {
 		t.Errorf("revoke = %+v", res)

@@ -8,29 +8,12 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
-	"github.com/secds/secds/broker"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 )
 
-// explainRequest is the body of POST /api/v1/admin/explain: a person as
-// their identity provider would describe them. Username, email and groups go
-// where the broker's claim paths read them, over Claims (any other claims,
-// or a whole ID token's), and the result is read exactly as at sign-in.
-type explainRequest struct {
-	Subject  string         `json:"sub,omitempty"`
-	Username string         `json:"username,omitempty"`
-	Email    string         `json:"email,omitempty"`
-	Groups   []string       `json:"groups,omitempty"`
-	Claims   map[string]any `json:"claims,omitempty"`
-	// Notebooks also lists the notebooks the person would be offered. It
-	// assumes each team role with the person's session tags but in the
-	// admin's name (CloudTrail shows the admin as SourceIdentity and
-	// RoleSessionName, with user=<person> among the tags), so it is asked
-	// for, not done by default.
-	Notebooks bool `json:"notebooks,omitempty"`
-}
-
-func (r explainRequest) identity(paths auth.ClaimPaths) (abac.Identity, error) {
+// explainIdentity is the identity r describes, read as at sign-in.
+func explainIdentity(r api.ExplainRequest, paths auth.ClaimPaths) (abac.Identity, error) {
 	// auth's defaults, for the paths a deployment leaves unset.
 	if paths.Username == "" {
 		paths.Username = "preferred_username"
@@ -62,41 +45,30 @@ func (r explainRequest) identity(paths auth.ClaimPaths) (abac.Identity, error) {
 	}
 	id, err := auth.IdentityFromClaims(claims, paths)
 	if err != nil {
-		return abac.Identity{}, &apiError{Status: http.StatusBadRequest, Code: "bad_identity", Err: err,
+		return abac.Identity{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadIdentity, Err: err,
 			Message: "This person would not get past sign-in: " + err.Error() + ". Give a username or email (and groups), or the claims of an ID token."}
 	}
 	return id, nil
 }
 
-// explainResponse says which teams the person gets and why, per team.
-type explainResponse struct {
-	Identity         abac.Identity          `json:"identity"`
-	Admin            bool                   `json:"admin"`
-	MappingVersion   int64                  `json:"mapping_version"`
-	Granted          []string               `json:"granted"`
-	Teams            []abac.TeamExplanation `json:"teams"`
-	Notebooks        []broker.Notebook      `json:"notebooks,omitempty"`
-	NotebooksProblem *apiProblem            `json:"notebooks_problem,omitempty"`
-}
-
 // explain evaluates the live mapping for id as an open would, and records
 // that an admin asked.
-func (s *Server) explain(c echo.Context, live LiveMapping, admin, id abac.Identity, notebooks bool, via string) explainResponse {
+func (s *Server) explain(c echo.Context, live LiveMapping, admin, id abac.Identity, withNotebooks bool, via string) api.ExplainResponse {
 	st := live.State()
-	res := explainResponse{Identity: id, Admin: st.Mapping.IsAdmin(id), MappingVersion: st.Serving.Number, Granted: []string{}, Teams: st.Mapping.Explain(id)}
+	res := api.ExplainResponse{Identity: id, Admin: st.Mapping.IsAdmin(id), MappingVersion: st.Serving.Number, Granted: []string{}, Teams: st.Mapping.Explain(id)}
 	for _, t := range res.Teams {
 		if t.Granted {
 			res.Granted = append(res.Granted, t.Team)
 		}
 	}
 	var sourceIdentity string
-	if notebooks {
+	if withNotebooks {
 		ov, name, err := s.cfg.Broker.ListFor(c.Request().Context(), admin, id)
 		if err != nil {
 			p := toProblem(err)
-			res.NotebooksProblem = &apiProblem{Status: p.Status, Code: p.Code, Message: p.Message}
+			res.NotebooksProblem = p.wire()
 		}
-		res.Notebooks, sourceIdentity = ov.Notebooks, name
+		res.Notebooks, sourceIdentity = notebooks(ov.Notebooks), name
 	}
 	// The event names the AWS identity the calls were made as, so a
 	// reviewer who finds them in CloudTrail finds this event too.
@@ -108,11 +80,11 @@ func (s *Server) explain(c echo.Context, live LiveMapping, admin, id abac.Identi
 // POST /api/v1/admin/explain.
 func (s *Server) apiExplain(c echo.Context) error {
 	admin, live := identityOf(c), s.cfg.Mapping
-	var req explainRequest
+	var req api.ExplainRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	id, err := req.identity(s.cfg.Claims)
+	id, err := explainIdentity(req, s.cfg.Claims)
 	if err != nil {
 		return err
 	}

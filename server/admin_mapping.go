@@ -9,31 +9,18 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/secds/secds/abac"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/mapstore"
 )
 
-// versionInfo describes one mapping version in API answers.
-type versionInfo struct {
-	Number int64     `json:"version"`
-	Digest string    `json:"digest"`
-	ETag   string    `json:"etag"`
-	Author string    `json:"author,omitempty"`
-	Reason string    `json:"reason,omitempty"`
-	Time   time.Time `json:"time"`
-	Size   int       `json:"size"`
-	// Unverified says why the history record is not trusted: it cannot be
-	// read or rolled back to.
-	Unverified string `json:"unverified,omitempty"`
-}
-
-func infoOf(e mapstore.Entry) versionInfo {
-	return versionInfo{Number: e.Number, Digest: e.Digest, ETag: e.ETag(), Author: e.Author, Reason: e.Reason, Time: e.Time.UTC(), Size: e.Size, Unverified: e.Unverified}
+// infoOf is e as the admin API describes it.
+func infoOf(e mapstore.Entry) api.VersionInfo {
+	return api.VersionInfo{Version: e.Number, Digest: e.Digest, ETag: e.ETag(), Author: e.Author, Reason: e.Reason, Time: e.Time.UTC(), Size: e.Size, Unverified: e.Unverified}
 }
 
 // The admin routes' guard (audAdminAPI, audAdminPage) has let an admin in
@@ -84,23 +71,6 @@ func (s *Server) mappingStore() (mapstore.Store, error) {
 	return nil, readOnly(fmt.Errorf("this broker serves a fixed mapping: %w", mapstore.ErrReadOnly))
 }
 
-// mappingDoc is a mapping version as JSON, for clients that ask for JSON
-// (Accept: application/json) rather than the raw YAML.
-type mappingDoc struct {
-	versionInfo
-	Serving int64  `json:"serving"`
-	Content string `json:"content"`
-}
-
-// mappingBody is a mapping sent as JSON (Content-Type: application/json),
-// for clients that cannot send raw YAML or set If-Match; the header, when
-// present, wins over IfMatch.
-type mappingBody struct {
-	Content string `json:"content"`
-	IfMatch string `json:"if_match,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-}
-
 // writeMapping answers with a version: the YAML byte for byte, or the JSON
 // document for clients that ask for JSON.
 func writeMapping(c echo.Context, live LiveMapping, rev mapstore.Revision) error {
@@ -110,7 +80,7 @@ func writeMapping(c echo.Context, live LiveMapping, rev mapstore.Revision) error
 	h.Set(versionHeader, strconv.FormatInt(rev.Number, 10))
 	h.Set(servingHeader, strconv.FormatInt(serving, 10))
 	if accept := c.Request().Header.Get(echo.HeaderAccept); strings.Contains(accept, echo.MIMEApplicationJSON) && !strings.Contains(accept, "yaml") {
-		return c.JSON(http.StatusOK, mappingDoc{versionInfo: infoOf(rev.Entry), Serving: serving, Content: string(rev.Content)})
+		return c.JSON(http.StatusOK, api.MappingDoc{VersionInfo: infoOf(rev.Entry), Serving: serving, Content: string(rev.Content)})
 	}
 	return c.Blob(http.StatusOK, mappingType+"; charset=utf-8", rev.Content)
 }
@@ -127,7 +97,7 @@ func (s *Server) apiMappingVersion(c echo.Context) error {
 	}
 	n, err := strconv.ParseInt(c.Param("version"), 10, 64)
 	if err != nil || n < 1 {
-		return &apiError{Status: http.StatusBadRequest, Code: "bad_version", Message: "A mapping version is a positive number; see the history."}
+		return &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadVersion, Message: "A mapping version is a positive number; see the history."}
 	}
 	return s.serveVersion(c, func(ctx context.Context, st mapstore.Store) (mapstore.Revision, error) { return st.At(ctx, n) })
 }
@@ -165,34 +135,34 @@ func ifMatch(c echo.Context, fromBody string, required bool) (mapstore.Version, 
 		if !required {
 			return mapstore.Version{}, nil
 		}
-		return mapstore.Version{}, &apiError{Status: http.StatusPreconditionRequired, Code: "if_match_required",
+		return mapstore.Version{}, &api.Error{Kind: api.KindPreconditionRequired, Code: api.CodeIfMatchRequired,
 			Message: "Send If-Match with the ETag from GET " + adminMapping + ", so that a change made meanwhile is not overwritten."}
 	}
 	v, err := mapstore.ParseETag(h)
 	if err != nil {
-		return mapstore.Version{}, &apiError{Status: http.StatusPreconditionFailed, Code: "version_conflict", Err: err,
+		return mapstore.Version{}, &api.Error{Kind: api.KindPreconditionFailed, Code: api.CodeVersionConflict, Err: err,
 			Message: "If-Match does not name a mapping version; use the ETag from GET " + adminMapping + "."}
 	}
 	return v, nil
 }
 
 // readMapping reads a mapping sent as raw YAML or, with Content-Type
-// application/json, as a mappingBody.
-func readMapping(c echo.Context) (mappingBody, error) {
+// application/json, as an api.MappingBody.
+func readMapping(c echo.Context) (api.MappingBody, error) {
 	b, err := io.ReadAll(io.LimitReader(c.Request().Body, 2*maxMappingBytes+1))
 	if err != nil {
-		return mappingBody{}, fmt.Errorf("read mapping body: %w", err)
+		return api.MappingBody{}, fmt.Errorf("read mapping body: %w", err)
 	}
-	body := mappingBody{Content: string(b)}
+	body := api.MappingBody{Content: string(b)}
 	if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
-		body = mappingBody{}
+		body = api.MappingBody{}
 		if err := json.Unmarshal(b, &body); err != nil {
-			return mappingBody{}, &apiError{Status: http.StatusBadRequest, Code: "bad_request", Err: err,
+			return api.MappingBody{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadRequest, Err: err,
 				Message: `A JSON mapping body is {"content": "<the YAML>", "if_match": "<ETag>"}; or send the YAML itself as application/yaml.`}
 		}
 	}
 	if len(body.Content) > maxMappingBytes {
-		return mappingBody{}, &apiError{Status: http.StatusRequestEntityTooLarge, Code: "mapping_too_large",
+		return api.MappingBody{}, &api.Error{Kind: api.KindTooLarge, Code: api.CodeMappingTooLarge,
 			Message: fmt.Sprintf("A mapping is at most %d KiB.", maxMappingBytes>>10)}
 	}
 	return body, nil
@@ -222,13 +192,6 @@ func clientReason(c echo.Context, fromBody, def string) string {
 	return def + ": " + r
 }
 
-// validateResponse is POST /api/v1/admin/mapping/validate.
-type validateResponse struct {
-	Valid    bool             `json:"valid"`
-	Problems []mappingProblem `json:"problems"`
-	Teams    []string         `json:"teams,omitempty"`
-}
-
 // POST /api/v1/admin/mapping/validate: check a mapping without storing it.
 // The check ran, so the answer is 200 whatever it found.
 func (s *Server) apiValidateMapping(c echo.Context) error {
@@ -237,7 +200,7 @@ func (s *Server) apiValidateMapping(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res := validateResponse{Problems: []mappingProblem{}}
+	res := api.ValidateResponse{Problems: []api.MappingProblem{}}
 	m, err := live.Parse([]byte(body.Content))
 	var ps abac.Problems
 	switch {
@@ -253,14 +216,6 @@ func (s *Server) apiValidateMapping(c echo.Context) error {
 	return c.JSON(http.StatusOK, res)
 }
 
-// historyResponse is GET /api/v1/admin/mapping/history, newest first.
-type historyResponse struct {
-	Serving  int64         `json:"serving"` // the version the broker serves
-	Latest   int64         `json:"latest"`
-	Valid    bool          `json:"valid"` // latest == serving
-	Versions []versionInfo `json:"versions"`
-}
-
 func (s *Server) apiMappingHistory(c echo.Context) error {
 	st, err := s.mappingStore()
 	if err != nil {
@@ -271,17 +226,11 @@ func (s *Server) apiMappingHistory(c echo.Context) error {
 		return storeError(c, err)
 	}
 	state := s.cfg.Mapping.State()
-	res := historyResponse{Serving: state.Serving.Number, Latest: state.Latest.Number, Valid: state.Valid(), Versions: make([]versionInfo, len(hist))}
+	res := api.HistoryResponse{Serving: state.Serving.Number, Latest: state.Latest.Number, Valid: state.Valid(), Versions: make([]api.VersionInfo, len(hist))}
 	for i, e := range hist {
 		res.Versions[i] = infoOf(e)
 	}
 	return c.JSON(http.StatusOK, res)
-}
-
-// rollbackRequest is the body of POST /api/v1/admin/mapping/rollback.
-type rollbackRequest struct {
-	Version int64  `json:"version"`
-	IfMatch string `json:"if_match,omitempty"` // as the If-Match header
 }
 
 // POST /api/v1/admin/mapping/rollback: store an old version's content as a
@@ -289,12 +238,12 @@ type rollbackRequest struct {
 // wants, but a client that read the mapping first may guard against a change
 // made since.
 func (s *Server) apiRollbackMapping(c echo.Context) error {
-	var req rollbackRequest
+	var req api.RollbackRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Version < 1 {
-		return &apiError{Status: http.StatusBadRequest, Code: "bad_version", Message: `Name the version to roll back to: {"version": N}; see the history.`}
+		return &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadVersion, Message: `Name the version to roll back to: {"version": N}; see the history.`}
 	}
 	expected, err := ifMatch(c, req.IfMatch, false)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/mapstore"
 )
 
@@ -27,8 +28,8 @@ type adminPageData struct {
 	CSRF        string
 	State       mapstore.State
 	Current     mapstore.Revision
-	Problems    []mappingProblem // why Latest is not served
-	Stored      bool             // false for a fixed mapping: no history, no rollback
+	Problems    []api.MappingProblem // why Latest is not served
+	Stored      bool                 // false for a fixed mapping: no history, no rollback
 	StoreErr    string
 	History     []historyRow
 	MoreHistory int
@@ -54,7 +55,7 @@ type explainForm struct {
 }
 
 type explainView struct {
-	explainResponse
+	api.ExplainResponse
 	Rows []explainRow
 }
 
@@ -179,20 +180,20 @@ func versionDiff(content func(int64) ([]byte, error), from, to int64) ([]diffLin
 func (s *Server) adminPageExplain(c echo.Context, data *adminPageData) error {
 	f := explainForm{Username: c.FormValue("username"), Email: c.FormValue("email"), Groups: c.FormValue("groups"), Claims: c.FormValue("claims"), Notebooks: c.FormValue("notebooks") != ""}
 	data.Form = f
-	req := explainRequest{Username: f.Username, Email: f.Email, Groups: splitList(f.Groups), Notebooks: f.Notebooks}
+	req := api.ExplainRequest{Username: f.Username, Email: f.Email, Groups: splitList(f.Groups), Notebooks: f.Notebooks}
 	if strings.TrimSpace(f.Claims) != "" {
 		if err := json.Unmarshal([]byte(f.Claims), &req.Claims); err != nil {
 			data.ExplainErr = "The claims must be a JSON object, such as {\"department\": \"fraud\"}: " + err.Error()
 			return s.render(c, http.StatusOK, "admin", data)
 		}
 	}
-	id, err := req.identity(s.cfg.Claims)
+	id, err := explainIdentity(req, s.cfg.Claims)
 	if err != nil {
 		data.ExplainErr = toProblem(err).Message
 		return s.render(c, http.StatusOK, "admin", data)
 	}
 	res := s.explain(c, s.cfg.Mapping, data.Identity, id, req.Notebooks, "browser")
-	data.Explain = &explainView{explainResponse: res, Rows: explainRows(res.Teams)}
+	data.Explain = &explainView{ExplainResponse: res, Rows: explainRows(res.Teams)}
 	return s.render(c, http.StatusOK, "admin", data)
 }
 
@@ -263,11 +264,11 @@ func formatTags(tags map[string]string) string {
 func (s *Server) adminPageRollback(c echo.Context) error {
 	n, err := strconv.ParseInt(c.FormValue("version"), 10, 64)
 	if err != nil || n < 1 {
-		return &apiError{Status: http.StatusBadRequest, Code: "bad_version", Message: "The rollback form names no version."}
+		return &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadVersion, Message: "The rollback form names no version."}
 	}
 	expected, err := mapstore.ParseETag(c.FormValue("etag"))
 	if err != nil {
-		return &apiError{Status: http.StatusBadRequest, Code: "bad_version", Message: "The rollback form names no current version; reload the admin page."}
+		return &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadVersion, Message: "The rollback form names no current version; reload the admin page."}
 	}
 	rev, err := s.changeMapping(c, "browser", mapstore.Update{Expected: expected}, rollbackTo(n))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/secds/secds/broker"
+	"github.com/secds/secds/internal/api"
 )
 
 // jsonBody is a JSON request body; do sends forms unless told otherwise.
@@ -58,7 +59,7 @@ func TestAPIAuthentication(t *testing.T) {
 	})
 
 	t.Run("a token, judged alone", func(t *testing.T) {
-		var me meResponse
+		var me api.MeResponse
 		decode(t, "me with a token", ts.do(http.MethodGet, "/api/v1/me", nil, ts.session("bob"), bearer(tok)...), http.StatusOK, &me)
 		if me.Identity.Username != "alice" || me.Auth != "token" || me.CSRFToken != "" || me.TokenExpiresAt.IsZero() {
 			t.Errorf("me = %+v", me)
@@ -68,7 +69,7 @@ func TestAPIAuthentication(t *testing.T) {
 	})
 
 	t.Run("a session gets the CSRF token", func(t *testing.T) {
-		var me meResponse
+		var me api.MeResponse
 		decode(t, "me with a session", ts.do(http.MethodGet, "/api/v1/me", nil, ts.session("alice")), http.StatusOK, &me)
 		if me.Identity.Username != "alice" || me.Auth != "session" || me.CSRFToken == "" || !me.TokenExpiresAt.IsZero() {
 			t.Errorf("me = %+v", me)
@@ -91,8 +92,8 @@ func TestAPIAuthentication(t *testing.T) {
 func TestAPIMeReportsListProblems(t *testing.T) {
 	ts := newTestServer(t, "https://notebooks.example")
 	ts.broker.list = broker.Overview{}
-	ts.broker.listErr = &broker.Error{Kind: broker.KindDenied, Code: "no_team", Message: "You are in no team."}
-	var me meResponse
+	ts.broker.listErr = &api.Error{Kind: api.KindForbidden, Code: "no_team", Message: "You are in no team."}
+	var me api.MeResponse
 	decode(t, "me", ts.do(http.MethodGet, "/api/v1/me", nil, nil, bearer(ts.token("alice"))...), http.StatusOK, &me)
 	if me.Problem == nil || me.Problem.Code != "no_team" || me.Problem.Status != http.StatusForbidden {
 		t.Fatalf("problem = %+v", me.Problem)
@@ -108,7 +109,7 @@ func TestAPIOpen(t *testing.T) {
 	tok := ts.token("alice")
 
 	t.Run("opens and says what", func(t *testing.T) {
-		var res openResponse
+		var res api.OpenResponse
 		decode(t, "open", ts.do(http.MethodPost, "/api/v1/open", strings.NewReader(`{"notebook":"ds-alice","team":"ds"}`), nil, append(bearer(tok), jsonBody...)...), http.StatusOK, &res)
 		if res.URL != secretURL || res.Team != "ds" || res.Notebook != "ds-alice" || res.ExpiresAt.IsZero() {
 			t.Errorf("open = %+v", res)
@@ -130,9 +131,9 @@ func TestAPIOpen(t *testing.T) {
 		ts.broker.openRes = broker.OpenResult{Choices: []broker.Notebook{{Team: "ds", Name: "a"}, {Team: "ds", Name: "b"}}}
 		defer func() { ts.broker.openRes = newFakeBroker().openRes }()
 		w := ts.do(http.MethodPost, "/api/v1/open", nil, nil, bearer(tok)...)
-		var res choicesResponse
+		var res api.ChoicesResponse
 		decode(t, "open with choices", w, http.StatusConflict, &res)
-		if res.Error.Code != chooseCode || len(res.Choices) != 2 || res.Error.RequestID == "" {
+		if res.Error.Code != api.CodeChooseNotebook || len(res.Choices) != 2 || res.Error.RequestID == "" {
 			t.Errorf("choices = %+v", res)
 		}
 	})
@@ -150,10 +151,10 @@ func TestAPIOpen(t *testing.T) {
 			status int
 			code   string
 		}{
-			{&broker.Error{Kind: broker.KindDenied, Code: "team_not_allowed", Message: "Not yours."}, http.StatusForbidden, "team_not_allowed"},
-			{&broker.Error{Kind: broker.KindNotFound, Code: "notebook_not_found", Message: "No such notebook."}, http.StatusNotFound, "notebook_not_found"},
-			{&broker.Error{Kind: broker.KindConflict, Code: "notebook_starting", Message: "Starting.", RetryAfter: 30 * time.Second}, http.StatusConflict, "notebook_starting"},
-			{&broker.Error{Kind: broker.KindUnavailable, Code: "aws_unavailable", Message: "AWS is down.", Err: errors.New("dial sts: SECRET-CAUSE")}, http.StatusServiceUnavailable, "aws_unavailable"},
+			{&api.Error{Kind: api.KindForbidden, Code: "team_not_allowed", Message: "Not yours."}, http.StatusForbidden, "team_not_allowed"},
+			{&api.Error{Kind: api.KindNotFound, Code: "notebook_not_found", Message: "No such notebook."}, http.StatusNotFound, "notebook_not_found"},
+			{&api.Error{Kind: api.KindConflict, Code: "notebook_starting", Message: "Starting.", RetryAfter: 30 * time.Second}, http.StatusConflict, "notebook_starting"},
+			{&api.Error{Kind: api.KindUnavailable, Code: "aws_unavailable", Message: "AWS is down.", Err: errors.New("dial sts: SECRET-CAUSE")}, http.StatusServiceUnavailable, "aws_unavailable"},
 			{errors.New("boom: SECRET-CAUSE"), http.StatusInternalServerError, "internal"},
 		} {
 			ts.broker.openErr = tc.err

@@ -10,26 +10,8 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/api"
 )
-
-// apiError is a refusal by the HTTP layer itself (authentication, CSRF, a
-// malformed request) with the status it gets. The message names the fix and
-// never quotes a token.
-type apiError struct {
-	Status  int
-	Code    string
-	Message string
-	Err     error // the cause, for logs
-}
-
-func (e *apiError) Error() string {
-	if e.Err != nil {
-		return e.Code + ": " + e.Message + ": " + e.Err.Error()
-	}
-	return e.Code + ": " + e.Message
-}
-
-func (e *apiError) Unwrap() error { return e.Err }
 
 const (
 	// CSRFHeader carries the CSRF token on API calls that ride the browser
@@ -69,12 +51,12 @@ func (s *Server) apiIdentity(c echo.Context) (abac.Identity, error) {
 	}
 	if err != nil {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="secds"`)
-		return abac.Identity{}, &apiError{Status: http.StatusUnauthorized, Code: "not_signed_in",
+		return abac.Identity{}, &api.Error{Kind: api.KindUnauthenticated, Code: api.CodeNotSignedIn,
 			Message: "You are not signed in. Run secds login (or sign in at " + s.cfg.PublicURL.String() + " in the browser), then try again.", Err: err}
 	}
 	if !safeMethod(r.Method) {
 		if !s.fromOwnPages(r) {
-			return abac.Identity{}, &apiError{Status: http.StatusForbidden, Code: "csrf_failed",
+			return abac.Identity{}, &api.Error{Kind: api.KindForbidden, Code: api.CodeCSRFFailed,
 				Message: "Cross-site API calls with the browser session are refused. Call the API from the broker's own pages, or with a broker token."}
 		}
 		if err := s.checkCSRF(sess, r.Header.Get(CSRFHeader)); err != nil {
@@ -86,23 +68,23 @@ func (s *Server) apiIdentity(c echo.Context) (abac.Identity, error) {
 }
 
 func (s *Server) bearerIdentity(c echo.Context, header string) (abac.Identity, error) {
-	refuse := func(code, msg string, err error) (abac.Identity, error) {
+	refuse := func(code api.Code, msg string, err error) (abac.Identity, error) {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="secds", error="invalid_token"`)
-		return abac.Identity{}, &apiError{Status: http.StatusUnauthorized, Code: code, Message: msg, Err: err}
+		return abac.Identity{}, &api.Error{Kind: api.KindUnauthenticated, Code: code, Message: msg, Err: err}
 	}
 	scheme, raw, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
-		return refuse("token_invalid", "The Authorization header must be \"Bearer <token>\" with a token from secds login.", nil)
+		return refuse(api.CodeTokenInvalid, "The Authorization header must be \"Bearer <token>\" with a token from secds login.", nil)
 	}
 	if s.cfg.Tokens == nil {
-		return refuse("cli_login_disabled", "This broker accepts no CLI tokens: it has no token keys. Tell the platform team to set tokens.keys_file or SECDS_TOKEN_KEYS.", nil)
+		return refuse(api.CodeCLILoginDisabled, "This broker accepts no CLI tokens: it has no token keys. Tell the platform team to set tokens.keys_file or SECDS_TOKEN_KEYS.", nil)
 	}
 	v, err := s.cfg.Tokens.Verify(strings.TrimSpace(raw))
 	switch {
 	case errors.Is(err, auth.ErrTokenExpired):
-		return refuse("token_expired", "Your secds login has expired. Run secds login, then try again.", err)
+		return refuse(api.CodeTokenExpired, "Your secds login has expired. Run secds login, then try again.", err)
 	case err != nil:
-		return refuse("token_invalid", "Your secds token is not valid for this broker (it may predate a key rotation, or be for another broker). Run secds login, then try again.", err)
+		return refuse(api.CodeTokenInvalid, "Your secds token is not valid for this broker (it may predate a key rotation, or be for another broker). Run secds login, then try again.", err)
 	}
 	if !s.fresh(c, v.Identity, "token") {
 		return abac.Identity{}, staleAPIError(c)
@@ -130,11 +112,11 @@ func (s *Server) csrfToken(sess *auth.Session) (string, error) {
 func (s *Server) checkCSRF(sess *auth.Session, token string) error {
 	var b csrfBinding
 	if token == "" {
-		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed",
+		return &api.Error{Kind: api.KindForbidden, Code: api.CodeCSRFFailed,
 			Message: "This call needs the " + CSRFHeader + " header; take csrf_token from GET /api/v1/me."}
 	}
 	if err := s.cfg.Auth.Codec().Open(csrfPurpose, token, &b); err != nil || b.Subject != sess.Identity.Subject || b.IssuedAt != sess.IssuedAt.UnixNano() {
-		return &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Err: err,
+		return &api.Error{Kind: api.KindForbidden, Code: api.CodeCSRFFailed, Err: err,
 			Message: "The " + CSRFHeader + " header does not belong to this session; take a fresh csrf_token from GET /api/v1/me."}
 	}
 	return nil

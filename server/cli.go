@@ -6,11 +6,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 )
 
@@ -20,7 +20,7 @@ import (
 // sees an ID token. The browser leg reuses the normal web login; the CLI
 // proves with PKCE that it started the login it redeems.
 
-var errCLILoginOff = &apiError{Status: http.StatusNotImplemented, Code: "cli_login_disabled",
+var errCLILoginOff = &api.Error{Kind: api.KindNotConfigured, Code: api.CodeCLILoginDisabled,
 	Message: "This broker is not set up for the secds CLI: it has no token keys. Tell the platform team to set tokens.keys_file or SECDS_TOKEN_KEYS."}
 
 // cliLoginParams are what a CLI puts on its /cli/login link. The
@@ -110,31 +110,16 @@ func (s *Server) cliLoginConfirm(c echo.Context) error {
 }
 
 func badCLILogin(why string) error {
-	return &apiError{Status: http.StatusBadRequest, Code: "bad_cli_login",
+	return &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadCLILogin,
 		Message: "This sign-in link for the secds CLI is not valid: " + why + ". Run secds login again and use the link it shows."}
-}
-
-// tokenRequest is the body of POST /api/v1/cli/token (JSON or form).
-type tokenRequest struct {
-	Code        string `json:"code"`
-	Verifier    string `json:"code_verifier"`
-	RedirectURI string `json:"redirect_uri"`
-}
-
-// tokenResponse is a successful POST /api/v1/cli/token.
-type tokenResponse struct {
-	Token     string    `json:"token"` // a bearer secret
-	TokenType string    `json:"token_type"`
-	ExpiresAt time.Time `json:"expires_at"`
-	Username  string    `json:"username"`
 }
 
 // cliToken trades a one-time code and its PKCE verifier for a broker token.
 // Each attempt is one audit event.
 func (s *Server) cliToken(c echo.Context) error {
-	var req tokenRequest
+	var req api.TokenRequest
 	if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
-		req = tokenRequest{Code: c.FormValue("code"), Verifier: c.FormValue("code_verifier"), RedirectURI: c.FormValue("redirect_uri")}
+		req = api.TokenRequest{Code: c.FormValue("code"), Verifier: c.FormValue("code_verifier"), RedirectURI: c.FormValue("redirect_uri")}
 	} else if err := decodeJSONLike(c, &req, `{"code":"…","code_verifier":"…","redirect_uri":"…"}`); err != nil {
 		return err
 	}
@@ -142,16 +127,16 @@ func (s *Server) cliToken(c echo.Context) error {
 	tok, id, err := s.cfg.Tokens.Redeem(req.Code, req.Verifier, req.RedirectURI)
 	if err != nil {
 		ev.Decision, ev.Code = audit.Denied, "login_failed"
-		var ae *auth.Error
+		var ae *api.Error
 		if errors.As(err, &ae) {
-			ev.Code, ev.Reason = ae.Code, ae.Message
+			ev.Code, ev.Reason = string(ae.Code), ae.Message
 		}
 		s.record(ev)
 		return err
 	}
 	ev.Decision, ev.Subject, ev.Username, ev.Email, ev.TokenID = audit.Granted, id.Subject, id.Username, id.Email, tok.ID
 	s.record(ev)
-	return c.JSON(http.StatusOK, tokenResponse{Token: tok.Raw, TokenType: "Bearer", ExpiresAt: tok.ExpiresAt.UTC(), Username: id.Username})
+	return c.JSON(http.StatusOK, api.TokenResponse{Token: tok.Raw, TokenType: "Bearer", ExpiresAt: tok.ExpiresAt.UTC(), Username: id.Username})
 }
 
 // loopbackRedirect reports whether raw is a CLI's loopback callback:

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/api"
 )
 
 // cliVerifier is a CLI's PKCE verifier; cliChallenge its S256 challenge.
@@ -26,14 +27,14 @@ func cliLink(redirect string) string {
 
 func TestWellKnownConfiguration(t *testing.T) {
 	ts := newTestServer(t, "https://notebooks.example")
-	var conf configuration
+	var conf api.Configuration
 	decode(t, "configuration", ts.do(http.MethodGet, "/.well-known/secds-configuration", nil, nil), http.StatusOK, &conf)
 	if conf.BrokerURL != "https://notebooks.example" || conf.TokenEndpoint != "https://notebooks.example/api/v1/cli/token" ||
 		conf.APIBase != "https://notebooks.example/api/v1" || conf.CLILoginPath != "/cli/login" || !conf.CLILogin || conf.TokenTTLSeconds != 12*3600 || conf.Version == "" {
 		t.Errorf("configuration = %+v", conf)
 	}
 	off := newTestServer(t, "https://notebooks.example", func(c *Config) { c.Tokens = nil })
-	var offConf configuration
+	var offConf api.Configuration
 	decode(t, "configuration without keys", off.do(http.MethodGet, "/.well-known/secds-configuration", nil, nil), http.StatusOK, &offConf)
 	if offConf.CLILogin || offConf.TokenTTLSeconds != 0 {
 		t.Errorf("configuration without token keys = %+v", offConf)
@@ -87,12 +88,12 @@ func TestCLILogin(t *testing.T) {
 			t.Fatalf("allow = %d %q", w.Code, w.Header().Get("Location"))
 		}
 		form := url.Values{"code": {loc.Query().Get("code")}, "code_verifier": {cliVerifier}, "redirect_uri": {redirect}}.Encode()
-		var res tokenResponse
+		var res api.TokenResponse
 		decode(t, "token", ts.do(http.MethodPost, "/api/v1/cli/token", strings.NewReader(form), nil), http.StatusOK, &res)
 		if res.Token == "" || res.TokenType != "Bearer" || res.Username != "alice" || res.ExpiresAt.IsZero() {
 			t.Fatalf("token = %+v", res)
 		}
-		var me meResponse
+		var me api.MeResponse
 		decode(t, "me with the new token", ts.do(http.MethodGet, "/api/v1/me", nil, nil, bearer(res.Token)...), http.StatusOK, &me)
 		if me.Identity.Username != "alice" || me.Auth != "token" {
 			t.Errorf("me = %+v", me)

@@ -11,13 +11,13 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
-	"github.com/secds/secds/broker"
+	"github.com/secds/secds/internal/api"
 )
 
 // problem is an error as a user sees it.
 type problem struct {
 	Status     int
-	Code       string
+	Code       api.Code
 	Title      string
 	Message    string
 	RetryAfter int
@@ -25,64 +25,39 @@ type problem struct {
 	Problems   any  // detail for API clients: a mapping's mistakes
 }
 
-var kindStatus = map[broker.Kind]int{
-	broker.KindInternal:    http.StatusInternalServerError,
-	broker.KindBadRequest:  http.StatusBadRequest,
-	broker.KindDenied:      http.StatusForbidden,
-	broker.KindNotFound:    http.StatusNotFound,
-	broker.KindConflict:    http.StatusConflict,
-	broker.KindUnavailable: http.StatusServiceUnavailable,
-}
-
-var codeTitle = map[string]string{
-	"no_team":            "You are not in a team yet",
-	"team_not_allowed":   "That team is not yours",
-	"notebook_not_found": "Notebook not found",
-	"identity_unusable":  "Your account cannot be used as it is",
-	"no_notebook":        "No notebook for you yet",
-	"notebook_stopped":   "The notebook is stopped",
-	"notebook_starting":  "The notebook is starting",
-	"aws_denied":         "AWS refused access",
+// wire is p as a refusal reported inside a successful answer.
+func (p problem) wire() *api.Problem {
+	return &api.Problem{Status: p.Status, Code: p.Code, Message: p.Message}
 }
 
 // toProblem classifies any error a handler returns.
 func toProblem(err error) problem {
-	var be *broker.Error
-	var ae *auth.Error
+	var ae *api.Error
 	var he *echo.HTTPError
-	var api *apiError
-	var le *limitError
 	var ps abac.Problems
 	switch {
 	case errors.As(err, &ps) && len(ps) > 0:
 		return invalidMapping(ps)
-	case errors.As(err, &le):
-		return le.problem()
-	case errors.As(err, &api):
-		return problem{Status: api.Status, Code: api.Code, Title: http.StatusText(api.Status), Message: api.Message, SignIn: api.Status == http.StatusUnauthorized}
-	case errors.As(err, &be):
-		p := problem{Status: kindStatus[be.Kind], Code: be.Code, Message: be.Message, RetryAfter: int(be.RetryAfter.Seconds())}
-		p.Title = codeTitle[be.Code]
-		if p.Title == "" {
-			p.Title = http.StatusText(p.Status)
-		}
-		return p
 	case errors.As(err, &ae):
-		if ae.Unavailable {
-			return problem{Status: http.StatusServiceUnavailable, Code: ae.Code, Title: "Sign-in is unavailable", Message: ae.Message, RetryAfter: 30, SignIn: true}
-		}
-		return problem{Status: http.StatusBadRequest, Code: ae.Code, Title: "Sign-in failed", Message: ae.Message, SignIn: true}
+		return problemOf(ae)
 	case errors.Is(err, auth.ErrNoSession):
-		return problem{Status: http.StatusUnauthorized, Code: "not_signed_in", Title: "Please sign in", Message: "You are not signed in, or your session has ended. Sign in again.", SignIn: true}
+		return problemOf(&api.Error{Kind: api.KindUnauthenticated, Code: api.CodeNotSignedIn, Message: "You are not signed in, or your session has ended. Sign in again."})
 	case errors.As(err, &he):
 		msg := http.StatusText(he.Code)
 		if he.Code == http.StatusNotFound {
 			msg = "There is no page here. Go to the start page."
 		}
-		return problem{Status: he.Code, Code: strings.ReplaceAll(strings.ToLower(http.StatusText(he.Code)), " ", "_"), Title: http.StatusText(he.Code), Message: msg}
+		return problem{Status: he.Code, Code: api.Code(strings.ReplaceAll(strings.ToLower(http.StatusText(he.Code)), " ", "_")), Title: http.StatusText(he.Code), Message: msg}
 	}
-	return problem{Status: http.StatusInternalServerError, Code: "internal", Title: "Something went wrong",
-		Message: "Something went wrong on our side. Try again; if it keeps happening, tell the platform team the request ID."}
+	return problemOf(api.As(err))
+}
+
+// problemOf is how a refusal looks: the status of its kind, the title of
+// its code, and an offer to sign in again where that is the fix.
+func problemOf(e *api.Error) problem {
+	status := e.Kind.Status()
+	return problem{Status: status, Code: e.Code, Title: e.Title(), Message: e.Message, RetryAfter: e.RetryAfterSeconds(),
+		SignIn: e.Code.SignIn() || status == http.StatusUnauthorized}
 }
 
 // handleError is echo's one HTTPErrorHandler: it logs the cause for
@@ -104,7 +79,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	var werr error
 	if wantsJSON(c) {
-		body := map[string]any{"error": map[string]string{"code": p.Code, "message": p.Message, "request_id": rid}}
+		body := map[string]any{"error": map[string]string{"code": string(p.Code), "message": p.Message, "request_id": rid}}
 		if p.Problems != nil {
 			body["problems"] = p.Problems
 		}

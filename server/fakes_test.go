@@ -14,6 +14,7 @@ import (
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/broker"
+	"github.com/secds/secds/internal/api"
 )
 
 // idpAuthorize is where the fake identity provider's sign-in starts.
@@ -48,7 +49,7 @@ func (f *fakeIdP) FinishLogin(context.Context, *http.Request) (abac.Identity, st
 	defer f.mu.Unlock()
 	clear := &http.Cookie{Name: "__Host-secds_login_1", Path: "/", MaxAge: -1}
 	if f.finish == nil {
-		return abac.Identity{}, "", clear, &auth.Error{Code: "login_expired", Message: "This sign-in has expired. Start again."}
+		return abac.Identity{}, "", clear, &api.Error{Kind: api.KindBadRequest, Code: "login_expired", Message: "This sign-in has expired. Start again."}
 	}
 	id, next, err := f.finish()
 	return id, next, clear, err
@@ -156,7 +157,7 @@ type apiErr struct {
 		Message   string `json:"message"`
 		RequestID string `json:"request_id"`
 	} `json:"error"`
-	Problems []mappingProblem `json:"problems"`
+	Problems []api.MappingProblem `json:"problems"`
 }
 
 // errorOf reads an API error answer; it fails the test when the body is not

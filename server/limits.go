@@ -3,8 +3,6 @@ package server
 import (
 	"container/list"
 	"fmt"
-	"math"
-	"net/http"
 	"net/netip"
 	"strings"
 	"sync"
@@ -13,16 +11,16 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
 
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/ratelimit"
 )
 
-// limitError is a refused request; the error handler answers 429.
-type limitError struct {
-	who        string
-	retryAfter time.Duration
+// rateLimited is a refused request: 429, with when to try again.
+func rateLimited(who string, wait time.Duration) error {
+	e := &api.Error{Kind: api.KindThrottled, Code: api.CodeRateLimited, RetryAfter: wait}
+	e.Message = fmt.Sprintf("Too many requests from your %s. Wait %d seconds and try again.", who, e.RetryAfterSeconds())
+	return e
 }
-
-func (e *limitError) Error() string { return "rate limit exceeded for " + e.who }
 
 // buckets keeps one token bucket per key, at most max of them. When full,
 // the least recently used bucket goes: a flood of fresh keys pushes out idle
@@ -122,11 +120,11 @@ func (s *Server) limited(l ratelimit.Limits) echo.MiddlewareFunc {
 				return next(c)
 			}
 			if ok, wait := perIP.take(addressKey(c.RealIP())); !ok {
-				return &limitError{who: "address", retryAfter: wait}
+				return rateLimited("address", wait)
 			}
 			if key := s.userKey(c); key != "" {
 				if ok, wait := perUser.take(key); !ok {
-					return &limitError{who: "user", retryAfter: wait}
+					return rateLimited("user", wait)
 				}
 			}
 			return next(c)
@@ -182,14 +180,4 @@ func (s *Server) userKey(c echo.Context) string {
 		return "sub:" + sess.Identity.Subject
 	}
 	return ""
-}
-
-func retryAfterSeconds(d time.Duration) int {
-	return int(math.Max(1, math.Ceil(d.Seconds())))
-}
-
-func (e *limitError) problem() problem {
-	return problem{Status: http.StatusTooManyRequests, Code: "rate_limited", Title: "Too many requests",
-		Message:    fmt.Sprintf("Too many requests from your %s. Wait %d seconds and try again.", e.who, retryAfterSeconds(e.retryAfter)),
-		RetryAfter: retryAfterSeconds(e.retryAfter)}
 }

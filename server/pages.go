@@ -8,6 +8,7 @@ import (
 
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/broker"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 )
 
@@ -39,9 +40,9 @@ func (s *Server) startLogin(c echo.Context, next string) error {
 	start, err := s.cfg.Auth.BeginLogin(c.Request().Context(), c.Request(), next)
 	if err != nil {
 		ev := audit.Event{Type: audit.TypeLogin, Decision: audit.Failed, Code: "login_failed", ClientIP: c.RealIP(), RequestID: requestID(c), Via: "browser"}
-		var ae *auth.Error
+		var ae *api.Error
 		if errors.As(err, &ae) {
-			ev.Code, ev.Reason = ae.Code, ae.Message
+			ev.Code, ev.Reason = string(ae.Code), ae.Message
 		}
 		s.record(ev)
 		return err
@@ -60,11 +61,11 @@ func (s *Server) callback(c echo.Context) error {
 	}
 	ev := audit.Event{Type: audit.TypeLogin, ClientIP: c.RealIP(), RequestID: requestID(c), Via: "browser"}
 	if err != nil {
-		var ae *auth.Error
+		var ae *api.Error
 		ev.Decision, ev.Code = audit.Denied, "login_failed"
 		if errors.As(err, &ae) {
-			ev.Code, ev.Reason = ae.Code, ae.Message
-			if ae.Unavailable {
+			ev.Code, ev.Reason = string(ae.Code), ae.Message
+			if ae.Kind == api.KindUnavailable {
 				ev.Decision = audit.Failed
 			}
 		}
@@ -74,7 +75,7 @@ func (s *Server) callback(c echo.Context) error {
 	ev.Subject, ev.Username, ev.Email = id.Subject, id.Username, id.Email
 	cookie, err := s.newSession(id)
 	if err != nil {
-		ev.Decision, ev.Code = audit.Failed, errorCode(err, "session_too_large")
+		ev.Decision, ev.Code = audit.Failed, errorCode(err, api.CodeSessionTooLarge)
 		s.record(ev)
 		return err
 	}

@@ -5,12 +5,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/secds/secds/abac"
-	"github.com/secds/secds/auth"
 	"github.com/secds/secds/broker"
+	"github.com/secds/secds/internal/api"
 )
 
 // auditHas says whether the audit trail has an event with all of parts.
@@ -44,7 +45,7 @@ func TestLandingPage(t *testing.T) {
 		}
 	})
 	t.Run("a list problem is shown, not a failure", func(t *testing.T) {
-		ts.broker.listErr = &broker.Error{Kind: broker.KindDenied, Code: "no_team", Message: "Ask to be added to a team."}
+		ts.broker.listErr = &api.Error{Kind: api.KindForbidden, Code: "no_team", Message: "Ask to be added to a team."}
 		defer func() { ts.broker.listErr = nil }()
 		w := ts.do(http.MethodGet, "/", nil, ts.session("alice"))
 		if body := w.Body.String(); w.Code != http.StatusOK || !strings.Contains(body, "You are not in a team yet") || !strings.Contains(body, "Ask to be added to a team.") {
@@ -70,7 +71,7 @@ func TestLoginAndCallback(t *testing.T) {
 		}
 	})
 	t.Run("the provider down: a 503 page, audited", func(t *testing.T) {
-		ts.idp.beginErr = &auth.Error{Code: "idp_unavailable", Message: "The identity provider cannot be reached.", Unavailable: true}
+		ts.idp.beginErr = &api.Error{Kind: api.KindUnavailable, Code: "idp_unavailable", Message: "The identity provider cannot be reached.", RetryAfter: 30 * time.Second}
 		defer func() { ts.idp.beginErr = nil }()
 		w := ts.do(http.MethodGet, "/login", nil, nil)
 		if body := w.Body.String(); w.Code != http.StatusServiceUnavailable || !strings.Contains(body, "Sign-in is unavailable") || w.Header().Get("Retry-After") != "30" {
@@ -97,7 +98,7 @@ func TestLoginAndCallback(t *testing.T) {
 				t.Fatal("the callback set no session cookie")
 			}
 			// The session works, and carries only what the mapping reads.
-			var me meResponse
+			var me api.MeResponse
 			decode(t, "me after sign-in", ts.do(http.MethodGet, "/api/v1/me", nil, sess), http.StatusOK, &me)
 			if me.Identity.Username != "carol" {
 				t.Errorf("signed in as %q", me.Identity.Username)
@@ -180,7 +181,7 @@ func TestOpenPage(t *testing.T) {
 		}
 	})
 	t.Run("a refusal is a page with its title and status", func(t *testing.T) {
-		ts.broker.openErr = &broker.Error{Kind: broker.KindConflict, Code: "notebook_stopped", Message: "Start it in the console.", Err: errors.New("SECRET-CAUSE")}
+		ts.broker.openErr = &api.Error{Kind: api.KindConflict, Code: "notebook_stopped", Message: "Start it in the console.", Err: errors.New("SECRET-CAUSE")}
 		defer func() { ts.broker.openErr = nil }()
 		w := ts.do(http.MethodGet, "/open?notebook=ds-alice", nil, sess)
 		body := w.Body.String()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/mapstore"
 )
 
@@ -87,10 +88,10 @@ type readinessDetail struct {
 }
 
 type mappingHealth struct {
-	Serving  int64            `json:"serving"`
-	Latest   int64            `json:"latest"`
-	Valid    bool             `json:"valid"`
-	Problems []mappingProblem `json:"problems"` // why latest is not served
+	Serving  int64                `json:"serving"`
+	Latest   int64                `json:"latest"`
+	Valid    bool                 `json:"valid"`
+	Problems []api.MappingProblem `json:"problems"` // why latest is not served
 }
 
 func (s *Server) apiReadiness(c echo.Context) error {

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/secds/secds/abac"
+	"github.com/secds/secds/internal/api"
 )
 
 // Authorization is part of the routing: every route is added through the
@@ -182,11 +183,11 @@ func (s *Server) ownForm(f formRefusals) echo.MiddlewareFunc {
 				return next(c)
 			}
 			if !s.fromOwnPages(c.Request()) {
-				return &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Message: f.foreign}
+				return &api.Error{Kind: api.KindForbidden, Code: api.CodeCSRFFailed, Message: f.foreign}
 			}
 			if sess, err := s.browserSession(c); err == nil {
 				if err := s.checkCSRF(sess, c.FormValue(csrfField)); err != nil {
-					return &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Err: err, Message: f.expired}
+					return &api.Error{Kind: api.KindForbidden, Code: api.CodeCSRFFailed, Err: err, Message: f.expired}
 				}
 			}
 			return next(c)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/api"
 )
 
 // Sessions and CLI tokens carry only the groups and claims the live mapping
@@ -38,23 +39,19 @@ func (s *Server) mapping() *abac.Mapping {
 func (s *Server) newSession(id abac.Identity) (*http.Cookie, error) {
 	m := s.mapping()
 	if m == nil {
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: "mapping_unavailable",
+		return nil, &api.Error{Kind: api.KindUnavailable, Code: api.CodeMappingUnavailable,
 			Message: "The broker has no team mapping loaded, so nobody can sign in yet. Tell the platform team."}
 	}
 	return s.cfg.Auth.SessionCookie(m.Keep(id))
 }
 
-// errorCode is the code of an auth or API refusal, else def.
-func errorCode(err error, def string) string {
-	var ae *auth.Error
-	var pe *apiError
-	switch {
-	case errors.As(err, &ae):
-		return ae.Code
-	case errors.As(err, &pe):
-		return pe.Code
+// errorCode is the code of a refusal, else def.
+func errorCode(err error, def api.Code) string {
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		return string(ae.Code)
 	}
-	return def
+	return string(def)
 }
 
 // fresh reports whether a session's or token's identity still carries what
@@ -70,7 +67,7 @@ func (s *Server) fresh(c echo.Context, id abac.Identity, via string) bool {
 
 func staleAPIError(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="secds", error="invalid_token"`)
-	return &apiError{Status: http.StatusUnauthorized, Code: "session_stale", Message: staleMessage, Err: errSessionStale}
+	return &api.Error{Kind: api.KindUnauthenticated, Code: api.CodeSessionStale, Message: staleMessage, Err: errSessionStale}
 }
 
 func isStale(err error) bool { return errors.Is(err, errSessionStale) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 )
 
@@ -43,17 +44,17 @@ func (s *Server) checkRevoked(c echo.Context, v auth.Verified) error {
 	for _, key := range revocationKeys(v.Identity) {
 		cutoff, err := s.cfg.Revocations.Cutoff(c.Request().Context(), key)
 		if err != nil {
-			return &apiError{Status: http.StatusServiceUnavailable, Code: "revocations_unavailable", Err: err,
+			return &api.Error{Kind: api.KindUnavailable, Code: api.CodeRevocationsUnavailable, Err: err,
 				Message: "The broker cannot check whether your secds token was revoked, so it refuses it for now. Try again in a minute; if it persists, tell the platform team."}
 		}
 		// iat has whole seconds: a token issued in the second of the
 		// revocation counts as revoked.
 		if !cutoff.IsZero() && v.IssuedAt.Before(cutoff) {
-			s.record(audit.Event{Type: audit.TypeToken, Decision: audit.Denied, Code: "token_revoked", Subject: v.Identity.Subject,
+			s.record(audit.Event{Type: audit.TypeToken, Decision: audit.Denied, Code: string(api.CodeTokenRevoked), Subject: v.Identity.Subject,
 				Username: v.Identity.Username, TokenID: v.ID, Path: c.Request().Method + " " + c.Request().URL.Path,
 				ClientIP: c.RealIP(), RequestID: requestID(c), Via: "api"})
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="secds", error="invalid_token"`)
-			return &apiError{Status: http.StatusUnauthorized, Code: "token_revoked",
+			return &api.Error{Kind: api.KindUnauthenticated, Code: api.CodeTokenRevoked,
 				Message: "Your secds token was revoked by an admin. Run secds login to sign in again."}
 		}
 	}
@@ -69,7 +70,7 @@ func (s *Server) requireFreshToken(c echo.Context) error {
 		return nil
 	}
 	c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="secds", error="invalid_token"`)
-	return &apiError{Status: http.StatusUnauthorized, Code: "fresh_login_required",
+	return &api.Error{Kind: api.KindUnauthenticated, Code: api.CodeFreshLoginRequired,
 		Message: "Admin actions need a fresh sign-in (within the last hour): run secds login, then try again."}
 }
 
@@ -78,20 +79,6 @@ func (s *Server) now() time.Time {
 		return s.cfg.Now()
 	}
 	return time.Now()
-}
-
-// revokeRequest is the body of POST /api/v1/admin/tokens/revoke: one of the
-// two.
-type revokeRequest struct {
-	Username string `json:"username"`
-	Subject  string `json:"subject"`
-}
-
-// revokeResponse says what was revoked.
-type revokeResponse struct {
-	Username      string    `json:"username,omitempty"`
-	Subject       string    `json:"subject,omitempty"`
-	RevokedBefore time.Time `json:"revoked_before"`
 }
 
 const maxRevokeKey = 512
@@ -105,16 +92,16 @@ func (s *Server) apiRevokeTokens(c echo.Context) error {
 		return errCLILoginOff
 	}
 	if s.cfg.Revocations == nil {
-		return &apiError{Status: http.StatusNotImplemented, Code: "revocation_unavailable",
+		return &api.Error{Kind: api.KindNotConfigured, Code: api.CodeRevocationUnavailable,
 			Message: "This broker has no revocation store (it serves a fixed mapping without a state directory), so tokens cannot be revoked here; rotate the token keys instead."}
 	}
-	var req revokeRequest
+	var req api.RevokeRequest
 	if err := decodeJSONLike(c, &req, `{"username":"alice"} or {"subject":"…"}`); err != nil {
 		return err
 	}
 	req.Username, req.Subject = strings.TrimSpace(req.Username), strings.TrimSpace(req.Subject)
 	if (req.Username == "") == (req.Subject == "") || len(req.Username) > maxRevokeKey || len(req.Subject) > maxRevokeKey {
-		return &apiError{Status: http.StatusBadRequest, Code: "bad_request",
+		return &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadRequest,
 			Message: `Name exactly one person: {"username":"alice"} or {"subject":"…"} (the "sub" of their audit events).`}
 	}
 	key, who := "user:"+req.Username, req.Username
@@ -129,10 +116,10 @@ func (s *Server) apiRevokeTokens(c echo.Context) error {
 	if err := s.cfg.Revocations.Revoke(c.Request().Context(), key, before); err != nil {
 		ev.Decision, ev.Reason = audit.Failed, "the revocation store cannot be written"
 		s.record(ev)
-		return &apiError{Status: http.StatusServiceUnavailable, Code: "revocation_failed", Err: err,
+		return &api.Error{Kind: api.KindUnavailable, Code: api.CodeRevocationFailed, Err: err,
 			Message: "The revocation could not be stored, so nothing was revoked. Check the broker's log; as a last resort, rotate the token keys."}
 	}
 	ev.Decision = audit.Granted
 	s.record(ev)
-	return c.JSON(http.StatusOK, revokeResponse{Username: req.Username, Subject: req.Subject, RevokedBefore: before})
+	return c.JSON(http.StatusOK, api.RevokeResponse{Username: req.Username, Subject: req.Subject, RevokedBefore: before})
 }

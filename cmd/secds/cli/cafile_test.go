@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secds/secds/internal/api"
 )
 
 // TestConfigureCAFile: a broker whose certificate comes from a private CA
@@ -35,7 +37,7 @@ func TestConfigureCAFile(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
-		_ = json.NewEncoder(w).Encode(discoveryDoc{BrokerURL: broker.URL, CLILoginPath: "/cli/login",
+		_ = json.NewEncoder(w).Encode(api.Configuration{BrokerURL: broker.URL, CLILoginPath: "/cli/login",
 			TokenEndpoint: broker.URL + "/api/v1/cli/token", APIBase: broker.URL + "/api/v1", CLILogin: true})
 	})
 

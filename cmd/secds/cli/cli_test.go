@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secds/secds/internal/api"
 )
 
 func TestBrokerBase(t *testing.T) {
@@ -39,25 +41,25 @@ func TestBrokerBase(t *testing.T) {
 }
 
 func TestDiscoveryDocMustStayOnTheBroker(t *testing.T) {
-	good := discoveryDoc{BrokerURL: "https://n.example", CLILoginPath: "/cli/login", TokenEndpoint: "https://n.example/api/v1/cli/token", APIBase: "https://n.example/api/v1"}
+	good := api.Configuration{BrokerURL: "https://n.example", CLILoginPath: "/cli/login", TokenEndpoint: "https://n.example/api/v1/cli/token", APIBase: "https://n.example/api/v1"}
 	tests := []struct {
 		name string
-		edit func(*discoveryDoc)
+		edit func(*api.Configuration)
 		ok   bool
 	}{
-		{"good", func(*discoveryDoc) {}, true},
-		{"token endpoint elsewhere", func(d *discoveryDoc) { d.TokenEndpoint = "https://evil.example/token" }, false},
-		{"token endpoint on a look-alike host", func(d *discoveryDoc) { d.TokenEndpoint = "https://n.example.evil.example/token" }, false},
-		{"api base elsewhere", func(d *discoveryDoc) { d.APIBase = "https://evil.example/api/v1" }, false},
-		{"login path to another host", func(d *discoveryDoc) { d.CLILoginPath = "//evil.example/cli/login" }, false},
-		{"plain http broker", func(d *discoveryDoc) { d.BrokerURL = "http://n.example" }, false},
+		{"good", func(*api.Configuration) {}, true},
+		{"token endpoint elsewhere", func(d *api.Configuration) { d.TokenEndpoint = "https://evil.example/token" }, false},
+		{"token endpoint on a look-alike host", func(d *api.Configuration) { d.TokenEndpoint = "https://n.example.evil.example/token" }, false},
+		{"api base elsewhere", func(d *api.Configuration) { d.APIBase = "https://evil.example/api/v1" }, false},
+		{"login path to another host", func(d *api.Configuration) { d.CLILoginPath = "//evil.example/cli/login" }, false},
+		{"plain http broker", func(d *api.Configuration) { d.BrokerURL = "http://n.example" }, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d := good
 			tc.edit(&d)
 			p := &Profile{Broker: "https://n.example"}
-			if err := d.into(p); (err == nil) != tc.ok {
+			if err := fromConfiguration(p, d); (err == nil) != tc.ok {
 				t.Fatalf("into = %v, want ok=%v", err, tc.ok)
 			}
 		})

@@ -10,13 +10,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/secds/secds/internal/api"
 )
 
 // APIError is an error answer from the broker: its JSON error object and
 // the HTTP status.
 type APIError struct {
 	Status    int
-	Code      string
+	Code      api.Code
 	Message   string // the broker's, naming the fix
 	RequestID string
 	raw       []byte // the whole body, for answers that carry more (choices)
@@ -107,13 +109,7 @@ func (a *App) call(ctx context.Context, p *Profile, method, target, token string
 }
 
 func apiError(resp *http.Response, data []byte) *APIError {
-	var body struct {
-		Error struct {
-			Code      string `json:"code"`
-			Message   string `json:"message"`
-			RequestID string `json:"request_id"`
-		} `json:"error"`
-	}
+	var body api.ErrorResponse
 	e := &APIError{Status: resp.StatusCode, raw: data}
 	if json.Unmarshal(data, &body) == nil {
 		e.Code, e.Message, e.RequestID = body.Error.Code, body.Error.Message, body.Error.RequestID
@@ -137,7 +133,6 @@ func unwrapURLError(err error) error {
 // Do calls the broker's API as the logged-in user of the selected profile:
 // path is below the API base ("/me"). It logs in first when there is no
 // valid token, and once more when the broker refuses the token it has.
-// Commands defined outside this package (the admin commands) use it.
 func (a *App) Do(ctx context.Context, method, path string, in, out any) error {
 	return a.do(ctx, method, path, in, out, true)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -9,23 +10,31 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/secds/secds/internal/api"
 )
 
 // discoveryPath is the broker's document for CLIs.
 const discoveryPath = "/.well-known/secds-configuration"
 
-// discoveryDoc is GET /.well-known/secds-configuration.
-type discoveryDoc struct {
-	BrokerURL     string `json:"broker_url"`
-	CLILoginPath  string `json:"cli_login_path"`
-	TokenEndpoint string `json:"token_endpoint"`
-	APIBase       string `json:"api_base"`
-	Version       string `json:"version"`
-	CLILogin      bool   `json:"cli_login"`
+// configureInput is what secds configure is asked: the broker's address,
+// checked and cut to scheme://host[:port], and a CA file to trust.
+type configureInput struct {
+	Broker string
+	CAFile string
 }
 
 func (a *App) configureCmd() *cobra.Command {
-	var broker, caFile string
+	var broker string
+	var in configureInput
+	parse := func(*cobra.Command, []string) (configureInput, error) {
+		if broker == "" {
+			return in, Exitf(ExitUsage, "--broker URL is required, e.g. secds configure --broker https://notebooks.example.com")
+		}
+		base, err := brokerBase(broker)
+		in.Broker = base
+		return in, err
+	}
 	cmd := &cobra.Command{
 		Use:   "configure --broker URL",
 		Short: "Point a profile at a secds broker",
@@ -45,68 +54,66 @@ broker. Configure again without --ca-file to use the system's trust again.`,
   secds configure --broker https://notebooks.corp.example --ca-file corp-ca.pem
   secds configure --broker http://127.0.0.1:8080 --profile dev`,
 		Args: usageArgs(cobra.NoArgs),
-		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			if broker == "" {
-				return Exitf(ExitUsage, "--broker URL is required, e.g. secds configure --broker https://notebooks.example.com")
-			}
-			base, err := brokerBase(broker)
-			if err != nil {
-				return err
-			}
-			if err := a.ensure(); err != nil {
-				return err
-			}
-			p := &Profile{Name: a.profileName, Broker: base}
-			if caFile != "" {
-				if p.CAFile, err = checkCAFile(caFile); err != nil {
-					return err
-				}
-			}
-			var doc discoveryDoc
-			err = a.call(cmd.Context(), p, http.MethodGet, base+discoveryPath, "", nil, &doc)
-			var ae *APIError
-			if errors.As(err, &ae) && ae.Status < 500 {
-				return Exitf(ExitUsage, "%s does not look like a secds broker: %s answered %d. Check the address (the one you open notebooks with)", base, discoveryPath, ae.Status)
-			}
-			if err != nil {
-				return err
-			}
-			if err := doc.into(p); err != nil {
-				return err
-			}
-			cf, path, err := a.readConfig()
-			if err != nil {
-				return err
-			}
-			if old := cf.Profiles[p.Name]; old != nil && old.Broker != p.Broker {
-				if _, err := a.store.Delete(p.Name); err != nil {
-					return err
-				}
-			}
-			cf.Profiles[p.Name] = p
-			if err := a.writeConfig(cf, path); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.env.Stderr, "Profile %q now uses the broker at %s (version %s); saved in %s.\n", p.Name, p.Broker, p.Version, path)
-			if p.Broker != base {
-				fmt.Fprintf(a.env.Stderr, "The broker calls itself %s; secds will use that address.\n", p.Broker)
-			}
-			if !doc.CLILogin {
-				fmt.Fprintln(a.env.Stderr, "Note: this broker has no CLI login yet (no token keys), so secds login will fail. Ask the platform team to set tokens.keys_file or SECDS_TOKEN_KEYS.")
-			} else {
-				fmt.Fprintf(a.env.Stderr, "Next: secds login%s\n", a.profileFlag())
-			}
-			return nil
-		}),
+		RunE: useCase(a, parse, a.configure),
 	}
 	cmd.Flags().StringVar(&broker, "broker", "", "the broker's address, e.g. https://notebooks.example.com")
-	cmd.Flags().StringVar(&caFile, "ca-file", "", "PEM file of the CA that signed the broker's certificate, trusted alone for this broker")
+	cmd.Flags().StringVar(&in.CAFile, "ca-file", "", "PEM file of the CA that signed the broker's certificate, trusted alone for this broker")
 	return cmd
 }
 
-// into checks the document and fills p from it. Every endpoint must be on
-// the broker's own origin: the token goes to them.
-func (d discoveryDoc) into(p *Profile) error {
+// configure is secds configure.
+func (a *App) configure(ctx context.Context, in configureInput) error {
+	if err := a.ensure(); err != nil {
+		return err
+	}
+	p := &Profile{Name: a.profileName, Broker: in.Broker}
+	var err error
+	if in.CAFile != "" {
+		if p.CAFile, err = checkCAFile(in.CAFile); err != nil {
+			return err
+		}
+	}
+	var doc api.Configuration
+	err = a.call(ctx, p, http.MethodGet, in.Broker+discoveryPath, "", nil, &doc)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status < 500 {
+		return Exitf(ExitUsage, "%s does not look like a secds broker: %s answered %d. Check the address (the one you open notebooks with)", in.Broker, discoveryPath, ae.Status)
+	}
+	if err != nil {
+		return err
+	}
+	if err := fromConfiguration(p, doc); err != nil {
+		return err
+	}
+	cf, path, err := a.readConfig()
+	if err != nil {
+		return err
+	}
+	if old := cf.Profiles[p.Name]; old != nil && old.Broker != p.Broker {
+		if _, err := a.store.Delete(p.Name); err != nil {
+			return err
+		}
+	}
+	cf.Profiles[p.Name] = p
+	if err := a.writeConfig(cf, path); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.env.Stderr, "Profile %q now uses the broker at %s (version %s); saved in %s.\n", p.Name, p.Broker, p.Version, path)
+	if p.Broker != in.Broker {
+		fmt.Fprintf(a.env.Stderr, "The broker calls itself %s; secds will use that address.\n", p.Broker)
+	}
+	if !doc.CLILogin {
+		fmt.Fprintln(a.env.Stderr, "Note: this broker has no CLI login yet (no token keys), so secds login will fail. Ask the platform team to set tokens.keys_file or SECDS_TOKEN_KEYS.")
+	} else {
+		fmt.Fprintf(a.env.Stderr, "Next: secds login%s\n", a.profileFlag())
+	}
+	return nil
+}
+
+// fromConfiguration checks the broker's configuration d and fills p from
+// it. Every endpoint must be on the broker's own origin: the token goes to
+// them.
+func fromConfiguration(p *Profile, d api.Configuration) error {
 	bad := func(what string) error {
 		return Exitf(ExitUnavailable, "the broker at %s published an unusable configuration (%s). Tell the platform team", p.Broker, what)
 	}

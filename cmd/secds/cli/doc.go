@@ -5,7 +5,9 @@
 // keyring or, where there is none, in a 0600 file in the user's cache
 // directory.
 //
-// The package is importable so that tests drive the real commands in-process
-// (Run with an Env) and so that commands defined beside main (the admin
-// commands) can register with AddCommand and call the API with App.Do.
+// Every command, the admin commands included, is listed in App.rootCmd. Each
+// one parses its flags and arguments into an input struct and hands it to
+// its use case (useCase), so tests check the parsing without a broker; the
+// package is importable so that tests drive the real commands in-process
+// (Run with an Env). The API's bodies and error codes are internal/api's.
 package cli

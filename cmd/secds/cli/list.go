@@ -1,12 +1,18 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/secds/secds/internal/api"
 )
+
+// listInput is what secds list is asked.
+type listInput struct{ JSON bool }
 
 func (a *App) listCmd() *cobra.Command {
 	var out outputFlag
@@ -22,33 +28,35 @@ present, says why nothing is listed.`,
 		Example: `  secds list
   secds list -o json | jq -r '.notebooks[].name'`,
 		Args: usageArgs(cobra.NoArgs),
-		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			asJSON, err := out.json()
-			if err != nil {
-				return err
-			}
-			m, err := a.me(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if err := writeJSON(a.env.Stdout, map[string]any{"teams": m.Teams, "notebooks": m.Notebooks, "admin": m.Admin, "problem": m.Problem}); err != nil {
-					return err
-				}
-			} else {
-				a.printList(m)
-			}
-			if m.Problem != nil {
-				return &ExitError{Code: m.Problem.exitCode(), Err: fmt.Errorf("%s", m.Problem.Message)}
-			}
-			return nil
-		}),
+		RunE: useCase(a, func(*cobra.Command, []string) (in listInput, err error) {
+			in.JSON, err = out.json()
+			return in, err
+		}, a.list),
 	}
 	out.add(cmd)
 	return cmd
 }
 
-func (a *App) printList(m *me) {
+// list is secds list.
+func (a *App) list(ctx context.Context, in listInput) error {
+	m, err := a.me(ctx, true)
+	if err != nil {
+		return err
+	}
+	if in.JSON {
+		if err := writeJSON(a.env.Stdout, map[string]any{"teams": m.Teams, "notebooks": m.Notebooks, "admin": m.Admin, "problem": m.Problem}); err != nil {
+			return err
+		}
+	} else {
+		a.printList(m)
+	}
+	if m.Problem != nil {
+		return &ExitError{Code: problemExitCode(m.Problem), Err: fmt.Errorf("%s", m.Problem.Message)}
+	}
+	return nil
+}
+
+func (a *App) printList(m *api.MeResponse) {
 	w := a.env.Stdout
 	if len(m.Teams) > 0 {
 		fmt.Fprintf(w, "Teams: %s\n\n", strings.Join(m.Teams, ", "))

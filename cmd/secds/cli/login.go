@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/oauth2"
+
+	"github.com/secds/secds/internal/api"
 )
 
 // loginOptions are the flags that shape a login, on every command that may
@@ -28,6 +30,9 @@ func (o *loginOptions) flags(cmd *cobra.Command, pasteHelp string) {
 	cmd.Flags().BoolVar(&o.paste, "no-browser", false, pasteHelp)
 	cmd.Flags().StringVar(&o.browserCommand, "browser-command", "", "command that opens a URL, run as: CMD URL (default: the system's browser)")
 }
+
+// loginInput is what secds login is asked.
+type loginInput struct{ Login loginOptions }
 
 func (a *App) loginCmd() *cobra.Command {
 	var opts loginOptions
@@ -52,22 +57,25 @@ readable only by you under the user cache directory.`,
   secds login --no-browser          # over SSH: open the link elsewhere, paste the code
   secds login --browser-command "firefox --new-window"`,
 		Args: usageArgs(cobra.NoArgs),
-		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			p, err := a.profile()
-			if err != nil {
-				return err
-			}
-			unlock, err := a.lockLogin(cmd.Context(), p.Name)
-			if err != nil {
-				return err
-			}
-			defer unlock()
-			_, err = a.login(cmd.Context(), p, opts)
-			return err
-		}),
+		RunE: useCase(a, func(*cobra.Command, []string) (loginInput, error) { return loginInput{Login: opts}, nil }, a.loginNow),
 	}
 	opts.flags(cmd, "print the sign-in link and read the code the broker's page shows (works over SSH and from another device)")
 	return cmd
+}
+
+// loginNow is secds login: a login now, whether or not a valid one is kept.
+func (a *App) loginNow(ctx context.Context, in loginInput) error {
+	p, err := a.profile()
+	if err != nil {
+		return err
+	}
+	unlock, err := a.lockLogin(ctx, p.Name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	_, err = a.login(ctx, p, in.Login)
+	return err
 }
 
 // token returns a usable token for p: the stored one, or, when mayLogin, a
@@ -100,20 +108,6 @@ func (a *App) token(ctx context.Context, p *Profile, mayLogin bool, rejected str
 	return a.login(ctx, p, a.loginOpts)
 }
 
-// tokenRequest and tokenResponse are POST /api/v1/cli/token.
-type tokenRequest struct {
-	Code        string `json:"code"`
-	Verifier    string `json:"code_verifier"`
-	RedirectURI string `json:"redirect_uri"`
-}
-
-type tokenResponse struct {
-	Token     string    `json:"token"`
-	TokenType string    `json:"token_type"`
-	ExpiresAt time.Time `json:"expires_at"`
-	Username  string    `json:"username"`
-}
-
 // login runs one login (the caller holds the profile's lock) and stores the
 // token.
 func (a *App) login(ctx context.Context, p *Profile, opts loginOptions) (*storedToken, error) {
@@ -129,8 +123,8 @@ func (a *App) login(ctx context.Context, p *Profile, opts loginOptions) (*stored
 	if err != nil {
 		return nil, err
 	}
-	var tr tokenResponse
-	err = a.call(ctx, p, http.MethodPost, p.TokenEndpoint, "", tokenRequest{Code: code, Verifier: verifier, RedirectURI: redirect}, &tr)
+	var tr api.TokenResponse
+	err = a.call(ctx, p, http.MethodPost, p.TokenEndpoint, "", api.TokenRequest{Code: code, Verifier: verifier, RedirectURI: redirect}, &tr)
 	var ae *APIError
 	switch {
 	case errors.As(err, &ae) && ae.Status < 500:

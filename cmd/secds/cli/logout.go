@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 )
+
+// logoutInput is what secds logout is asked: nothing but the profile.
+type logoutInput struct{}
 
 func (a *App) logoutCmd() *cobra.Command {
 	return &cobra.Command{
@@ -16,24 +20,27 @@ ends the login here; a copy taken elsewhere would stay valid until it
 expires (rotating the broker's token keys ends every login). Notebook tabs
 already open stay open until their own session ends.`,
 		Args: usageArgs(cobra.NoArgs),
-		RunE: runE(func(*cobra.Command, []string) error {
-			if err := a.ensure(); err != nil {
-				return err
-			}
-			where := "profile " + a.profileName
-			if p, err := a.profile(); err == nil {
-				where = p.Broker + " (" + where + ")"
-			}
-			found, err := a.store.Delete(a.profileName)
-			if err != nil {
-				return err
-			}
-			if found {
-				fmt.Fprintf(a.env.Stderr, "Logged out of %s: the token was deleted from this machine.\n", where)
-			} else {
-				fmt.Fprintf(a.env.Stderr, "Not logged in to %s; nothing to delete.\n", where)
-			}
-			return nil
-		}),
+		RunE: useCase(a, func(*cobra.Command, []string) (logoutInput, error) { return logoutInput{}, nil }, a.logout),
 	}
+}
+
+// logout is secds logout.
+func (a *App) logout(context.Context, logoutInput) error {
+	if err := a.ensure(); err != nil {
+		return err
+	}
+	where := "profile " + a.profileName
+	if p, err := a.profile(); err == nil {
+		where = p.Broker + " (" + where + ")"
+	}
+	found, err := a.store.Delete(a.profileName)
+	if err != nil {
+		return err
+	}
+	if found {
+		fmt.Fprintf(a.env.Stderr, "Logged out of %s: the token was deleted from this machine.\n", where)
+	} else {
+		fmt.Fprintf(a.env.Stderr, "Not logged in to %s; nothing to delete.\n", where)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,31 +9,37 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/secds/secds/internal/api"
 )
 
-// openRequest and openResult are POST /api/v1/open.
-type openRequest struct {
-	Team     string `json:"team,omitempty"`
-	Notebook string `json:"notebook,omitempty"`
+// openInput is what secds open is asked.
+type openInput struct {
+	Request  api.OpenRequest
+	PrintURL bool // print the link rather than open it
+	JSON     bool // print it as JSON (with PrintURL)
+	Login    loginOptions
 }
-
-type openResult struct {
-	URL       string    `json:"url"` // a bearer secret: works once, within minutes
-	ExpiresAt time.Time `json:"expires_at"`
-	Team      string    `json:"team"`
-	Notebook  string    `json:"notebook"`
-}
-
-// chooseCode is the broker's 409 answer when several notebooks fit.
-const chooseCode = "choose_notebook"
 
 func (a *App) openCmd() *cobra.Command {
-	var team string
-	var printURL bool
+	var in openInput
 	var out outputFlag
+	parse := func(_ *cobra.Command, args []string) (openInput, error) {
+		in := in
+		var err error
+		if in.JSON, err = out.json(); err != nil {
+			return in, err
+		}
+		if in.JSON && !in.PrintURL {
+			return in, Exitf(ExitUsage, "--output json prints the link: use it with --print-url")
+		}
+		if len(args) == 1 {
+			in.Request.Notebook = args[0]
+		}
+		return in, nil
+	}
 	cmd := &cobra.Command{
 		Use:   "open [NOTEBOOK]",
 		Short: "Open your notebook in the browser",
@@ -57,61 +64,52 @@ link.`,
   secds open fraud-alice --team fraud --print-url
   secds open --print-url -o json | jq -r .url`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
-		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			asJSON, err := out.json()
-			if err != nil {
-				return err
-			}
-			if asJSON && !printURL {
-				return Exitf(ExitUsage, "--output json prints the link: use it with --print-url")
-			}
-			req := openRequest{Team: team}
-			if len(args) == 1 {
-				req.Notebook = args[0]
-			}
-			res, err := a.open(cmd, req)
-			if err != nil {
-				return err
-			}
-			switch {
-			case asJSON:
-				return writeJSON(a.env.Stdout, res)
-			case printURL || a.loginOpts.paste:
-				fmt.Fprintln(a.env.Stdout, res.URL)
-				return nil
-			}
-			// The URL itself never goes on the browser command's argv,
-			// where every local user can read it.
-			if opened, err := a.openInBrowser(cmd.Context(), res.URL, a.loginOpts.browserCommand); !opened {
-				fmt.Fprintf(a.env.Stderr, "Could not open a browser (%v).\nOpen this link for notebook %s (team %s) within 5 minutes; it works once:\n", err, res.Notebook, res.Team)
-				fmt.Fprintln(a.env.Stdout, res.URL)
-				return nil
-			} else if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.env.Stderr, "Opened notebook %s (team %s) in your browser.\n", res.Notebook, res.Team)
-			return nil
-		}),
+		RunE: useCase(a, parse, a.openNotebook),
 	}
-	cmd.Flags().StringVar(&team, "team", "", "the team to open a notebook of, when you are in several")
-	cmd.Flags().BoolVar(&printURL, "print-url", false, "print the notebook's sign-in link instead of opening it")
+	cmd.Flags().StringVar(&in.Request.Team, "team", "", "the team to open a notebook of, when you are in several")
+	cmd.Flags().BoolVar(&in.PrintURL, "print-url", false, "print the notebook's sign-in link instead of opening it")
 	out.add(cmd)
-	a.loginOpts.flags(cmd, "log in without a browser here (paste mode) and print the link instead of opening it")
+	in.Login.flags(cmd, "log in without a browser here (paste mode) and print the link instead of opening it")
 	return cmd
+}
+
+// openNotebook is secds open.
+func (a *App) openNotebook(ctx context.Context, in openInput) error {
+	a.loginOpts = in.Login
+	res, err := a.open(ctx, in.Request)
+	if err != nil {
+		return err
+	}
+	switch {
+	case in.JSON:
+		return writeJSON(a.env.Stdout, res)
+	case in.PrintURL || in.Login.paste:
+		fmt.Fprintln(a.env.Stdout, res.URL)
+		return nil
+	}
+	// The URL itself never goes on the browser command's argv, where every
+	// local user can read it.
+	if opened, err := a.openInBrowser(ctx, res.URL, in.Login.browserCommand); !opened {
+		fmt.Fprintf(a.env.Stderr, "Could not open a browser (%v).\nOpen this link for notebook %s (team %s) within 5 minutes; it works once:\n", err, res.Notebook, res.Team)
+		fmt.Fprintln(a.env.Stdout, res.URL)
+		return nil
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.env.Stderr, "Opened notebook %s (team %s) in your browser.\n", res.Notebook, res.Team)
+	return nil
 }
 
 // open asks the broker for a notebook, asking the person to choose when
 // several fit and a terminal is there to answer.
-func (a *App) open(cmd *cobra.Command, req openRequest) (*openResult, error) {
-	var res openResult
-	err := a.Do(cmd.Context(), http.MethodPost, "/open", req, &res)
+func (a *App) open(ctx context.Context, req api.OpenRequest) (*api.OpenResponse, error) {
+	var res api.OpenResponse
+	err := a.Do(ctx, http.MethodPost, "/open", req, &res)
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.Status != http.StatusConflict || ae.Code != chooseCode {
+	if !errors.As(err, &ae) || ae.Status != http.StatusConflict || ae.Code != api.CodeChooseNotebook {
 		return &res, err
 	}
-	var body struct {
-		Choices []notebook `json:"choices"`
-	}
+	var body api.ChoicesResponse
 	if json.Unmarshal(ae.raw, &body) != nil || len(body.Choices) == 0 {
 		return nil, err
 	}
@@ -120,18 +118,18 @@ func (a *App) open(cmd *cobra.Command, req openRequest) (*openResult, error) {
 			choiceTable(body.Choices, false), body.Choices[0].Name, body.Choices[0].Team)
 	}
 	fmt.Fprintf(a.env.Stderr, "Several notebooks are yours:\n%s", choiceTable(body.Choices, true))
-	answer, rerr := a.readLine(cmd.Context(), fmt.Sprintf("Open which one? [1-%d]: ", len(body.Choices)))
+	answer, rerr := a.readLine(ctx, fmt.Sprintf("Open which one? [1-%d]: ", len(body.Choices)))
 	n, cerr := strconv.Atoi(answer)
 	if rerr != nil || cerr != nil || n < 1 || n > len(body.Choices) {
 		return nil, Exitf(ExitUsage, "no notebook chosen. Name one: secds open NOTEBOOK --team TEAM")
 	}
 	pick := body.Choices[n-1]
-	res = openResult{}
-	err = a.Do(cmd.Context(), http.MethodPost, "/open", openRequest{Team: pick.Team, Notebook: pick.Name}, &res)
+	res = api.OpenResponse{}
+	err = a.Do(ctx, http.MethodPost, "/open", api.OpenRequest{Team: pick.Team, Notebook: pick.Name}, &res)
 	return &res, err
 }
 
-func choiceTable(choices []notebook, numbered bool) string {
+func choiceTable(choices []api.Notebook, numbered bool) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	for i, c := range choices {

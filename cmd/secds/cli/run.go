@@ -9,13 +9,11 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
-	"sync"
 
 	"github.com/spf13/cobra"
 )
 
 // App is one run of the CLI: its environment and the selected profile.
-// Commands registered with AddCommand receive it.
 type App struct {
 	env         Env
 	profileName string
@@ -23,6 +21,9 @@ type App struct {
 	loginOpts   loginOptions            // set by the command that may log in
 	stdin       *bufio.Reader           // one reader, so prompts do not lose buffered input
 	caClients   map[string]*http.Client // by CA file, see httpClient
+	// parsed, when set, receives each use case's input in place of running
+	// it: tests check what the flags and arguments parse into this way.
+	parsed func(input any)
 }
 
 // Stdout is where a command writes its result.
@@ -33,19 +34,6 @@ func (a *App) Stderr() io.Writer { return a.env.Stderr }
 
 // Stdin is where prompts are answered.
 func (a *App) Stdin() io.Reader { return a.env.Stdin }
-
-var (
-	extraMu  sync.Mutex
-	extraCmd []func(*App) *cobra.Command
-)
-
-// AddCommand registers a command defined outside this package (for
-// cmd/secds/admin*.go, from an init function). newCmd is called once per run.
-func AddCommand(newCmd func(*App) *cobra.Command) {
-	extraMu.Lock()
-	defer extraMu.Unlock()
-	extraCmd = append(extraCmd, newCmd)
-}
 
 // Main runs the CLI on the process's arguments and environment and returns
 // the exit code.
@@ -58,7 +46,10 @@ func Main() int {
 // Run runs the CLI with args (without the program name) in env and returns
 // the exit code. Errors are printed on env.Stderr.
 func Run(ctx context.Context, args []string, env Env) int {
-	a := &App{env: env.withDefaults()}
+	return (&App{env: env.withDefaults()}).run(ctx, args)
+}
+
+func (a *App) run(ctx context.Context, args []string) int {
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(a.env.Stdin)
@@ -112,14 +103,9 @@ $XDG_CACHE_HOME/secds/tokens/.`,
 	}
 	root.PersistentFlags().StringVar(&a.profileName, "profile", "", "broker profile to use (default $SECDS_PROFILE or \"default\")")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return Exitf(ExitUsage, "%v. Run 'secds %s --help' for usage.", err, c.Name())
+		return Exitf(ExitUsage, "%v. Run '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(a.configureCmd(), a.loginCmd(), a.openCmd(), a.listCmd(), a.whoamiCmd(), a.logoutCmd())
-	extraMu.Lock()
-	for _, f := range extraCmd {
-		root.AddCommand(f(a))
-	}
-	extraMu.Unlock()
+	root.AddCommand(a.configureCmd(), a.loginCmd(), a.openCmd(), a.listCmd(), a.whoamiCmd(), a.logoutCmd(), a.adminCmd())
 	return root
 }
 
@@ -147,6 +133,24 @@ func (a *App) ensure() error {
 	return nil
 }
 
+// useCase is a command's body: parse reads the flags and arguments into the
+// use case's input, then run does the work. A parse error names the fix and
+// is a usage error; an error from run that does not say its exit code is a
+// plain failure.
+func useCase[I any](a *App, parse func(cmd *cobra.Command, args []string) (I, error), run func(ctx context.Context, in I) error) func(*cobra.Command, []string) error {
+	return runE(func(cmd *cobra.Command, args []string) error {
+		in, err := parse(cmd, args)
+		if err != nil {
+			return err
+		}
+		if a.parsed != nil {
+			a.parsed(in)
+			return nil
+		}
+		return run(cmd.Context(), in)
+	})
+}
+
 // runE adapts a command body: an error that does not say its exit code is
 // a plain failure, not a usage error.
 func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
@@ -164,7 +168,7 @@ func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, 
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {
-			return Exitf(ExitUsage, "%v. Run 'secds %s --help' for usage.", err, cmd.Name())
+			return Exitf(ExitUsage, "%v. Run '%s --help' for usage.", err, cmd.CommandPath())
 		}
 		return nil
 	}

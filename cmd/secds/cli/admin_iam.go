@@ -1,6 +1,7 @@
-package main
+package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secds/secds/abac"
-	"github.com/secds/secds/cmd/secds/cli"
 	"github.com/secds/secds/internal/iampolicy"
 )
 
@@ -18,12 +18,24 @@ import (
 // the broker: the generator is pure, works on a file under review before it
 // is applied, and the broker needs no knowledge of its own principal or
 // network to serve it.
-func iamCmd(a *cli.App) *cobra.Command {
-	var (
-		team, file, outDir string
-		all                bool
-		opts               iampolicy.Options
-	)
+// iamInput is what secds admin iam is asked: one team or all, the mapping
+// (File, or "" for the broker's current one), and where the policies go.
+type iamInput struct {
+	Team    string
+	All     bool
+	File    string
+	OutDir  string
+	Options iampolicy.Options
+}
+
+func (a *App) iamCmd() *cobra.Command {
+	var in iamInput
+	parse := func(*cobra.Command, []string) (iamInput, error) {
+		if in.All == (in.Team != "") {
+			return in, Exitf(ExitUsage, "give --team TEAM or --all")
+		}
+		return in, nil
+	}
 	cmd := &cobra.Command{
 		Use:   "iam --broker-role ARN (--team TEAM | --all)",
 		Short: "Print the IAM trust and permission policies of the team roles",
@@ -45,56 +57,56 @@ policy and prints the aws commands that apply them.`,
 		Example: `  secds admin iam --broker-role arn:aws:iam::111122223333:role/secds-broker --team fraud
   secds admin iam --broker-role arn:aws:iam::111122223333:role/secds-broker --all --source-vpce vpce-0a1b2c3d4e5f67890 --out policies/
   secds admin iam --broker-role ARN --all -f teams.yaml`,
-		Args: usage(cobra.NoArgs),
-		RunE: run(func(cmd *cobra.Command, _ []string) error {
-			if all == (team != "") {
-				return cli.Exitf(cli.ExitUsage, "give --team TEAM or --all")
-			}
-			var content []byte
-			name := file
-			if file != "" {
-				var err error
-				if content, err = readFile(file); err != nil {
-					return err
-				}
-			} else {
-				d, err := admin{a}.mapping(cmd.Context())
-				if err != nil {
-					return err
-				}
-				content, name = []byte(d.Content), fmt.Sprintf("mapping version %d", d.Version)
-			}
-			m, err := abac.Parse(name, content)
-			if err != nil {
-				return cli.Exitf(cli.ExitFailure, "%v", err)
-			}
-			ps, err := iampolicy.ForMapping(m, team, opts)
-			if err != nil {
-				return cli.Exitf(cli.ExitUsage, "%v", err)
-			}
-			if outDir != "" {
-				return writePolicies(a, outDir, ps)
-			}
-			if team != "" {
-				return writeJSON(a.Stdout(), ps[0])
-			}
-			return writeJSON(a.Stdout(), ps)
-		}),
+		Args: usageArgs(cobra.NoArgs),
+		RunE: useCase(a, parse, a.iam),
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.BrokerPrincipal, "broker-role", "", "ARN of the IAM role the broker runs as (required)")
-	f.StringVar(&team, "team", "", "the team whose role to print")
-	f.BoolVar(&all, "all", false, "every team's role")
-	f.StringVarP(&file, "file", "f", "", "a mapping file instead of the broker's current mapping")
-	f.StringSliceVar(&opts.SourceVPCEs, "source-vpce", nil, "pin SageMaker calls to these VPC endpoint IDs (aws:SourceVpce)")
-	f.StringSliceVar(&opts.SourceIPs, "source-ip", nil, "pin SageMaker calls to these CIDR ranges (aws:SourceIp; not through a VPC endpoint)")
-	f.BoolVar(&opts.Studio, "studio", false, "add the Studio statements to every team, not only those with studio settings")
-	f.StringVar(&outDir, "out", "", "write TEAM.trust.json and TEAM.permissions.json into this directory")
+	f.StringVar(&in.Options.BrokerPrincipal, "broker-role", "", "ARN of the IAM role the broker runs as (required)")
+	f.StringVar(&in.Team, "team", "", "the team whose role to print")
+	f.BoolVar(&in.All, "all", false, "every team's role")
+	f.StringVarP(&in.File, "file", "f", "", "a mapping file instead of the broker's current mapping")
+	f.StringSliceVar(&in.Options.SourceVPCEs, "source-vpce", nil, "pin SageMaker calls to these VPC endpoint IDs (aws:SourceVpce)")
+	f.StringSliceVar(&in.Options.SourceIPs, "source-ip", nil, "pin SageMaker calls to these CIDR ranges (aws:SourceIp; not through a VPC endpoint)")
+	f.BoolVar(&in.Options.Studio, "studio", false, "add the Studio statements to every team, not only those with studio settings")
+	f.StringVar(&in.OutDir, "out", "", "write TEAM.trust.json and TEAM.permissions.json into this directory")
 	_ = cmd.MarkFlagRequired("broker-role")
 	return cmd
 }
 
-func writePolicies(a *cli.App, dir string, ps []iampolicy.TeamPolicies) error {
+// iam is secds admin iam.
+func (a *App) iam(ctx context.Context, in iamInput) error {
+	var content []byte
+	name := in.File
+	if in.File != "" {
+		var err error
+		if content, err = a.readFile(in.File); err != nil {
+			return err
+		}
+	} else {
+		d, err := admin{a}.mapping(ctx)
+		if err != nil {
+			return err
+		}
+		content, name = []byte(d.Content), fmt.Sprintf("mapping version %d", d.Version)
+	}
+	m, err := abac.Parse(name, content)
+	if err != nil {
+		return Exitf(ExitFailure, "%v", err)
+	}
+	ps, err := iampolicy.ForMapping(m, in.Team, in.Options)
+	if err != nil {
+		return Exitf(ExitUsage, "%v", err)
+	}
+	if in.OutDir != "" {
+		return writePolicies(a, in.OutDir, ps)
+	}
+	if in.Team != "" {
+		return writeJSON(a.Stdout(), ps[0])
+	}
+	return writeJSON(a.Stdout(), ps)
+}
+
+func writePolicies(a *App, dir string, ps []iampolicy.TeamPolicies) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -13,15 +13,22 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/secds/secds/cmd/secds/cli"
+	"github.com/secds/secds/internal/api"
 )
 
 // editHeader starts the lines edit puts above the mapping to say what is
 // wrong; they are removed before the mapping is sent.
 const editHeader = "# secds: "
 
-func mappingEditCmd(a *cli.App) *cobra.Command {
-	var e editor
+// mappingEditInput is what secds admin mapping edit is asked.
+type mappingEditInput struct {
+	Editor string // the editor command; "" for $VISUAL, $EDITOR, then vi
+	Yes    bool   // apply a valid change without asking
+	Reason string
+}
+
+func (a *App) mappingEditCmd() *cobra.Command {
+	var in mappingEditInput
 	cmd := &cobra.Command{
 		Use:   "edit",
 		Short: "Edit the team mapping in your editor, like kubectl edit",
@@ -33,23 +40,20 @@ mapping meanwhile: then nothing is overwritten and your copy is kept.
 Quit without changes, or empty the file, to cancel.`,
 		Example: `  secds admin mapping edit
   EDITOR="code --wait" secds admin mapping edit --reason "risk team"`,
-		Args: usage(cobra.NoArgs),
-		RunE: run(func(cmd *cobra.Command, _ []string) error {
-			e.a = a
-			return e.run(cmd.Context())
-		}),
+		Args: usageArgs(cobra.NoArgs),
+		RunE: useCase(a, func(*cobra.Command, []string) (mappingEditInput, error) { return in, nil },
+			func(ctx context.Context, in mappingEditInput) error { return (&editor{a: a, in: in}).run(ctx) }),
 	}
-	cmd.Flags().StringVar(&e.command, "editor", "", "editor command (default $VISUAL, $EDITOR, then vi)")
-	cmd.Flags().BoolVarP(&e.yes, "yes", "y", false, "apply a valid change without asking")
-	cmd.Flags().StringVar(&e.reason, "reason", "", "why, for the history")
+	cmd.Flags().StringVar(&in.Editor, "editor", "", "editor command (default $VISUAL, $EDITOR, then vi)")
+	cmd.Flags().BoolVarP(&in.Yes, "yes", "y", false, "apply a valid change without asking")
+	cmd.Flags().StringVar(&in.Reason, "reason", "", "why, for the history")
 	return cmd
 }
 
+// editor is one run of secds admin mapping edit.
 type editor struct {
-	a       *cli.App
-	command string
-	yes     bool
-	reason  string
+	a  *App
+	in mappingEditInput
 }
 
 func (e *editor) run(ctx context.Context) error {
@@ -93,7 +97,7 @@ func (e *editor) run(ctx context.Context) error {
 		case bytes.Equal(saved, text):
 			// Saved as shown after mistakes were listed: the person gave up.
 			keep = true
-			return cli.Exitf(cli.ExitFailure, "edit cancelled: the mistakes were not fixed, nothing changed; your copy is kept in %s", path)
+			return Exitf(ExitFailure, "edit cancelled: the mistakes were not fixed, nothing changed; your copy is kept in %s", path)
 		}
 		// Validated as saved, header included, so line numbers are the
 		// ones the editor shows; the header is only comments.
@@ -110,12 +114,12 @@ func (e *editor) run(ctx context.Context) error {
 		if err := printDiff(e.a.Stdout(), cur, "current", content, "edited"); err != nil {
 			return err
 		}
-		if !e.yes && !e.confirm(fmt.Sprintf("Apply this change to version %d? [y/N] ", cur.Version)) {
+		if !e.in.Yes && !e.confirm(fmt.Sprintf("Apply this change to version %d? [y/N] ", cur.Version)) {
 			keep = true
 			fmt.Fprintf(e.a.Stderr(), "Not applied. Your copy is kept in %s (apply it with: secds admin mapping apply -f %s).\n", path, path)
 			return nil
 		}
-		r := e.reason
+		r := e.in.Reason
 		if r == "" {
 			r = "secds admin mapping edit"
 		}
@@ -131,7 +135,7 @@ func (e *editor) run(ctx context.Context) error {
 
 // open runs the editor on path and waits for it.
 func (e *editor) open(ctx context.Context, path string) error {
-	command := e.command
+	command := e.in.Editor
 	for _, k := range []string{"VISUAL", "EDITOR"} {
 		if command == "" {
 			command = os.Getenv(k)
@@ -152,7 +156,7 @@ func (e *editor) open(ctx context.Context, path string) error {
 		cmd.Stdin = f
 	}
 	if err := cmd.Run(); err != nil {
-		return cli.Exitf(cli.ExitFailure, "the editor %q failed (%v); nothing changed, your copy is in %s", command, err, path)
+		return Exitf(ExitFailure, "the editor %q failed (%v); nothing changed, your copy is in %s", command, err, path)
 	}
 	return nil
 }
@@ -166,7 +170,7 @@ func (e *editor) confirm(prompt string) bool {
 
 // withHeader replaces saved's header with one listing the mistakes found in
 // saved. Each names its line in the new text, header included.
-func withHeader(path string, saved []byte, ps []mappingProblem) []byte {
+func withHeader(path string, saved []byte, ps []api.MappingProblem) []byte {
 	content := stripHeader(saved)
 	shift := len(ps) + 2 - headerLines(saved)
 	var b bytes.Buffer
@@ -175,7 +179,7 @@ func withHeader(path string, saved []byte, ps []mappingProblem) []byte {
 		if p.Line > 0 {
 			p.Line += shift
 		}
-		fmt.Fprintf(&b, "%s%s\n", editHeader, p.at(path))
+		fmt.Fprintf(&b, "%s%s\n", editHeader, problemAt(p, path))
 	}
 	fmt.Fprintf(&b, "%s(these lines are removed before the mapping is sent)\n", editHeader)
 	b.Write(content)

@@ -1,10 +1,9 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -20,7 +19,6 @@ import (
 	"time"
 
 	"github.com/secds/secds/abac"
-	"github.com/secds/secds/cmd/secds/cli"
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/dev/devstack"
 )
@@ -52,12 +50,6 @@ func newLaptop(t *testing.T, user string) *laptop {
 	return l
 }
 
-type noKeyring struct{}
-
-func (noKeyring) Get(string, string) (string, error) { return "", errors.New("no keyring") }
-func (noKeyring) Set(string, string, string) error   { return errors.New("no keyring") }
-func (noKeyring) Delete(string, string) error        { return errors.New("no keyring") }
-
 type result struct {
 	code           int
 	stdout, stderr string
@@ -65,13 +57,13 @@ type result struct {
 
 func (l *laptop) run(stdin string, args ...string) result {
 	var out, errb bytes.Buffer
-	code := cli.Run(context.Background(), args, cli.Env{
+	code := Run(context.Background(), args, Env{
 		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
 		Getenv: func(k string) string {
 			return map[string]string{"XDG_CONFIG_HOME": filepath.Join(l.home, "config"), "XDG_CACHE_HOME": filepath.Join(l.home, "cache"), "HOME": l.home}[k]
 		},
 		OpenBrowser:  l.signIn,
-		Keyring:      noKeyring{},
+		Keyring:      failingKeyring{},
 		Interactive:  func() bool { return false },
 		LoginTimeout: 20 * time.Second,
 	})
@@ -168,8 +160,8 @@ func TestAdminMappingCommands(t *testing.T) {
 	}
 
 	broken := l.file("broken.yaml", brokenMapping)
-	l.run("", "admin", "mapping", "validate", "-f", broken).want(t, cli.ExitFailure, broken+":25:15: role_arn", broken+":26:27: role_session_seconds", "2 mistake(s)")
-	l.run("", "admin", "mapping", "apply", "-f", broken).want(t, cli.ExitFailure, broken+":25:15:", "nothing was changed")
+	l.run("", "admin", "mapping", "validate", "-f", broken).want(t, ExitFailure, broken+":25:15: role_arn", broken+":26:27: role_session_seconds", "2 mistake(s)")
+	l.run("", "admin", "mapping", "apply", "-f", broken).want(t, ExitFailure, broken+":25:15:", "nothing was changed")
 
 	good := l.file("good.yaml", bytes.Replace(configs.DevTeams, []byte("cc-1042"), []byte("cc-cli"), 1))
 	l.run("", "admin", "mapping", "validate", "-f", good).want(t, 0, "valid")
@@ -260,7 +252,7 @@ func TestAdminMappingEdit(t *testing.T) {
 		// While the admin edits, someone changes the file on disk.
 		script, _ := l.editorScript(fmt.Sprintf(`sed -i 's#cc-2077#cc-mine#' "$1"; sed -i 's#cc-edited#cc-theirs#' %s; sleep 1`, l.st.MappingFile))
 		r := l.run("y\n", "admin", "mapping", "edit", "--editor", script)
-		r.want(t, cli.ExitFailure, "changed since you read it", "Your version is kept in")
+		r.want(t, ExitFailure, "changed since you read it", "Your version is kept in")
 		removeKeptCopy(t, r)
 		disk, _ := os.ReadFile(l.st.MappingFile)
 		if !bytes.Contains(disk, []byte("cc-theirs")) || bytes.Contains(disk, []byte("cc-mine")) {
@@ -312,14 +304,14 @@ func TestAdminExplainAndIAM(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(out, "marketing.permissions.json")); err != nil || !bytes.Contains(b, []byte("vpce-0123456789abcdef0")) {
 		t.Errorf("marketing.permissions.json: %v %s", err, b)
 	}
-	l.run("", "admin", "iam", "--team", "fraud").want(t, cli.ExitUsage, "broker-role")
+	l.run("", "admin", "iam", "--team", "fraud").want(t, ExitUsage, "broker-role")
 }
 
 func TestAdminCommandsRefuseNonAdmins(t *testing.T) {
 	l := newLaptop(t, "bob")
-	l.run("", "admin", "mapping", "get").want(t, cli.ExitDenied, "Only secds admins")
-	l.run("", "admin", "explain", "--user", "alice").want(t, cli.ExitDenied, "Only secds admins")
-	l.run("", "admin", "tokens", "revoke", "alice").want(t, cli.ExitDenied, "Only secds admins")
+	l.run("", "admin", "mapping", "get").want(t, ExitDenied, "Only secds admins")
+	l.run("", "admin", "explain", "--user", "alice").want(t, ExitDenied, "Only secds admins")
+	l.run("", "admin", "tokens", "revoke", "alice").want(t, ExitDenied, "Only secds admins")
 }
 
 // TestAdminTokensRevoke: an admin revokes alice's CLI tokens; the broker
@@ -346,8 +338,8 @@ func TestAdminTokensRevoke(t *testing.T) {
 	if status, body := me(tok.Raw); status != http.StatusOK {
 		t.Fatalf("before: %d %s", status, body)
 	}
-	l.run("", "admin", "tokens", "revoke").want(t, cli.ExitUsage, "name one person")
-	l.run("", "admin", "tokens", "revoke", "alice", "--subject", "x").want(t, cli.ExitUsage, "name one person")
+	l.run("", "admin", "tokens", "revoke").want(t, ExitUsage, "name one person")
+	l.run("", "admin", "tokens", "revoke", "alice", "--subject", "x").want(t, ExitUsage, "name one person")
 	l.run("", "admin", "tokens", "revoke", "alice").want(t, 0, "Revoked every secds CLI token of alice issued before")
 	if status, body := me(tok.Raw); status != http.StatusUnauthorized || !strings.Contains(body, `"token_revoked"`) || !strings.Contains(body, "Run secds login") {
 		t.Fatalf("after: %d %s", status, body)

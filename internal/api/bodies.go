@@ -1,0 +1,105 @@
+package api
+
+import "time"
+
+// Configuration is GET /.well-known/secds-configuration: what `secds
+// configure` stores about a broker.
+type Configuration struct {
+	BrokerURL       string `json:"broker_url"`
+	CLILoginPath    string `json:"cli_login_path"`
+	TokenEndpoint   string `json:"token_endpoint"`
+	APIBase         string `json:"api_base"`
+	Version         string `json:"version"`
+	CLILogin        bool   `json:"cli_login"` // false when the broker has no token keys
+	TokenTTLSeconds int    `json:"token_ttl_seconds,omitempty"`
+}
+
+// TokenRequest is the body of POST /api/v1/cli/token (JSON, or the same
+// names as a form).
+type TokenRequest struct {
+	Code        string `json:"code"`
+	Verifier    string `json:"code_verifier"`
+	RedirectURI string `json:"redirect_uri"`
+}
+
+// TokenResponse is a successful POST /api/v1/cli/token.
+type TokenResponse struct {
+	Token     string    `json:"token"` // a bearer secret
+	TokenType string    `json:"token_type"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Username  string    `json:"username"`
+}
+
+// ErrorBody is the error object of every API error answer.
+type ErrorBody struct {
+	Code      Code   `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id"`
+}
+
+// ErrorResponse is every API error answer: {"error": {...}}, plus the
+// mistakes of a mapping refused with CodeMappingInvalid.
+type ErrorResponse struct {
+	Error    ErrorBody        `json:"error"`
+	Problems []MappingProblem `json:"problems,omitempty"`
+}
+
+// Problem is a refusal reported inside a successful answer, such as "no
+// team" on GET /api/v1/me; Status is what the refusal would have been.
+type Problem struct {
+	Status  int    `json:"status"`
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+}
+
+// Notebook is one notebook the broker lists or offers.
+type Notebook struct {
+	Team   string `json:"team"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+}
+
+// MeIdentity is who the caller is, without the raw claims.
+type MeIdentity struct {
+	Subject  string   `json:"sub"`
+	Username string   `json:"username"`
+	Email    string   `json:"email,omitempty"`
+	Groups   []string `json:"groups"`
+}
+
+// MeResponse is GET /api/v1/me. List problems (no team, AWS down) do not
+// fail the call: the caller still learns who it is, and Problem says why
+// nothing is listed.
+type MeResponse struct {
+	Identity       MeIdentity `json:"identity"`
+	Teams          []string   `json:"teams"`
+	Notebooks      []Notebook `json:"notebooks"`
+	Admin          bool       `json:"admin"`
+	Problem        *Problem   `json:"problem,omitempty"`
+	Auth           string     `json:"auth"`                      // "token" or "session"
+	TokenExpiresAt time.Time  `json:"token_expires_at,omitzero"` // with a token
+	CSRFToken      string     `json:"csrf_token,omitempty"`      // with a session: send it as X-CSRF-Token
+}
+
+// OpenRequest is the body of POST /api/v1/open; both fields may be empty.
+type OpenRequest struct {
+	Team     string `json:"team,omitempty"`
+	Notebook string `json:"notebook,omitempty"`
+}
+
+// OpenResponse is a 200 answer of POST /api/v1/open. URL is a bearer secret
+// that works once, within five minutes.
+type OpenResponse struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Team      string    `json:"team"`
+	Notebook  string    `json:"notebook"`
+}
+
+// ChoicesResponse is the 409 answer of POST /api/v1/open when several
+// notebooks fit: the usual error object, code CodeChooseNotebook, plus the
+// choices. Asking again with one choice's team and name opens it.
+type ChoicesResponse struct {
+	Error   ErrorBody  `json:"error"`
+	Choices []Notebook `json:"choices"`
+}
