@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,9 +10,10 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/secds/secds/internal/testutil"
 )
 
 // Hydra is a running Ory Hydra: `hydra serve all --dev` with an in-memory
@@ -27,7 +27,7 @@ type Hydra struct {
 	Admin     *HydraAdmin
 
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *testutil.Buffer // the tail of its output
 	done chan struct{}
 }
 
@@ -63,7 +63,7 @@ func startHydraOnce(bin, loginURL, consentURL string) (*Hydra, error) {
 		Issuer:    fmt.Sprintf("http://%s:%d/", ProviderHost, publicPort),
 		PublicURL: fmt.Sprintf("http://%s:%d", ProviderHost, publicPort),
 		AdminURL:  fmt.Sprintf("http://%s:%d", ProviderHost, adminPort),
-		out:       &lockedBuffer{},
+		out:       &testutil.Buffer{Max: 64 << 10},
 		done:      make(chan struct{}),
 	}
 	h.Admin = &HydraAdmin{BaseURL: h.AdminURL, Client: &http.Client{Timeout: 15 * time.Second}}
@@ -143,7 +143,7 @@ func (h *Hydra) Stop() {
 }
 
 // Output is what Hydra logged, for failure messages.
-func (h *Hydra) Output() string { return h.out.String() }
+func (h *Hydra) Output() string { return strings.TrimSpace(h.out.String()) }
 
 // RotateSigningKey adds a new RS256 key to the set Hydra signs ID tokens
 // with. Hydra signs with the newest key and keeps publishing the old ones,
@@ -159,32 +159,4 @@ func freePort(host string) (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// lockedBuffer collects a process's output; it keeps only the tail so a
-// chatty process cannot grow it without bound.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-const maxOutput = 64 << 10
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.Write(p)
-	if l.b.Len() > maxOutput {
-		tail := bytes.Clone(l.b.Bytes()[l.b.Len()-maxOutput/2:])
-		l.b.Reset()
-		l.b.WriteString("...\n")
-		l.b.Write(tail)
-	}
-	return len(p), nil
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.TrimSpace(l.b.String())
 }

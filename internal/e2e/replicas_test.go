@@ -17,7 +17,7 @@ func TestLoginCompletesOnAnotherReplica(t *testing.T) {
 	} {
 		t.Run(tc.user, func(t *testing.T) {
 			before := len(st.Proxy.Hops())
-			p := NewHTTPUser(t, st.Provider, tc.user).Visit(st.URL + "/open?notebook=" + tc.notebook)
+			p := NewHTTPUser(t, st, tc.user).Visit(st.URL + "/open?notebook=" + tc.notebook)
 			p.MustContain(t, http.StatusOK, `id="notebook-name">`+tc.notebook+`<`, `id="source-identity">`+tc.user+`<`, `id="team">`+tc.team+`<`)
 
 			hops := st.Proxy.Hops()[before:]

@@ -72,7 +72,7 @@ func TestProviderKeyRotationKeepsLoginsWorking(t *testing.T) {
 	watch, clock := &idTokenWatcher{}, &Clock{}
 	st := StartStack(t, StackOptions{Provider: prov, Now: clock.Now, HTTPClient: &http.Client{Transport: watch, Timeout: 10 * time.Second}})
 
-	alice := NewHTTPUser(t, prov, "alice")
+	alice := NewHTTPUser(t, st, "alice")
 	alice.Visit(st.URL+"/open?notebook=fraud-alice").MustContain(t, http.StatusOK, `id="notebook-name">fraud-alice<`)
 	firstKid := watch.last()
 	if firstKid == "" {
@@ -91,7 +91,7 @@ func TestProviderKeyRotationKeepsLoginsWorking(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		NewHTTPUser(t, prov, tc.user).Visit(st.URL+"/open?notebook="+tc.notebook).
+		NewHTTPUser(t, st, tc.user).Visit(st.URL+"/open?notebook="+tc.notebook).
 			MustContain(t, http.StatusOK, `id="notebook-name">`+tc.notebook+`<`, `id="source-identity">`+tc.user+`<`)
 		if got := watch.last(); got != kid {
 			t.Fatalf("%s's ID token was signed with key %q, want the new key %q", tc.user, got, kid)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,32 +11,6 @@ import (
 	"github.com/secds/secds/auth"
 )
 
-// bearer calls a replica directly with a CLI token.
-func bearer(t *testing.T, base, method, path, token, body string) (int, map[string]any) {
-	t.Helper()
-	req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/json")
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return resp.StatusCode, m
-}
-
-func apiCode(m map[string]any) string {
-	e, _ := m["error"].(map[string]any)
-	c, _ := e["code"].(string)
-	return c
-}
-
 // TestTokenRevocationHoldsOnEveryReplica: an admin revokes alice's CLI
 // tokens through one replica; every replica refuses them at once (they share
 // the mapping's state directory), the audit trail names each token, and
@@ -45,16 +18,7 @@ func apiCode(m map[string]any) string {
 func TestTokenRevocationHoldsOnEveryReplica(t *testing.T) {
 	clock := &Clock{}
 	st := StartStack(t, StackOptions{Provider: sharedProvider(t), Now: clock.Now})
-	issue := func(id abac.Identity) (raw, jti string) {
-		t.Helper()
-		// As secds login issues it: cut down to what the mapping reads.
-		b := st.Replicas[0].Broker
-		tok, err := b.Tokens.Issue(b.Mapping.Mapping().Keep(id))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok.Raw, tok.ID
-	}
+	issue := func(id abac.Identity) (raw, jti string) { return issueToken(t, st, id) }
 	alice := abac.Identity{Subject: "alice-sub", Username: "alice", Groups: []string{"ds-fraud"}}
 	admin := abac.Identity{Subject: "admin-sub", Username: "admin", Groups: []string{"secds-admins"}}
 	aliceTok, aliceJTI := issue(alice)
@@ -69,7 +33,7 @@ func TestTokenRevocationHoldsOnEveryReplica(t *testing.T) {
 	if status, m := bearer(t, r1, http.MethodPost, "/api/v1/open", aliceTok, `{"notebook":"fraud-alice"}`); status != http.StatusOK {
 		t.Fatalf("open: %d %v", status, m)
 	}
-	if ev := lastAudit(t, st, "open", "alice"); ev["token_id"] != aliceJTI {
+	if ev := st.LastAudit(t, "open", "alice"); ev["token_id"] != aliceJTI {
 		t.Errorf("open event %v, want token_id %s", ev, aliceJTI)
 	}
 
@@ -82,17 +46,17 @@ func TestTokenRevocationHoldsOnEveryReplica(t *testing.T) {
 	if status, m := bearer(t, r0, http.MethodPost, "/api/v1/admin/tokens/revoke", adminTok, `{"username":"alice"}`); status != http.StatusOK || m["revoked_before"] == nil {
 		t.Fatalf("revoke: %d %v", status, m)
 	}
-	ev := lastAudit(t, st, "token", "admin")
+	ev := st.LastAudit(t, "token", "admin")
 	if ev["code"] != "tokens_revoked" || ev["decision"] != "granted" || ev["for"] != "alice" || ev["token_id"] != adminJTI {
 		t.Errorf("revocation event = %v", ev)
 	}
 	for i, r := range []string{r1, r0} {
 		status, m := bearer(t, r, http.MethodGet, "/api/v1/me", aliceTok, "")
-		if status != http.StatusUnauthorized || apiCode(m) != "token_revoked" {
+		if status != http.StatusUnauthorized || errCode(m) != "token_revoked" {
 			t.Errorf("replica %d after the revocation: %d %v", 1-i, status, m)
 		}
 	}
-	if ev := lastAudit(t, st, "token", "alice"); ev["code"] != "token_revoked" || ev["decision"] != "denied" || ev["token_id"] != aliceJTI {
+	if ev := st.LastAudit(t, "token", "alice"); ev["code"] != "token_revoked" || ev["decision"] != "denied" || ev["token_id"] != aliceJTI {
 		t.Errorf("refused-token event = %v", ev)
 	}
 	// A mapping change (here a refused one: every attempt is audited) names
@@ -102,7 +66,7 @@ func TestTokenRevocationHoldsOnEveryReplica(t *testing.T) {
 	if status, m := bearer(t, r1, http.MethodPut, "/api/v1/admin/mapping", adminTok, string(put)); status != http.StatusUnprocessableEntity {
 		t.Errorf("PUT of a broken mapping: %d %v", status, m)
 	}
-	if ev := lastAudit(t, st, "mapping_change", "admin"); ev["decision"] != "denied" || ev["token_id"] != adminJTI {
+	if ev := st.LastAudit(t, "mapping_change", "admin"); ev["decision"] != "denied" || ev["token_id"] != adminJTI {
 		t.Errorf("mapping change event = %v, want token_id %s", ev, adminJTI)
 	}
 	// She signs in again and gets a token that works.
@@ -125,7 +89,7 @@ func TestTokenRevocationHoldsOnEveryReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	if status, m := bearer(t, r1, http.MethodGet, "/api/v1/admin/mapping", oldAdmin.Raw, ""); status != http.StatusUnauthorized ||
-		apiCode(m) != "fresh_login_required" || !strings.Contains(m["error"].(map[string]any)["message"].(string), "run secds login") {
+		errCode(m) != "fresh_login_required" || !strings.Contains(m["error"].(map[string]any)["message"].(string), "run secds login") {
 		t.Errorf("admin API with a 61-minute-old token: %d %v", status, m)
 	}
 	if status, m := bearer(t, r0, http.MethodPost, "/api/v1/admin/tokens/revoke", oldAdmin.Raw, `{"username":"bob"}`); status != http.StatusUnauthorized {

@@ -1,7 +1,8 @@
 // Package devstack runs the whole of secds on loopback: the embedded identity
 // provider with demo users, the AWS emulator with demo roles and notebooks,
-// and the broker wired to both. `secds-broker --dev` and the end-to-end tests
-// start it the same way.
+// and the broker wired to both, as `secds-broker --dev` starts it. The
+// end-to-end tests (internal/e2e) build their stacks from the same pieces:
+// StartAWS, devidp and compose.Build.
 package devstack
 
 import (
@@ -35,15 +36,10 @@ type Options struct {
 	Addr     string // the broker's address; default 127.0.0.1:8080, "127.0.0.1:0" for a free port
 	Log      *slog.Logger
 	AuditOut io.Writer
-	// Wrap, if set, wraps the broker's handler (tests capture responses).
-	Wrap func(http.Handler) http.Handler
 	// MappingDir holds the team mapping admins edit (teams.yaml, seeded
 	// with the demo mapping if absent) and its history; default: a new
 	// temporary directory, removed when the stack stops.
 	MappingDir string
-	// Users replace the demo users at the identity provider, for tests
-	// (Entra-sized identities); default devidp.DemoUsers().
-	Users []devidp.User
 }
 
 // Stack is a running dev stack.
@@ -91,19 +87,17 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if err != nil {
 		return nil, closeAll(fmt.Errorf("dev stack: AWS seed: %w", err), brokerLn, idpLn)
 	}
-	if st.AWS, err = awsemu.New(seed, awsemu.WithLogger(opts.Log.With("component", "awsemu"))); err != nil {
-		return nil, closeAll(fmt.Errorf("dev stack: AWS emulator: %w", err), brokerLn, idpLn)
-	}
-	if st.AWSURL, err = awsemu.Serve(ctx, st.AWS, "127.0.0.1:0"); err != nil {
+	var awsCfg aws.Config
+	if st.AWS, awsCfg, err = StartAWS(ctx, seed, opts.Log); err != nil {
 		return nil, closeAll(err, brokerLn, idpLn)
 	}
+	st.AWSURL = *awsCfg.BaseEndpoint
 
 	secret := random()
 	st.ClientSecret = secret
 	st.IdP, err = devidp.New(devidp.Config{
 		Issuer:  st.IdPURL,
 		Clients: []devidp.Client{{ID: ClientID, Secret: secret, RedirectURIs: []string{st.BrokerURL + "/callback"}}},
-		Users:   opts.Users, // devidp's default: the demo users
 	})
 	if err != nil {
 		return nil, closeAll(fmt.Errorf("dev stack: identity provider: %w", err), brokerLn, idpLn)
@@ -123,20 +117,10 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if err := cfg.Resolve(func(k string) string { return env[k] }); err != nil {
 		return nil, closeAll(err, brokerLn)
 	}
-	cred := seed.Credentials[0]
-	awsCfg := aws.Config{
-		Region:       seed.Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
-		BaseEndpoint: aws.String(st.AWSURL),
-	}
 	st.Broker, err = compose.Build(ctx, cfg, compose.Options{Log: opts.Log, AuditOut: opts.AuditOut, AWS: &awsCfg})
 	if err != nil {
 		removeMapping()
 		return nil, closeAll(err, brokerLn)
-	}
-	h := st.Broker.Handler
-	if opts.Wrap != nil {
-		h = opts.Wrap(h)
 	}
 	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -144,7 +128,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, closeAll(fmt.Errorf("dev stack: metrics listen: %w", err), brokerLn)
 	}
 	st.MetricsURL = "http://" + metricsLn.Addr().String()
-	srv, metricsSrv := server.HTTPServer("", h), server.HTTPServer("", st.Broker.MetricsHandler)
+	srv, metricsSrv := server.HTTPServer("", st.Broker.Handler), server.HTTPServer("", st.Broker.MetricsHandler)
 	go func() {
 		if err := srv.Serve(brokerLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			opts.Log.Error("broker server stopped", "err", err)
@@ -161,6 +145,26 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		removeMapping()
 	}()
 	return st, nil
+}
+
+// StartAWS runs the AWS emulator with seed on a free loopback port until ctx
+// is done, and returns it with the SDK configuration that reaches it as the
+// seed's first credentials (the broker's own).
+func StartAWS(ctx context.Context, seed awsemu.Seed, log *slog.Logger) (*awsemu.Emulator, aws.Config, error) {
+	emu, err := awsemu.New(seed, awsemu.WithLogger(log.With("component", "awsemu")))
+	if err != nil {
+		return nil, aws.Config{}, fmt.Errorf("dev stack: AWS emulator: %w", err)
+	}
+	u, err := awsemu.Serve(ctx, emu, "127.0.0.1:0")
+	if err != nil {
+		return nil, aws.Config{}, err
+	}
+	cred := seed.Credentials[0]
+	return emu, aws.Config{
+		Region:       seed.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
+		BaseEndpoint: aws.String(u),
+	}, nil
 }
 
 func random() string {

@@ -1,12 +1,9 @@
-package devstack_test
+package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -18,101 +15,54 @@ import (
 	"github.com/secds/secds/cmd/secds/cli"
 )
 
-// apiCall is one request to the broker's API with an optional bearer token
-// and extra headers, through client (a browser with cookies, or nil).
-func apiCall(t *testing.T, client *http.Client, method, u, token string, body any, hdr map[string]string) (int, http.Header, map[string]any) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, u, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatalf("%s %s: %d, not JSON: %s", method, u, resp.StatusCode, data)
-	}
-	return resp.StatusCode, resp.Header, m
-}
-
-func errCode(m map[string]any) string {
-	e, _ := m["error"].(map[string]any)
-	c, _ := e["code"].(string)
-	return c
-}
-
 // cliLoginCode plays the CLI's browser leg in paste mode and returns the
 // code the broker's page shows.
-func (c *cliEnv) cliLoginCode(t *testing.T, challenge string) string {
+func cliLoginCode(t *testing.T, u *HTTPUser, challenge string) string {
 	t.Helper()
-	page, _, err := c.follow(c.st.BrokerURL + "/cli/login?" + url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"}}.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := cliCodeRE.FindStringSubmatch(page)
+	page := u.Visit(u.st.URL + "/cli/login?" + url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"}}.Encode())
+	m := cliCodeRE.FindStringSubmatch(page.Body)
 	if m == nil {
-		t.Fatalf("no code on the page:\n%s", page)
+		t.Fatalf("no code on the page:\n%s", page.Body)
 	}
 	return html.UnescapeString(m[1])
 }
 
 // confirmCLILogin opens the signed-in browser on /cli/login?q and posts its
 // confirmation form with decision=allow, changed by edit when not nil.
-func (c *cliEnv) confirmCLILogin(t *testing.T, q url.Values, edit func(form url.Values, req *http.Request)) (*http.Response, string) {
+func confirmCLILogin(t *testing.T, u *HTTPUser, q url.Values, edit func(form url.Values, req *http.Request)) (*http.Response, string) {
 	t.Helper()
-	get, _ := http.NewRequest(http.MethodGet, c.st.BrokerURL+"/cli/login?"+q.Encode(), nil)
-	resp, body := c.patiently(t, get)
+	get, _ := http.NewRequest(http.MethodGet, u.st.URL+"/cli/login?"+q.Encode(), nil)
+	resp, body := patiently(t, u, get)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `id="cli-confirm"`) {
 		t.Fatalf("/cli/login = %d, not the confirmation page:\n%s", resp.StatusCode, body)
 	}
-	form := hiddenFields(string(body))
+	form := HiddenFields(string(body))
 	form.Set("decision", "allow")
-	req, _ := http.NewRequest(http.MethodPost, c.st.BrokerURL+"/cli/login", nil)
+	req, _ := http.NewRequest(http.MethodPost, u.st.URL+"/cli/login", nil)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", c.st.BrokerURL)
+	req.Header.Set("Origin", u.st.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	if edit != nil {
 		edit(form, req)
 	}
 	enc := form.Encode()
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(enc)), nil }
-	resp, body = c.patiently(t, req)
-	if loc, _ := url.Parse(resp.Header.Get("Location")); loc != nil && loc.Query().Get("code") != "" {
-		c.secret("confirmed code", loc.Query().Get("code"))
+	resp, body = patiently(t, u, req)
+	if loc, _ := url.Parse(resp.Header.Get("Location")); loc != nil {
+		u.st.Secret("confirmed code", loc.Query().Get("code"))
 	}
 	return resp, string(body)
 }
 
 // patiently sends req from the browser, waiting out the per-user rate limit
 // as a person would (these tests make more requests a second than one).
-func (c *cliEnv) patiently(t *testing.T, req *http.Request) (*http.Response, string) {
+func patiently(t *testing.T, u *HTTPUser, req *http.Request) (*http.Response, string) {
 	t.Helper()
 	for {
 		if req.GetBody != nil {
 			req.Body, _ = req.GetBody()
 		}
-		resp, err := c.browser.Do(req)
+		resp, err := u.Client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,58 +75,60 @@ func (c *cliEnv) patiently(t *testing.T, req *http.Request) (*http.Response, str
 	}
 }
 
-func (c *cliEnv) exchange(t *testing.T, code, verifier, redirect string) (int, map[string]any) {
+// exchange trades a CLI login code for a token, as secds login does.
+func exchange(t *testing.T, st *Stack, code, verifier, redirect string) (int, map[string]any) {
 	t.Helper()
-	status, _, m := apiCall(t, nil, http.MethodPost, c.st.BrokerURL+"/api/v1/cli/token", "",
+	status, _, m := apiCall(t, nil, http.MethodPost, st.URL+"/api/v1/cli/token", "",
 		map[string]string{"code": code, "code_verifier": verifier, "redirect_uri": redirect}, nil)
 	if tok, _ := m["token"].(string); tok != "" {
-		c.secret("token from exchange", tok)
+		st.Secret("token from exchange", tok)
 	}
 	return status, m
 }
 
 func TestCLILoginCodeRefusals(t *testing.T) {
-	c := startCLI(t, "alice")
+	st := StartStack(t, StackOptions{})
+	c := NewHTTPUser(t, st, "alice")
 	verifier := oauth2.GenerateVerifier()
 	challenge := oauth2.S256ChallengeFromVerifier(verifier)
 
 	t.Run("a code works once", func(t *testing.T) {
-		code := c.cliLoginCode(t, challenge)
-		status, m := c.exchange(t, code, verifier, "")
+		code := cliLoginCode(t, c, challenge)
+		status, m := exchange(t, st, code, verifier, "")
 		if status != http.StatusOK || m["token_type"] != "Bearer" || m["username"] != "alice" || m["expires_at"] == nil {
 			t.Fatalf("exchange = %d %v", status, m)
 		}
-		if status, m = c.exchange(t, code, verifier, ""); status != http.StatusBadRequest || errCode(m) != "code_used" {
+		if status, m = exchange(t, st, code, verifier, ""); status != http.StatusBadRequest || errCode(m) != "code_used" {
 			t.Fatalf("replay = %d %v, want 400 code_used", status, m)
 		}
 	})
 	t.Run("a wrong verifier is refused and spends the code", func(t *testing.T) {
-		code := c.cliLoginCode(t, challenge)
-		if status, m := c.exchange(t, code, oauth2.GenerateVerifier(), ""); status != http.StatusBadRequest || errCode(m) != "verifier_mismatch" {
+		code := cliLoginCode(t, c, challenge)
+		if status, m := exchange(t, st, code, oauth2.GenerateVerifier(), ""); status != http.StatusBadRequest || errCode(m) != "verifier_mismatch" {
 			t.Fatalf("wrong verifier = %d %v", status, m)
 		}
-		if status, m := c.exchange(t, code, verifier, ""); status != http.StatusBadRequest || errCode(m) != "code_used" {
+		if status, m := exchange(t, st, code, verifier, ""); status != http.StatusBadRequest || errCode(m) != "code_used" {
 			t.Fatalf("then the right one = %d %v, want code_used", status, m)
 		}
 	})
 	t.Run("a code for a loopback redirect is bound to it", func(t *testing.T) {
 		q := url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"},
 			"redirect_uri": {"http://127.0.0.1:4711/callback"}, "state": {"state-1234"}}
-		resp, _ := c.confirmCLILogin(t, q, nil) // the browser is signed in by now
+		resp, _ := confirmCLILogin(t, c, q, nil) // the browser is signed in by now
 		loc, _ := url.Parse(resp.Header.Get("Location"))
 		if resp.StatusCode != http.StatusSeeOther || loc.Host != "127.0.0.1:4711" || loc.Path != "/callback" || loc.Query().Get("state") != "state-1234" {
 			t.Fatalf("/cli/login = %d to %v", resp.StatusCode, loc)
 		}
-		c.secret("loopback code", loc.Query().Get("code"))
-		if status, m := c.exchange(t, loc.Query().Get("code"), verifier, ""); status != http.StatusBadRequest || errCode(m) != "redirect_mismatch" {
+		st.Secret("loopback code", loc.Query().Get("code"))
+		if status, m := exchange(t, st, loc.Query().Get("code"), verifier, ""); status != http.StatusBadRequest || errCode(m) != "redirect_mismatch" {
 			t.Fatalf("other redirect = %d %v", status, m)
 		}
 	})
 	t.Run("garbage is refused", func(t *testing.T) {
-		if status, m := c.exchange(t, "bm9wZQ", verifier, ""); status != http.StatusBadRequest || errCode(m) != "code_invalid" {
+		if status, m := exchange(t, st, "bm9wZQ", verifier, ""); status != http.StatusBadRequest || errCode(m) != "code_invalid" {
 			t.Fatalf("garbage code = %d %v", status, m)
 		}
-		resp, err := http.PostForm(c.st.BrokerURL+"/api/v1/cli/token", url.Values{"code": {"bm9wZQ"}, "code_verifier": {verifier}})
+		resp, err := http.PostForm(st.URL+"/api/v1/cli/token", url.Values{"code": {"bm9wZQ"}, "code_verifier": {verifier}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +136,7 @@ func TestCLILoginCodeRefusals(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("a form with a garbage code = %d", resp.StatusCode)
 		}
-		resp, err = http.Post(c.st.BrokerURL+"/api/v1/cli/token", "application/json", strings.NewReader("{not json"))
+		resp, err = http.Post(st.URL+"/api/v1/cli/token", "application/json", strings.NewReader("{not json"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +164,7 @@ func TestCLILoginCodeRefusals(t *testing.T) {
 			for k, v := range tc.query {
 				q[k] = v
 			}
-			resp, err := c.browser.Get(c.st.BrokerURL + "/cli/login?" + q.Encode())
+			resp, err := c.Client.Get(st.URL + "/cli/login?" + q.Encode())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,7 +177,7 @@ func TestCLILoginCodeRefusals(t *testing.T) {
 	}
 
 	var granted, denied int
-	for _, ev := range (&env{t: t, audit: c.audit}).auditEvents() {
+	for _, ev := range st.AuditEvents(t) {
 		if ev["type"] == "login" && ev["via"] == "api" {
 			if ev["decision"] == "granted" && ev["user"] == "alice" {
 				granted++
@@ -244,10 +196,9 @@ func TestCLILoginCodeRefusals(t *testing.T) {
 // listens on; that must issue no code. Only the confirmation form, posted
 // from the broker's page with the session's CSRF token, does.
 func TestCLILoginNeedsConfirmation(t *testing.T) {
-	c := startCLI(t, "alice")
-	if _, _, err := c.follow(c.st.BrokerURL + "/login?next=/"); err != nil {
-		t.Fatal(err)
-	}
+	st := StartStack(t, StackOptions{})
+	c := NewHTTPUser(t, st, "alice")
+	c.Visit(st.URL + "/login?next=/")
 	verifier := oauth2.GenerateVerifier()
 	q := url.Values{"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"},
 		"redirect_uri": {"http://127.0.0.1:4711/callback"}, "state": {"state-1234"}}
@@ -267,9 +218,9 @@ func TestCLILoginNeedsConfirmation(t *testing.T) {
 			if paste {
 				qq = url.Values{"code_challenge": q["code_challenge"], "code_challenge_method": {"S256"}}
 			}
-			req, _ := http.NewRequest(http.MethodGet, c.st.BrokerURL+"/cli/login?"+qq.Encode(), nil)
+			req, _ := http.NewRequest(http.MethodGet, st.URL+"/cli/login?"+qq.Encode(), nil)
 			req.Header.Set("Sec-Fetch-Site", "cross-site")
-			resp, err := c.browser.Do(req)
+			resp, err := c.Client.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -316,7 +267,7 @@ func TestCLILoginNeedsConfirmation(t *testing.T) {
 	}
 	for _, tc := range refusals {
 		t.Run("refuses "+tc.name, func(t *testing.T) {
-			resp, body := c.confirmCLILogin(t, q, tc.edit)
+			resp, body := confirmCLILogin(t, c, q, tc.edit)
 			noCode(t, resp, body)
 			if resp.StatusCode != tc.status {
 				t.Fatalf("= %d, want %d:\n%s", resp.StatusCode, tc.status, body)
@@ -324,53 +275,54 @@ func TestCLILoginNeedsConfirmation(t *testing.T) {
 		})
 	}
 	t.Run("refuses another session's CSRF token", func(t *testing.T) {
-		bob := c.otherBrowser(t, "bob")
-		resp, err := bob.Get(c.st.BrokerURL + "/cli/login?" + q.Encode())
+		bob := otherBrowser(t, st, "bob")
+		resp, err := bob.Get(st.URL + "/cli/login?" + q.Encode())
 		if err != nil {
 			t.Fatal(err)
 		}
 		page, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		bobs := hiddenFields(string(page)).Get("csrf_token")
+		bobs := HiddenFields(string(page)).Get("csrf_token")
 		if bobs == "" {
 			t.Fatalf("bob's page has no CSRF token:\n%s", page)
 		}
-		resp, body := c.confirmCLILogin(t, q, func(f url.Values, _ *http.Request) { f.Set("csrf_token", bobs) })
+		resp, body := confirmCLILogin(t, c, q, func(f url.Values, _ *http.Request) { f.Set("csrf_token", bobs) })
 		noCode(t, resp, body)
 		if resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("= %d:\n%s", resp.StatusCode, body)
 		}
 	})
 	t.Run("cancel tells the CLI and issues nothing", func(t *testing.T) {
-		resp, body := c.confirmCLILogin(t, q, func(f url.Values, _ *http.Request) { f.Set("decision", "cancel") })
+		resp, body := confirmCLILogin(t, c, q, func(f url.Values, _ *http.Request) { f.Set("decision", "cancel") })
 		loc, _ := url.Parse(resp.Header.Get("Location"))
 		if resp.StatusCode != http.StatusSeeOther || loc.Host != "127.0.0.1:4711" || loc.Query().Get("error") != "access_denied" || loc.Query().Get("code") != "" || loc.Query().Get("state") != "state-1234" {
 			t.Fatalf("cancel = %d to %v:\n%s", resp.StatusCode, loc, body)
 		}
 	})
 	t.Run("the confirmation issues a code for the same parameters", func(t *testing.T) {
-		resp, _ := c.confirmCLILogin(t, q, nil)
+		resp, _ := confirmCLILogin(t, c, q, nil)
 		loc, _ := url.Parse(resp.Header.Get("Location"))
 		if resp.StatusCode != http.StatusSeeOther || loc.Host != "127.0.0.1:4711" || loc.Query().Get("state") != "state-1234" {
 			t.Fatalf("= %d to %v", resp.StatusCode, loc)
 		}
-		if status, m := c.exchange(t, loc.Query().Get("code"), verifier, "http://127.0.0.1:4711/callback"); status != http.StatusOK {
+		if status, m := exchange(t, st, loc.Query().Get("code"), verifier, "http://127.0.0.1:4711/callback"); status != http.StatusOK {
 			t.Fatalf("exchange = %d %v", status, m)
 		}
 	})
 }
 
 func TestAPIAuthentication(t *testing.T) {
-	c := startCLI(t, "alice")
-	base := c.st.BrokerURL
+	st := StartStack(t, StackOptions{})
+	c := NewHTTPUser(t, st, "alice")
+	base := st.URL
 	verifier := oauth2.GenerateVerifier()
-	_, tm := c.exchange(t, c.cliLoginCode(t, oauth2.S256ChallengeFromVerifier(verifier)), verifier, "")
+	_, tm := exchange(t, st, cliLoginCode(t, c, oauth2.S256ChallengeFromVerifier(verifier)), verifier, "")
 	token, _ := tm["token"].(string)
 
 	t.Run("discovery", func(t *testing.T) {
 		status, _, m := apiCall(t, nil, http.MethodGet, base+"/.well-known/secds-configuration", "", nil, nil)
 		if status != http.StatusOK || m["broker_url"] != base || m["cli_login_path"] != "/cli/login" || m["token_endpoint"] != base+"/api/v1/cli/token" ||
-			m["api_base"] != base+"/api/v1" || m["cli_login"] != true || m["token_ttl_seconds"] != float64(12*3600) || m["version"] == "" {
+			m["api_base"] != base+"/api/v1" || m["cli_login"] != true || m["token_ttl_seconds"] != st.Config.Tokens.TTL.Seconds() || m["version"] == "" {
 			t.Errorf("configuration = %d %v", status, m)
 		}
 	})
@@ -416,26 +368,26 @@ func TestAPIAuthentication(t *testing.T) {
 		}
 	})
 	t.Run("the session cookie needs the CSRF token to change anything", func(t *testing.T) {
-		// c.browser is signed in as alice since the CLI login above.
-		status, _, m := apiCall(t, c.browser, http.MethodGet, base+"/api/v1/me", "", nil, nil)
+		// c is signed in as alice since the CLI login above.
+		status, _, m := apiCall(t, c.Client, http.MethodGet, base+"/api/v1/me", "", nil, nil)
 		csrf, _ := m["csrf_token"].(string)
 		if status != http.StatusOK || m["auth"] != "session" || csrf == "" {
 			t.Fatalf("me with the cookie = %d %v", status, m)
 		}
 		open := map[string]string{"notebook": "fraud-alice"}
-		if status, _, m := apiCall(t, c.browser, http.MethodPost, base+"/api/v1/open", "", open, nil); status != http.StatusForbidden || errCode(m) != "csrf_failed" {
+		if status, _, m := apiCall(t, c.Client, http.MethodPost, base+"/api/v1/open", "", open, nil); status != http.StatusForbidden || errCode(m) != "csrf_failed" {
 			t.Errorf("without the header = %d %v", status, m)
 		}
-		if status, _, m := apiCall(t, c.browser, http.MethodPost, base+"/api/v1/open", "", open, map[string]string{"X-CSRF-Token": csrf, "Origin": "https://evil.example"}); status != http.StatusForbidden {
+		if status, _, m := apiCall(t, c.Client, http.MethodPost, base+"/api/v1/open", "", open, map[string]string{"X-CSRF-Token": csrf, "Origin": "https://evil.example"}); status != http.StatusForbidden {
 			t.Errorf("from another origin = %d %v", status, m)
 		}
-		bob := c.otherBrowser(t, "bob")
+		bob := otherBrowser(t, st, "bob")
 		_, _, bm := apiCall(t, bob, http.MethodGet, base+"/api/v1/me", "", nil, nil)
 		bobCSRF, _ := bm["csrf_token"].(string)
-		if status, _, m := apiCall(t, c.browser, http.MethodPost, base+"/api/v1/open", "", open, map[string]string{"X-CSRF-Token": bobCSRF}); status != http.StatusForbidden {
+		if status, _, m := apiCall(t, c.Client, http.MethodPost, base+"/api/v1/open", "", open, map[string]string{"X-CSRF-Token": bobCSRF}); status != http.StatusForbidden {
 			t.Errorf("with bob's CSRF token = %d %v", status, m)
 		}
-		if status, _, m := apiCall(t, c.browser, http.MethodPost, base+"/api/v1/open", "", open, map[string]string{"X-CSRF-Token": csrf, "Origin": base}); status != http.StatusOK || m["notebook"] != "fraud-alice" {
+		if status, _, m := apiCall(t, c.Client, http.MethodPost, base+"/api/v1/open", "", open, map[string]string{"X-CSRF-Token": csrf, "Origin": base}); status != http.StatusOK || m["notebook"] != "fraud-alice" {
 			t.Errorf("with the header = %d %v", status, m)
 		}
 		// A bearer token is judged alone: bob's cookie beside alice's token
@@ -455,20 +407,17 @@ func TestAPIAuthentication(t *testing.T) {
 }
 
 // otherBrowser is another person's browser, signed in to the broker.
-func (c *cliEnv) otherBrowser(t *testing.T, user string) *http.Client {
+func otherBrowser(t *testing.T, st *Stack, user string) *http.Client {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	other := &cliEnv{st: c.st, browserUser: user, secrets: map[string]string{},
-		browser: &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	if _, _, err := other.follow(c.st.BrokerURL + "/login?next=/"); err != nil {
-		t.Fatal(err)
-	}
-	return other.browser
+	other := NewHTTPUser(t, st, user)
+	other.Visit(st.URL + "/login?next=/")
+	return other.Client
 }
 
 func TestCLIKeyring(t *testing.T) {
 	keyring.MockInit() // the OS keyring, in memory: there is no D-Bus here
-	c := startCLI(t, "alice")
+	st := StartStack(t, StackOptions{})
+	c := newLaptop(t, st, "alice")
 	c.keyring = nil // the CLI's own keyring client
 	c.configure()
 	c.run("login").want(t, 0, "The token is kept in the OS keyring")
