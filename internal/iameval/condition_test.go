@@ -121,6 +121,10 @@ var conditionCases = []struct {
 	{"variable question literal", `{"StringLike":{"aws:PrincipalTag/x":"a${?}"}}`, ctx{"aws:PrincipalTag/x": {"ab"}}, false},
 	{"variable dollar literal", `{"StringEquals":{"aws:PrincipalTag/x":"${$}5"}}`, ctx{"aws:PrincipalTag/x": {"$5"}}, true},
 	{"variable multivalued", `{"StringEquals":{"aws:PrincipalTag/x":"${aws:TagKeys}"}}`, ctx{"aws:PrincipalTag/x": {"team"}, "aws:TagKeys": {"team"}}, false},
+	{"variable star literal in StringLike", `{"StringLike":{"aws:PrincipalTag/x":"a${*}"}}`, ctx{"aws:PrincipalTag/x": {"a*"}}, true},
+	{"variable star literal in StringLike no wildcard", `{"StringLike":{"aws:PrincipalTag/x":"a${*}"}}`, ctx{"aws:PrincipalTag/x": {"ab"}}, false},
+	{"variable in ArnLike resource field", `{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:user/${aws:username}"}}`, ctx{"aws:PrincipalArn": {"arn:aws:iam::111122223333:user/alice"}, "aws:username": {"alice"}}, true},
+	{"variable in ArnLike resource field other", `{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:user/${aws:username}"}}`, ctx{"aws:PrincipalArn": {"arn:aws:iam::111122223333:user/bob"}, "aws:username": {"alice"}}, false},
 	{"variable in ArnLike", `{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::${aws:PrincipalAccount}:role/*"}}`, ctx{"aws:PrincipalArn": {"arn:aws:iam::111122223333:role/x"}, "aws:PrincipalAccount": {"111122223333"}}, true},
 }
 

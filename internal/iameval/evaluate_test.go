@@ -81,7 +81,7 @@ var evalCases = []evalCase{
 	{name: "resource wildcard", identity: []string{allowStmt(presign, "arn:aws:sagemaker:*:111122223333:notebook-instance/fraud-*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: Allow},
 	{name: "resource other", identity: []string{allowStmt(presign, "arn:aws:sagemaker:*:111122223333:notebook-instance/risk-*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: ImplicitDeny},
 	{name: "resource case-sensitive", identity: []string{allowStmt(presign, "arn:aws:sagemaker:*:111122223333:notebook-instance/Fraud-*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: ImplicitDeny},
-	{name: "resource star stays in its field", identity: []string{allowStmt(presign, "arn:aws:sagemaker:*:*:notebook-instance/*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: "arn:aws:sagemaker:eu-west-1:111122223333:domain/d"}, want: ImplicitDeny},
+	{name: "resource of another type", identity: []string{allowStmt("sagemaker:*", "arn:aws:sagemaker:*:*:notebook-instance/*")}, req: Request{Principal: session, Role: teamRole, Action: "sagemaker:DescribeDomain", Resource: "arn:aws:sagemaker:eu-west-1:111122223333:domain/d"}, want: ImplicitDeny},
 	{name: "NotResource excludes", identity: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:*","NotResource":"arn:aws:sagemaker:*:*:notebook-instance/fraud-*"}]}`}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: ImplicitDeny},
 	{name: "NotResource includes the rest", identity: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:*","NotResource":"arn:aws:sagemaker:*:*:notebook-instance/risk-*"}]}`}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: Allow},
 	{name: "resource variable", identity: []string{allowStmt(presign, "arn:aws:sagemaker:*:*:notebook-instance/${aws:PrincipalTag/team}-*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook, Context: ctx{"aws:PrincipalTag/team": {"fraud"}}}, want: Allow},
@@ -150,6 +150,27 @@ func TestEvaluate(t *testing.T) {
 			}
 			if !strings.Contains(got.Reason, tc.reason) {
 				t.Errorf("reason %q does not say %q", got.Reason, tc.reason)
+			}
+		})
+	}
+}
+
+// TestResourceStarStaysInItsField: a * in one ARN field never swallows a
+// colon, so an account wildcard cannot reach into the resource field.
+func TestResourceStarStaysInItsField(t *testing.T) {
+	p := mustParse(t, allowStmt("*", "arn:aws:sagemaker:*:*:notebook-instance/*"))
+	for _, tc := range []struct {
+		resource string
+		want     Decision
+	}{
+		{"arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/x", Allow},
+		{"arn:aws:sagemaker:eu-west-1:111122223333:x:notebook-instance/y", ImplicitDeny},
+		{"arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance", ImplicitDeny},
+		{"not-an-arn", ImplicitDeny},
+	} {
+		t.Run(tc.resource, func(t *testing.T) {
+			if got := Evaluate(Request{Principal: user, Action: presign, Resource: tc.resource}, Policies{Identity: []*Policy{p}}); got.Decision != tc.want {
+				t.Errorf("got %v, want %v", got.Decision, tc.want)
 			}
 		})
 	}
