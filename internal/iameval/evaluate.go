@@ -24,8 +24,10 @@ func (s *statement) matchAction(action string) bool {
 }
 
 // matchResource: a statement without Resource (a trust policy's) applies to
-// the resource the request names. An entry whose policy variable has no
-// value matches nothing.
+// the resource the request names. A Resource entry whose policy variable
+// has no value matches nothing; in NotResource such an entry makes the
+// whole statement not apply (AWS: an unresolved variable "might cause the
+// entire statement to be invalid"; iam-simulate agrees).
 func (s *statement) matchResource(resource string, ctx context, vars bool) bool {
 	if s.resources == nil {
 		return true
@@ -34,12 +36,13 @@ func (s *statement) matchResource(resource string, ctx context, vars bool) bool 
 	for _, r := range s.resources {
 		if r == "*" {
 			found = true
-			break
+			continue
 		}
-		if m, ok := matchARN(r, resource, vars, ctx); ok && m {
-			found = true
-			break
+		m, ok := matchARN(r, resource, vars, ctx)
+		if !ok && s.notResource {
+			return false
 		}
+		found = found || (ok && m)
 	}
 	return found != s.notResource
 }

@@ -30,17 +30,17 @@ async function readStdin() {
 }
 
 // contextVariables gives iam-simulate a string for a single-valued key and
-// a list for a multivalued one. A single-valued key with no value is
-// absent (as iameval reads it); with several it is an error in the case,
-// not something to paper over.
+// a list for a multivalued one. A key with no value is absent (as iameval
+// reads it); a single-valued key with several is an error in the case, not
+// something to paper over.
 async function contextVariables(context) {
   const out = {}
   for (const [key, values] of Object.entries(context ?? {})) {
     const type = await typeForContextKey(key.toLowerCase())
-    if (isConditionKeyArray(type)) {
-      out[key] = values
-    } else if (values.length === 0) {
+    if (values.length === 0) {
       continue
+    } else if (isConditionKeyArray(type)) {
+      out[key] = values
     } else if (values.length === 1) {
       out[key] = values[0]
     } else {
