@@ -34,7 +34,7 @@ tools: deps
 # .tools/iamsim (git-ignored); reinstalled only when the lock changes.
 export SECDS_IAMSIM_DIR := $(CURDIR)/.tools/iamsim
 
-iamsim:
+iamsim: deps
 	tools/iamsim/install.sh
 
 fmt-check:
@@ -65,6 +65,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseToken$$' -fuzztime $(FUZZTIME) ./auth
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME_SLOW) ./abac
 	$(GO) test -run '^$$' -fuzz '^FuzzEvaluate$$' -fuzztime $(FUZZTIME) ./abac
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/iameval
 
 # Release binaries: -tags release leaves the dev stack (AWS emulator, dev
 # identity provider, demo config) out of secds-broker; `--dev` on them says

@@ -35,4 +35,6 @@
 //     text, never a wildcard.
 //   - Session policies limit every grant, also a resource policy's (AWS lets
 //     a grant to the session's own ARN through; this is stricter).
+//
+// A parsed Policy is never modified, so Evaluate may run concurrently.
 package iameval

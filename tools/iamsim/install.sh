@@ -12,7 +12,11 @@ want="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d'
 if [ -d "$out/node_modules/@cloud-copilot/iam-simulate" ] && [ "$(cat "$stamp" 2>/dev/null || true)" = "$want" ]; then
 	exit 0
 fi
-command -v npm >/dev/null || { echo "npm is required to install iam-simulate (apt-get install nodejs npm)" >&2; exit 1; }
+if ! command -v npm >/dev/null 2>&1; then
+	# Like a missing Chromium: the tests decide (they fail under make test).
+	echo "npm is missing: cannot install iam-simulate (apt-get install nodejs npm)" >&2
+	exit 0
+fi
 echo "installing @cloud-copilot/iam-simulate into $out"
 rm -rf "$out"
 mkdir -p "$out"
