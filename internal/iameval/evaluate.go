@@ -7,7 +7,7 @@ import (
 
 // statement-level matching: Action, Resource and Condition (Principal is
 // checked by the caller, for resource policies only).
-func (s *statement) applies(req Request, ctx context, vars bool) bool {
+func (s *statement) applies(req Request, ctx reqContext, vars bool) bool {
 	return s.matchAction(req.Action) && s.matchResource(req.Resource, ctx, vars) && s.matchConditions(ctx, vars)
 }
 
@@ -28,7 +28,7 @@ func (s *statement) matchAction(action string) bool {
 // has no value matches nothing; in NotResource such an entry makes the
 // whole statement not apply (AWS: an unresolved variable "might cause the
 // entire statement to be invalid"; iam-simulate agrees).
-func (s *statement) matchResource(resource string, ctx context, vars bool) bool {
+func (s *statement) matchResource(resource string, ctx reqContext, vars bool) bool {
 	if s.resources == nil {
 		return true
 	}
@@ -47,7 +47,7 @@ func (s *statement) matchResource(resource string, ctx context, vars bool) bool 
 	return found != s.notResource
 }
 
-func (s *statement) matchConditions(ctx context, vars bool) bool {
+func (s *statement) matchConditions(ctx reqContext, vars bool) bool {
 	for i := range s.conditions {
 		if !s.conditions[i].eval(ctx, vars) {
 			return false
@@ -63,7 +63,7 @@ type verdict struct {
 	accountAllow bool // resource policy: allowed only through the caller's account
 }
 
-func identityVerdict(policies []*Policy, req Request, ctx context) verdict {
+func identityVerdict(policies []*Policy, req Request, ctx reqContext) verdict {
 	var v verdict
 	for _, p := range policies {
 		if p == nil {
@@ -86,7 +86,7 @@ func identityVerdict(policies []*Policy, req Request, ctx context) verdict {
 	return v
 }
 
-func resourceVerdict(p *Policy, req Request, ctx context, account string) verdict {
+func resourceVerdict(p *Policy, req Request, ctx reqContext, account string) verdict {
 	var v verdict
 	if p == nil {
 		return v
