@@ -128,11 +128,7 @@ func evaluate(req Request, p Policies) Result {
 	res := resourceVerdict(p.Resource, req, ctx, account)
 
 	deny := func(where, sid string) Result {
-		r := Result{Decision: ExplicitDeny, Reason: "with an explicit deny in " + where}
-		if sid != "" {
-			r.Sid = sid
-		}
-		return r
+		return Result{Decision: ExplicitDeny, Reason: "with an explicit deny in " + where, Sid: sid}
 	}
 	switch {
 	case id.deny:
@@ -165,12 +161,15 @@ func evaluate(req Request, p Policies) Result {
 		return noAllow("resource-based policy")
 	}
 	if sameAccount {
+		// Either side suffices, except that a trust policy must admit the
+		// caller itself or name its account.
+		idGrants := id.allow && (!trust || res.accountAllow)
 		switch {
 		case res.allow && sessionOK:
 			return Result{Decision: Allow, Reason: "allowed by a resource-based policy"}
-		case id.allow && sessionOK && (!trust || res.accountAllow):
+		case idGrants && sessionOK:
 			return Result{Decision: Allow, Reason: "allowed by an identity-based policy"}
-		case (res.allow || id.allow && (!trust || res.accountAllow)) && !sessionOK:
+		case res.allow || idGrants:
 			return noAllow("session policy")
 		case trust && !res.accountAllow:
 			return noAllow("resource-based policy")
