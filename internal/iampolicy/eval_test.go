@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secds/secds/abac"
 	"github.com/secds/secds/internal/iameval"
 	"github.com/secds/secds/internal/iameval/iamsim"
 	"github.com/secds/secds/internal/iampolicy"
@@ -271,8 +272,33 @@ func pinCases(t testing.TB) []evalCase {
 	return cases
 }
 
+// namesCases: literal notebook names are enforced on the ARN SageMaker
+// writes (lower case); a claim tag with no session tag is not, and the
+// output says so (TestWholeGrant), so IAM allows what only the broker
+// refuses there.
+func namesCases(t testing.TB) []evalCase {
+	m, err := abac.Parse("t.yaml", inline("", "    notebooks:\n      tags: {project: \"{{.Claims.project}}\"}\n      names: [fraud-shared, Fraud-Big]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := iampolicy.Generate(m, "fraud", iampolicy.Options{BrokerPrincipal: broker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := iameval.Policies{Identity: []*iameval.Policy{parsePolicy(t, ps.Teams[0].Permissions)}, PrincipalAccount: devAccount, ResourceAccount: devAccount}
+	team := map[string]string{"team": "fraud", "project": "x"}
+	return []evalCase{
+		{"names: presign a named notebook", aliceAsks(presignAct, nb("fraud-shared"), team), pol, iameval.Allow},
+		{"names: presign a named notebook with capitals, by its lower-case ARN", aliceAsks(presignAct, nb("fraud-big"), team), pol, iameval.Allow},
+		{"names: presign a notebook not named", aliceAsks(presignAct, nb("fraud-other"), team), pol, iameval.ExplicitDeny},
+		{"names: a named notebook of another team", aliceAsks(presignAct, nb("fraud-shared"), map[string]string{"team": "marketing"}), pol, iameval.ExplicitDeny},
+		{"names: another project, which only the broker checks", aliceAsks(presignAct, nb("fraud-shared"), map[string]string{"team": "fraud", "project": "other"}), pol, iameval.Allow},
+	}
+}
+
 func allEvalCases(t testing.TB) []evalCase {
 	var cases []evalCase
+	cases = append(cases, namesCases(t)...)
 	cases = append(cases, permissionCases(t, iampolicy.Options{BrokerPrincipal: broker}, nil)...)
 	cases = append(cases, pinCases(t)...)
 	return cases

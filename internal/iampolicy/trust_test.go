@@ -1,7 +1,9 @@
 package iampolicy_test
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/secds/secds/internal/iampolicy"
@@ -79,5 +81,24 @@ func TestTrustWithoutTransitiveKeys(t *testing.T) {
 	}
 	if s.Sid != "BrokerAssumesForTeamPlatform" {
 		t.Errorf("sid = %s", s.Sid)
+	}
+}
+
+// TestTrustSizeNote: a trust policy over IAM's default 2,048 characters is
+// said so, naming the team, rather than left for AWS to refuse.
+func TestTrustSizeNote(t *testing.T) {
+	var tags strings.Builder
+	tags.WriteString("    session_tags:\n")
+	for i := range 20 {
+		fmt.Fprintf(&tags, "      attribute-number-%02d: \"{{.Claims.attribute%02d}}\"\n", i, i)
+	}
+	p := generate(t, parseMapping(t, "t.yaml", inline(tags.String(), "")), "", iampolicy.Options{})
+	if !slices.ContainsFunc(p.Notes, func(n string) bool {
+		return strings.HasPrefix(n, "The trust policy of team fraud is ") && strings.Contains(n, "IAM allows 2048 by default")
+	}) {
+		t.Errorf("notes = %q, want the trust size note", p.Notes)
+	}
+	if p := generate(t, devMapping(t), "", iampolicy.Options{}); slices.ContainsFunc(p.Notes, func(n string) bool { return strings.Contains(n, "characters") }) {
+		t.Errorf("the dev mapping's policies fit, yet: %q", p.Notes)
 	}
 }
