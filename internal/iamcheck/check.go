@@ -90,8 +90,9 @@ type team struct {
 	account     string
 	trust       *iameval.Policy
 	permissions *iameval.Policy
-	// enforcedTags are the notebook tag keys the presign Allow compares;
-	// namesEnforced says whether it names notebooks rather than all.
+	// enforcedTags are the notebook tag keys the generated policies have
+	// IAM compare, namesEnforced whether they name the notebooks: read from
+	// the mapping, never from the policies under check.
 	enforcedTags  map[string]bool
 	namesEnforced bool
 }
@@ -126,7 +127,11 @@ func CheckPolicies(m *abac.Mapping, pols iampolicy.Policies, ids []abac.Identity
 		if t.permissions, err = parse(tp.Permissions); err != nil {
 			return nil, fmt.Errorf("team %s permission policy: %w", tp.Team, err)
 		}
-		t.enforcedTags, t.namesEnforced = enforced(tp.Permissions)
+		at := teamNamed(m, tp.Team)
+		if at == nil {
+			return nil, fmt.Errorf("policies for team %s, which the mapping does not have", tp.Team)
+		}
+		t.enforcedTags, t.namesEnforced = iampolicy.Enforceable(at)
 		c.teams = append(c.teams, t)
 	}
 	r := &Report{Identities: len(ids), Notebooks: len(notebooks), Teams: len(c.teams), Pairs: len(ids) * len(notebooks)}
@@ -301,47 +306,11 @@ func parse(d iampolicy.Document) (*iameval.Policy, error) {
 	return iameval.Parse(raw)
 }
 
-// enforced reads what the presign Allow statements of a permission policy
-// compare: the notebook tag keys every one of them requires, and whether
-// each names notebooks rather than all of them.
-func enforced(d iampolicy.Document) (map[string]bool, bool) {
-	var tags map[string]bool
-	names := true
-	const prefix = "sagemaker:resourcetag/"
-	for _, s := range d.Statement {
-		if s.Effect != "Allow" || !slices.ContainsFunc(s.Action, func(a string) bool {
-			return strings.EqualFold(a, "sagemaker:CreatePresignedNotebookInstanceUrl")
-		}) {
-			continue
-		}
-		these := map[string]bool{}
-		for op, keys := range s.Condition {
-			if op != "StringEquals" {
-				continue
-			}
-			for k := range keys {
-				if strings.HasPrefix(strings.ToLower(k), prefix) {
-					these[k[len(prefix):]] = true
-				}
-			}
-		}
-		if tags == nil {
-			tags = these
-		} else {
-			for k := range tags {
-				if !these[k] {
-					delete(tags, k)
-				}
-			}
-		}
-		for _, res := range s.Resource {
-			if strings.HasSuffix(res, "notebook-instance/*") || res == "*" {
-				names = false
-			}
+func teamNamed(m *abac.Mapping, name string) *abac.Team {
+	for i := range m.Teams {
+		if m.Teams[i].Name == name {
+			return &m.Teams[i]
 		}
 	}
-	if tags == nil {
-		return map[string]bool{}, false
-	}
-	return tags, names
+	return nil
 }

@@ -152,9 +152,14 @@ func (s *synth) notebooks() []Notebook {
 		seen[strings.ToLower(name)] = true
 		out = append(out, Notebook{Name: name, Tags: tags})
 	}
+	// Every team's notebook for every person, members or not: a person's
+	// notebook in a team they are not in is where membership shows.
 	for _, id := range s.ids {
-		grants, _ := s.m.Evaluate(id)
-		for _, g := range grants {
+		for ti := range s.m.Teams {
+			g, err := s.m.GrantFor(s.m.Teams[ti].Name, id)
+			if err != nil {
+				continue
+			}
 			base := g.Team + "-" + id.Username
 			name := base
 			if len(g.NotebookNames) > 0 {
