@@ -88,7 +88,7 @@ func (c *checker) assume(r *Report, t *team, s *roleSession) bool {
 	}
 	ok := true
 	for _, action := range actions {
-		req := iameval.Request{Principal: c.broker.arn, Role: c.broker.role, Action: action, Resource: t.roleARN, Context: ctx}
+		req := iameval.Request{Principal: c.broker.arn, Role: c.broker.role, Action: action, Resource: t.roleARN, Context: forAction(action, ctx)}
 		pols := iameval.Policies{Identity: []*iameval.Policy{c.brokerPolicy}, Resource: t.trust,
 			PrincipalAccount: c.broker.account, ResourceAccount: t.account}
 		if !record(r, req, pols) {
@@ -96,6 +96,33 @@ func (c *checker) assume(r *Report, t *team, s *roleSession) bool {
 		}
 	}
 	return ok
+}
+
+// stsKeys are the service condition keys the Service Authorization
+// Reference lists for each action one AssumeRole call is authorized as
+// (global aws: keys apply to every action). Whether AWS puts the others in
+// an action's context is not documented; the generated trust policy is
+// written to hold either way, and the check takes the narrower reading,
+// which is also the independent evaluator's.
+var stsKeys = map[string][]string{
+	"sts:AssumeRole":        {"aws:RequestTag/", "aws:TagKeys", "sts:RoleSessionName", "sts:SourceIdentity", "sts:TransitiveTagKeys"},
+	"sts:TagSession":        {"aws:RequestTag/", "aws:TagKeys", "sts:TransitiveTagKeys"},
+	"sts:SetSourceIdentity": {"sts:SourceIdentity"},
+}
+
+// forAction keeps the keys of ctx that apply to action.
+func forAction(action string, ctx map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for k, v := range ctx {
+		keep := strings.HasPrefix(k, "aws:Principal") || k == "aws:SourceIp" || k == "aws:SourceVpce" || k == "aws:username"
+		for _, prefix := range stsKeys[action] {
+			keep = keep || strings.HasPrefix(k, prefix)
+		}
+		if keep {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // sageMaker evaluates one SageMaker call on nb by t's session s.
