@@ -38,7 +38,7 @@ func (b *Broker) assumeRole(ctx context.Context, id abac.Identity, name string, 
 		RoleSessionName: aws.String(name),
 		SourceIdentity:  aws.String(name),
 		DurationSeconds: aws.Int32(int32(g.RoleSessionSeconds)),
-		Tags:            sessionTags(id, g),
+		Tags:            SessionTags(id, g),
 	}
 	if len(g.TransitiveTagKeys) > 0 {
 		in.TransitiveTagKeys = g.TransitiveTagKeys
@@ -63,10 +63,11 @@ func (b *Broker) assumeRole(ctx context.Context, id abac.Identity, name string, 
 	return creds, nil
 }
 
-// sessionTags are the grant's tags plus team and user. The user tag is the
-// username exactly; usableIdentity has refused any username AWS would not
-// take as it is, so it is never changed into someone else's.
-func sessionTags(id abac.Identity, g abac.Grant) []ststypes.Tag {
+// SessionTags are the session tags the broker asks AWS for: the grant's tags
+// plus team and user. The user tag is the username exactly; the broker has
+// refused any username AWS would not take as it is, so it is never changed
+// into someone else's. `secds admin iam --check` evaluates the same tags.
+func SessionTags(id abac.Identity, g abac.Grant) []ststypes.Tag {
 	tags := []ststypes.Tag{
 		{Key: aws.String("team"), Value: aws.String(g.Team)},
 		{Key: aws.String("user"), Value: aws.String(id.Username)},

@@ -98,3 +98,18 @@ func unseen(text string) string {
 }
 
 func principalTag(key string) string { return "${aws:PrincipalTag/" + key + "}" }
+
+// Enforceable says which parts of a team's notebook selector the generated
+// policies have IAM check: the tag keys, and whether the names are (true
+// too when the selector names none). The rest is the broker's alone, as
+// TeamPolicies.BrokerOnly says in words. `secds admin iam --check` reads it
+// from the mapping, not from the policies it checks, so a policy that lost a
+// condition cannot explain its own hole away.
+func Enforceable(t *abac.Team) (tags map[string]bool, names bool) {
+	sel := readSelector(t)
+	tags = make(map[string]bool, len(sel.tags))
+	for _, c := range sel.tags {
+		tags[c.key] = true
+	}
+	return tags, len(t.Notebooks.Names) == 0 || sel.names != nil
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secds/secds/abac"
+	"github.com/secds/secds/internal/iamcheck"
 	"github.com/secds/secds/internal/iampolicy"
 )
 
@@ -23,18 +24,34 @@ type iamInput struct {
 	File    string
 	OutDir  string
 	Options iampolicy.Options
+	// Check proves the policies instead of printing them (iamcheck); JSON
+	// prints its report as JSON.
+	Check bool
+	JSON  bool
 }
 
 func (a *App) iamCmd() *cobra.Command {
 	var in iamInput
+	var out outputFlag
 	parse := func(*cobra.Command, []string) (iamInput, error) {
-		if in.All == (in.Team != "") {
+		var err error
+		if in.JSON, err = out.json(); err != nil {
+			return in, err
+		}
+		switch {
+		case in.Check && (in.Team != "" || in.OutDir != ""):
+			return in, Exitf(ExitUsage, "--check proves every team's policies at once: give neither --team nor --out")
+		case in.Check:
+			in.All = true
+		case in.JSON:
+			return in, Exitf(ExitUsage, "--output is for --check's report; the policies are always JSON")
+		case in.All == (in.Team != ""):
 			return in, Exitf(ExitUsage, "give --team TEAM or --all")
 		}
 		return in, nil
 	}
 	cmd := &cobra.Command{
-		Use:   "iam --broker-role ARN (--team TEAM | --all)",
+		Use:   "iam --broker-role ARN (--team TEAM | --all | --check)",
 		Short: "Print the IAM policies of the team roles and of the broker",
 		Long: `Print, as JSON, the IAM policies that make AWS a second wall behind the
 broker, computed from the mapping:
@@ -74,11 +91,22 @@ leaves presigning unpinned (a note says why).
 
 The mapping is the broker's current one, or -f FILE (a change under review).
 --out DIR writes TEAM.trust.json, TEAM.permissions.json and broker.json into
-DIR and prints the aws commands that apply them.`,
+DIR and prints the aws commands that apply them.
+
+--check proves the policies instead, offline: it builds a matrix of
+identities (one per rule, teammates, excluded people, awkward usernames,
+someone in no team) × notebooks (each person's, and variants that must be
+refused), asks the broker's decision and IAM's (an IAM policy evaluator over
+these policies, for every team session the broker could ask for on the
+person's behalf) for each pair, and exits 1 if IAM would allow anything the
+broker refuses, or refuse an open the broker makes. It names the pairs only
+the broker can refuse (team membership, and any broker_only grant), so you
+know where the broker stands alone. -o json prints the whole report.`,
 		Example: `  secds admin iam --broker-role arn:aws:iam::111122223333:role/secds-broker --team fraud
   secds admin iam --broker-role arn:aws:iam::111122223333:role/secds-broker --all \
       --source-vpce vpce-0a1b2c3d4e5f67890 --user-ip 203.0.113.0/24 --out policies/
-  secds admin iam --broker-role arn:aws:iam::111122223333:user/secds-broker --all -f teams.yaml`,
+  secds admin iam --broker-role arn:aws:iam::111122223333:user/secds-broker --all -f teams.yaml
+  secds admin iam --broker-role arn:aws:iam::111122223333:role/secds-broker --check -f teams.yaml`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: useCase(a, parse, a.iam),
 	}
@@ -92,6 +120,9 @@ DIR and prints the aws commands that apply them.`,
 	f.StringSliceVar(&in.Options.UserIPs, "user-ip", nil, "the users' network: CIDR ranges their browsers use the notebook URLs from (aws:SourceIp)")
 	f.StringSliceVar(&in.Options.UserVPCEs, "user-vpce", nil, "the users' network: VPC endpoint IDs their browsers reach the notebooks through (aws:SourceVpce)")
 	f.StringVar(&in.OutDir, "out", "", "write TEAM.trust.json, TEAM.permissions.json and broker.json into this directory")
+	f.BoolVar(&in.Check, "check", false, "prove offline that IAM refuses whatever the broker refuses for this mapping (exit 1 if not)")
+	out.add(cmd)
+	cmd.Flag("output").Usage = "with --check: the report as text or json"
 	_ = cmd.MarkFlagRequired("broker-role")
 	return cmd
 }
@@ -102,6 +133,9 @@ func (a *App) iam(ctx context.Context, in iamInput) error {
 	if err != nil {
 		return err
 	}
+	if in.Check {
+		return a.iamCheck(m, in)
+	}
 	ps, err := iampolicy.Generate(m, in.Team, in.Options)
 	if err != nil {
 		return Exitf(ExitUsage, "%v", err)
@@ -110,6 +144,27 @@ func (a *App) iam(ctx context.Context, in iamInput) error {
 		return a.writePolicies(in.OutDir, ps)
 	}
 	return writeJSON(a.Stdout(), ps)
+}
+
+// iamCheck is secds admin iam --check.
+func (a *App) iamCheck(m *abac.Mapping, in iamInput) error {
+	ids, notebooks := iamcheck.Synthesize(m)
+	r, err := iamcheck.Check(m, ids, notebooks, iamcheck.Options{Policy: in.Options})
+	if err != nil {
+		return Exitf(ExitUsage, "%v", err)
+	}
+	if in.JSON {
+		err = writeJSON(a.Stdout(), r)
+	} else {
+		err = r.WriteText(a.Stdout())
+	}
+	if err != nil {
+		return err
+	}
+	if !r.OK() {
+		return Exitf(ExitFailure, "IAM disagrees with the broker on %d pair(s): IAM looser on %d, stricter on %d", len(r.Looser)+len(r.Stricter), len(r.Looser), len(r.Stricter))
+	}
+	return nil
 }
 
 // iamMapping reads the mapping the policies are made from: the file, or the

@@ -309,6 +309,23 @@ func TestAdminExplainAndIAM(t *testing.T) {
 		t.Errorf("iam --team fraud: the broker policy must cover every team role, with notes\n%s", r.stdout)
 	}
 
+	// --check proves the policies offline, on the broker's mapping or a file.
+	l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:role/secds-broker", "--check").
+		want(t, 0, "identities ×", "IAM looser than the broker: 0. IAM stricter than the broker: 0.", "team membership", "OK: IAM refuses everything the broker refuses")
+	example := filepath.Join("..", "..", "..", "configs", "teams.example.yaml")
+	r = l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::111122223333:user/secds-broker", "--check", "-o", "json", "-f", example)
+	r.want(t, 0)
+	var report struct {
+		Pairs      int
+		BothAllow  int              `json:"both_allow"`
+		Looser     []map[string]any `json:"iam_looser"`
+		Stricter   []map[string]any `json:"iam_stricter"`
+		BrokerOnly []map[string]any `json:"broker_only"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil || report.Pairs == 0 || report.BothAllow == 0 || len(report.BrokerOnly) == 0 || len(report.Looser)+len(report.Stricter) != 0 {
+		t.Errorf("iam --check -o json = %v\n%s", err, r.stdout)
+	}
+
 	out := filepath.Join(l.home, "policies dir")
 	r = l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:user/ops/secds-broker", "--all",
 		"--source-vpce", "vpce-0123456789abcdef0", "--user-ip", "203.0.113.0/24", "--out", out)

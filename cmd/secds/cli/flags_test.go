@@ -64,6 +64,10 @@ func TestFlagsParseIntoInputs(t *testing.T) {
 			iamInput{All: true, File: "t.yaml", OutDir: "p", Options: iampolicy.Options{BrokerPrincipal: "R", SourceVPCEs: []string{"vpce-1", "vpce-2"}}}},
 		{[]string{"admin", "iam", "--broker-role", "arn:aws:iam::1:user/b", "--all", "--source-ip", "198.51.100.7/32", "--user-ip", "203.0.113.0/24", "--user-ip", "2001:db8::/32", "--user-vpce", "vpce-3"},
 			iamInput{All: true, Options: iampolicy.Options{BrokerPrincipal: "arn:aws:iam::1:user/b", SourceIPs: []string{"198.51.100.7/32"}, UserIPs: []string{"203.0.113.0/24", "2001:db8::/32"}, UserVPCEs: []string{"vpce-3"}}}},
+		{[]string{"admin", "iam", "--broker-role", "R", "--check", "-f", "t.yaml"},
+			iamInput{All: true, Check: true, File: "t.yaml", Options: iampolicy.Options{BrokerPrincipal: "R"}}},
+		{[]string{"admin", "iam", "--broker-role", "R", "--check", "-o", "json", "--source-vpce", "vpce-1", "--user-ip", "203.0.113.0/24"},
+			iamInput{All: true, Check: true, JSON: true, Options: iampolicy.Options{BrokerPrincipal: "R", SourceVPCEs: []string{"vpce-1"}, UserIPs: []string{"203.0.113.0/24"}}}},
 		{[]string{"admin", "tokens", "revoke", "alice"}, revokeInput{Request: api.RevokeRequest{Username: "alice"}}},
 		{[]string{"admin", "tokens", "revoke", "--subject", "00u1", "-o", "json"}, revokeInput{Request: api.RevokeRequest{Subject: "00u1"}, JSON: true}},
 	} {
@@ -97,6 +101,10 @@ func TestFlagsRefused(t *testing.T) {
 		{[]string{"admin", "iam", "--broker-role", "R"}, "give --team TEAM or --all"},
 		{[]string{"admin", "iam", "--broker-role", "R", "--all", "--team", "fraud"}, "give --team TEAM or --all"},
 		{[]string{"admin", "iam", "--broker-role", "R", "--all", "--studio"}, "unknown flag: --studio"},
+		{[]string{"admin", "iam", "--broker-role", "R", "--check", "--team", "fraud"}, "--check proves every team's policies at once"},
+		{[]string{"admin", "iam", "--broker-role", "R", "--check", "--out", "p"}, "--check proves every team's policies at once"},
+		{[]string{"admin", "iam", "--broker-role", "R", "--all", "-o", "json"}, "--output is for --check's report"},
+		{[]string{"admin", "iam", "--broker-role", "R", "--check", "-o", "yaml"}, `--output "yaml" is not a format`},
 		{[]string{"admin", "tokens", "revoke"}, "name one person"},
 		{[]string{"admin", "tokens", "revoke", "alice", "--subject", "00u1"}, "name one person"},
 	} {

@@ -1,0 +1,191 @@
+package iamcheck
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/secds/secds/abac"
+	"github.com/secds/secds/broker"
+	"github.com/secds/secds/internal/iameval"
+)
+
+// region is where the matrix's notebooks live; the generated policies name
+// every region, so any one will do.
+const region = "us-east-1"
+
+// principal is the broker as IAM sees it.
+type principal struct {
+	arn     string // the caller's ARN: the user, or the role's session
+	role    string // the role ARN when the broker runs as a role
+	account string
+	user    string // the user name when it runs as an IAM user
+}
+
+func newBrokerPrincipal(arn string) principal {
+	p := principal{arn: arn, account: arnAccount(arn)}
+	resource := arn[strings.LastIndex(arn, ":")+1:]
+	switch {
+	case strings.HasPrefix(resource, "role/"):
+		p.role = arn
+		p.arn = "arn:aws:sts::" + p.account + ":assumed-role/" + arn[strings.LastIndex(arn, "/")+1:] + "/secds-broker"
+	case strings.HasPrefix(resource, "user/"):
+		p.user = arn[strings.LastIndex(arn, "/")+1:]
+	}
+	return p
+}
+
+// roleSession is what the broker asks STS for on a person's behalf.
+type roleSession struct {
+	name       string // RoleSessionName and SourceIdentity
+	tags       map[string]string
+	tagKeys    []string
+	transitive []string
+}
+
+func newRoleSession(id abac.Identity, g abac.Grant, name string) *roleSession {
+	s := &roleSession{name: name, tags: map[string]string{}, transitive: g.TransitiveTagKeys}
+	for _, t := range broker.SessionTags(id, g) {
+		k := aws.ToString(t.Key)
+		s.tags[k] = aws.ToString(t.Value)
+		s.tagKeys = append(s.tagKeys, k)
+	}
+	return s
+}
+
+func principalName(issuer string, id abac.Identity) (string, error) {
+	return broker.PrincipalName(issuer, id.Subject, id.Username)
+}
+
+// assume evaluates the broker's AssumeRole of t's role for s: sts:AssumeRole,
+// sts:TagSession and sts:SetSourceIdentity must all be allowed, by the
+// broker's identity policy and the role's trust policy.
+func (c *checker) assume(r *Report, t *team, s *roleSession) bool {
+	ctx := map[string][]string{
+		"aws:PrincipalArn":     {c.broker.principalARN()},
+		"aws:PrincipalAccount": {c.broker.account},
+		"aws:TagKeys":          slices.Clone(s.tagKeys),
+		"sts:RoleSessionName":  {s.name},
+	}
+	if c.broker.user != "" {
+		ctx["aws:username"] = []string{c.broker.user}
+	}
+	if s.name != "" {
+		ctx["sts:SourceIdentity"] = []string{s.name}
+	}
+	for k, v := range s.tags {
+		ctx["aws:RequestTag/"+k] = []string{v}
+	}
+	if len(s.transitive) > 0 {
+		ctx["sts:TransitiveTagKeys"] = slices.Clone(s.transitive)
+	}
+	c.network(ctx)
+	actions := []string{"sts:AssumeRole", "sts:TagSession"}
+	if s.name != "" {
+		actions = append(actions, "sts:SetSourceIdentity")
+	}
+	ok := true
+	for _, action := range actions {
+		req := iameval.Request{Principal: c.broker.arn, Role: c.broker.role, Action: action, Resource: t.roleARN, Context: forAction(action, ctx)}
+		pols := iameval.Policies{Identity: []*iameval.Policy{c.brokerPolicy}, Resource: t.trust,
+			PrincipalAccount: c.broker.account, ResourceAccount: t.account}
+		if !record(r, req, pols) {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// stsKeys are the service condition keys the Service Authorization
+// Reference lists for each action one AssumeRole call is authorized as
+// (global aws: keys apply to every action). Whether AWS puts the others in
+// an action's context is not documented; the generated trust policy is
+// written to hold either way, and the check takes the narrower reading,
+// which is also the independent evaluator's.
+var stsKeys = map[string][]string{
+	"sts:AssumeRole":        {"aws:RequestTag/", "aws:TagKeys", "sts:RoleSessionName", "sts:SourceIdentity", "sts:TransitiveTagKeys"},
+	"sts:TagSession":        {"aws:RequestTag/", "aws:TagKeys", "sts:TransitiveTagKeys"},
+	"sts:SetSourceIdentity": {"sts:SourceIdentity"},
+}
+
+// forAction keeps the keys of ctx that apply to action.
+func forAction(action string, ctx map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for k, v := range ctx {
+		keep := strings.HasPrefix(k, "aws:Principal") || k == "aws:SourceIp" || k == "aws:SourceVpce" || k == "aws:username"
+		for _, prefix := range stsKeys[action] {
+			keep = keep || strings.HasPrefix(k, prefix)
+		}
+		if keep {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// sageMaker evaluates one SageMaker call on nb by t's session s.
+func (c *checker) sageMaker(r *Report, t *team, s *roleSession, action string, nb Notebook) bool {
+	roleName := t.roleARN[strings.LastIndex(t.roleARN, "/")+1:]
+	ctx := map[string][]string{
+		"aws:PrincipalArn":     {t.roleARN},
+		"aws:PrincipalAccount": {t.account},
+		"aws:SourceIdentity":   {s.name},
+	}
+	for k, v := range s.tags {
+		ctx["aws:PrincipalTag/"+k] = []string{v}
+	}
+	for k, v := range nb.Tags {
+		ctx["aws:ResourceTag/"+k] = []string{v}
+		ctx["sagemaker:ResourceTag/"+k] = []string{v}
+	}
+	c.network(ctx)
+	req := iameval.Request{
+		Principal: "arn:aws:sts::" + t.account + ":assumed-role/" + roleName + "/" + s.name,
+		Role:      t.roleARN,
+		Action:    action,
+		Resource:  "arn:aws:sagemaker:" + region + ":" + t.account + ":notebook-instance/" + strings.ToLower(nb.Name),
+		Context:   ctx,
+	}
+	pols := iameval.Policies{Identity: []*iameval.Policy{t.permissions}, PrincipalAccount: t.account, ResourceAccount: t.account}
+	return record(r, req, pols)
+}
+
+// network puts the broker's own network into a request's context: its VPC
+// endpoint, or an address of its egress range, or else a public address.
+func (c *checker) network(ctx map[string][]string) {
+	p := c.opts.Policy
+	switch {
+	case len(p.SourceVPCEs) > 0:
+		ctx["aws:SourceVpce"] = []string{p.SourceVPCEs[0]}
+	case len(p.SourceIPs) > 0:
+		if pfx, err := netip.ParsePrefix(p.SourceIPs[0]); err == nil {
+			ctx["aws:SourceIp"] = []string{pfx.Masked().Addr().String()}
+		}
+	default:
+		ctx["aws:SourceIp"] = []string{"203.0.113.10"}
+	}
+}
+
+func (p principal) principalARN() string {
+	if p.role != "" {
+		return p.role
+	}
+	return p.arn
+}
+
+func record(r *Report, req iameval.Request, pols iameval.Policies) bool {
+	d := iameval.Evaluate(req, pols).Decision
+	r.Cases = append(r.Cases, Case{Request: req, Policies: pols, Decision: d})
+	return d == iameval.Allow
+}
+
+// arnAccount returns the account field of an ARN.
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
