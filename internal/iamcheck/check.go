@@ -193,15 +193,17 @@ func (c *checker) identity(r *Report, id abac.Identity, notebooks []Notebook) {
 			}
 		}
 		var iamTeams []string
-		var looser, why []string
+		var looser, looserURL, why []string
 		stricter := ""
 		for _, ss := range sessions {
-			presign := c.sageMaker(r, ss.t, ss.s, "sagemaker:CreatePresignedNotebookInstanceUrl", nb)
+			presign := c.sageMaker(r, ss.t, ss.s, presignAction, nb, c.brokerNetwork())
 			g := members[ss.t.name]
 			if brokerOpens && g != nil && g.Allows(nb.Name, nb.Tags) && unusable == "" {
-				describe := c.sageMaker(r, ss.t, ss.s, "sagemaker:DescribeNotebookInstance", nb)
-				if !presign || !describe {
-					stricter = fmt.Sprintf("team %s's permission policy refuses %s", ss.t.name, map[bool]string{true: "the describe call", false: "the presign call"}[presign])
+				if problem := c.opens(r, ss.t, ss.s, nb, presign); problem != "" {
+					stricter = fmt.Sprintf("team %s's permission policy refuses %s", ss.t.name, problem)
+				}
+				if c.userNetwork() != nil && c.sageMaker(r, ss.t, ss.s, presignAction, nb, c.elsewhere()) {
+					looserURL = append(looserURL, ss.t.name)
 				}
 			}
 			if !presign {
@@ -229,6 +231,9 @@ func (c *checker) identity(r *Report, id abac.Identity, notebooks []Notebook) {
 		switch {
 		case stricter != "":
 			r.Stricter = append(r.Stricter, pair(id, nb, true, iamOpens, iamTeams, stricter))
+		case len(looserURL) > 0:
+			r.Looser = append(r.Looser, pair(id, nb, true, true, iamTeams,
+				fmt.Sprintf("team %s's URL for it may be used from outside both the broker's and the users' networks", strings.Join(looserURL, ", "))))
 		case brokerOpens && iamOpens:
 			r.BothAllow++
 		case brokerOpens:
@@ -292,6 +297,25 @@ func (c *checker) brokerOnly(t *team, g *abac.Grant, unusable string, nb Noteboo
 	}
 	slices.Sort(parts)
 	return fmt.Sprintf("team %s: %s checked by the broker only", t.name, strings.Join(parts, ", "))
+}
+
+const presignAction = "sagemaker:CreatePresignedNotebookInstanceUrl"
+
+// opens says what IAM refuses of an open the broker makes with session s,
+// or "": the describe call and the presign call from the broker's network,
+// and, when the users' network is pinned, the URL's use from there (AWS
+// evaluates the presign permission again on every request made with it).
+func (c *checker) opens(r *Report, t *team, s *roleSession, nb Notebook, presign bool) string {
+	switch {
+	case !presign:
+		return "the presign call"
+	case !c.sageMaker(r, t, s, "sagemaker:DescribeNotebookInstance", nb, c.brokerNetwork()):
+		return "the describe call"
+	}
+	if users := c.userNetwork(); users != nil && !c.sageMaker(r, t, s, presignAction, nb, users) {
+		return "the URL's use from the users' network"
+	}
+	return ""
 }
 
 func pair(id abac.Identity, nb Notebook, broker, iam bool, teams []string, why string) Pair {

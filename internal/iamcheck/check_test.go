@@ -217,3 +217,74 @@ teams:
 		t.Fatalf("IAM refuses no more pairs with the session tag: %d vs %d", tagged.BothRefuse, loose.BothRefuse)
 	}
 }
+
+var pinnedOpts = iamcheck.Options{Policy: iampolicy.Options{
+	BrokerPrincipal: "arn:aws:iam::123456789012:role/secds-broker",
+	SourceVPCEs:     []string{"vpce-0a1b2c3d4e5f67890"},
+	UserIPs:         []string{"198.51.100.0/24"},
+}}
+
+// Pinned policies: the broker presigns from its endpoint, the URL works from
+// the users' network, and a URL used from anywhere else is refused; a policy
+// that lets the URL work from anywhere, or not from the users' network, fails
+// the check.
+func TestPinning(t *testing.T) {
+	m := mapping(t, "teams.yaml", configs.DevTeams)
+	if r := check(t, m, pinnedOpts); !r.OK() || r.BothAllow == 0 {
+		t.Fatalf("pinned policies fail the check: %v %v", r.Looser, r.Stricter)
+	}
+	tamper := func(edit func(*iampolicy.Statement) bool) *iamcheck.Report {
+		pols, err := iampolicy.Generate(m, "", pinnedOpts.Policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range pols.Teams {
+			doc := &pols.Teams[i].Permissions
+			kept := doc.Statement[:0]
+			for _, s := range doc.Statement {
+				if edit(&s) {
+					kept = append(kept, s)
+				}
+			}
+			doc.Statement = kept
+		}
+		ids, nbs := iamcheck.Synthesize(m)
+		r, err := iamcheck.CheckPolicies(m, pols, ids, nbs, pinnedOpts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	presigns := func(s *iampolicy.Statement) bool {
+		for _, a := range s.Action {
+			if a == "sagemaker:CreatePresignedNotebookInstanceUrl" {
+				return true
+			}
+		}
+		return false
+	}
+	// Without the deny from elsewhere, and with the users' Allow unpinned,
+	// the URL works from anywhere.
+	open := tamper(func(s *iampolicy.Statement) bool {
+		if !presigns(s) {
+			return true
+		}
+		if s.Effect == "Deny" {
+			_, outside := s.Condition["NotIpAddressIfExists"]
+			return !outside
+		}
+		delete(s.Condition, "IpAddress")
+		return true
+	})
+	if len(open.Looser) == 0 || !strings.Contains(open.Looser[0].Why, "outside both the broker's and the users' networks") {
+		t.Fatalf("a URL usable from anywhere passed the check: %v", open.Looser)
+	}
+	// Without the users' Allow, the URL does not open for anyone.
+	locked := tamper(func(s *iampolicy.Statement) bool {
+		_, users := s.Condition["IpAddress"]
+		return !(presigns(s) && s.Effect == "Allow" && users)
+	})
+	if len(locked.Stricter) == 0 || !strings.Contains(locked.Stricter[0].Why, "the URL's use from the users' network") {
+		t.Fatalf("a URL the users cannot use passed the check: %v", locked.Stricter)
+	}
+}

@@ -81,7 +81,9 @@ func (c *checker) assume(r *Report, t *team, s *roleSession) bool {
 	if len(s.transitive) > 0 {
 		ctx["sts:TransitiveTagKeys"] = slices.Clone(s.transitive)
 	}
-	c.network(ctx)
+	for k, v := range c.brokerNetwork() {
+		ctx[k] = v
+	}
 	actions := []string{"sts:AssumeRole", "sts:TagSession"}
 	if s.name != "" {
 		actions = append(actions, "sts:SetSourceIdentity")
@@ -126,7 +128,7 @@ func forAction(action string, ctx map[string][]string) map[string][]string {
 }
 
 // sageMaker evaluates one SageMaker call on nb by t's session s.
-func (c *checker) sageMaker(r *Report, t *team, s *roleSession, action string, nb Notebook) bool {
+func (c *checker) sageMaker(r *Report, t *team, s *roleSession, action string, nb Notebook, from origin) bool {
 	roleName := t.roleARN[strings.LastIndex(t.roleARN, "/")+1:]
 	ctx := map[string][]string{
 		"aws:PrincipalArn":     {t.roleARN},
@@ -140,7 +142,9 @@ func (c *checker) sageMaker(r *Report, t *team, s *roleSession, action string, n
 		ctx["aws:ResourceTag/"+k] = []string{v}
 		ctx["sagemaker:ResourceTag/"+k] = []string{v}
 	}
-	c.network(ctx)
+	for k, v := range from {
+		ctx[k] = v
+	}
 	req := iameval.Request{
 		Principal: "arn:aws:sts::" + t.account + ":assumed-role/" + roleName + "/" + s.name,
 		Role:      t.roleARN,
@@ -152,20 +156,50 @@ func (c *checker) sageMaker(r *Report, t *team, s *roleSession, action string, n
 	return record(r, req, pols)
 }
 
-// network puts the broker's own network into a request's context: its VPC
-// endpoint, or an address of its egress range, or else a public address.
-func (c *checker) network(ctx map[string][]string) {
-	p := c.opts.Policy
-	switch {
-	case len(p.SourceVPCEs) > 0:
-		ctx["aws:SourceVpce"] = []string{p.SourceVPCEs[0]}
-	case len(p.SourceIPs) > 0:
-		if pfx, err := netip.ParsePrefix(p.SourceIPs[0]); err == nil {
-			ctx["aws:SourceIp"] = []string{pfx.Masked().Addr().String()}
+// origin is where a request comes from, as IAM sees it: aws:SourceVpce
+// through a VPC endpoint, aws:SourceIp otherwise.
+type origin map[string][]string
+
+// elsewhere is a public address in neither the broker's nor the users'
+// network: where a leaked URL would be used from.
+func (c *checker) elsewhere() origin {
+	var nets []netip.Prefix
+	for _, cidr := range append(slices.Clone(c.opts.Policy.SourceIPs), c.opts.Policy.UserIPs...) {
+		if p, err := netip.ParsePrefix(cidr); err == nil {
+			nets = append(nets, p)
 		}
-	default:
-		ctx["aws:SourceIp"] = []string{"203.0.113.10"}
 	}
+	for _, a := range []string{"192.0.2.1", "198.51.100.77", "203.0.113.200", "100.64.0.1", "8.8.4.4"} {
+		addr := netip.MustParseAddr(a)
+		if !slices.ContainsFunc(nets, func(p netip.Prefix) bool { return p.Contains(addr) }) {
+			return origin{"aws:SourceIp": {a}}
+		}
+	}
+	return origin{"aws:SourceIp": {"2001:db8::1"}}
+}
+
+// brokerNetwork is where the broker's own calls come from: its VPC
+// endpoint, or an address of its egress range, or else a public address.
+func (c *checker) brokerNetwork() origin {
+	return network(c.opts.Policy.SourceVPCEs, c.opts.Policy.SourceIPs, origin{"aws:SourceIp": {"203.0.113.10"}})
+}
+
+// userNetwork is where the users' browsers use a URL from, or nil when
+// the options name no users' network.
+func (c *checker) userNetwork() origin {
+	return network(c.opts.Policy.UserVPCEs, c.opts.Policy.UserIPs, nil)
+}
+
+func network(vpces, cidrs []string, otherwise origin) origin {
+	switch {
+	case len(vpces) > 0:
+		return origin{"aws:SourceVpce": {vpces[0]}}
+	case len(cidrs) > 0:
+		if pfx, err := netip.ParsePrefix(cidrs[0]); err == nil {
+			return origin{"aws:SourceIp": {pfx.Masked().Addr().String()}}
+		}
+	}
+	return otherwise
 }
 
 func (p principal) principalARN() string {
