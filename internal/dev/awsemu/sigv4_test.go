@@ -82,7 +82,7 @@ func TestExpiredSessionRefused(t *testing.T) {
 		t.Errorf("after expiry codes = (%q, %q), want (ExpiredToken, ExpiredTokenException)", gotSTS, gotSM)
 	}
 	// Long-lived keys keep working: Advance does not move the signing clock.
-	if gotSTS, gotSM := callBoth(t, env.brokerSTS(), env.brokerSageMaker()); gotSTS != "" || gotSM != "" {
+	if gotSTS, gotSM := callBoth(t, env.brokerSTS(), env.adminSageMaker()); gotSTS != "" || gotSM != "" {
 		t.Errorf("broker refused after Advance: %q %q", gotSTS, gotSM)
 	}
 }
@@ -101,7 +101,7 @@ func TestClockSkew(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newTestEnv(t, tt.opts...)
-			gotSTS, gotSM := callBoth(t, env.brokerSTS(), env.brokerSageMaker())
+			gotSTS, gotSM := callBoth(t, env.brokerSTS(), env.adminSageMaker())
 			if gotSTS != tt.wantSTS || gotSM != tt.want {
 				t.Errorf("codes = (%q, %q), want (%q, %q)", gotSTS, gotSM, tt.wantSTS, tt.want)
 			}
