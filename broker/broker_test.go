@@ -22,6 +22,8 @@ import (
 	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 	"github.com/secds/secds/internal/dev/awsemu"
+	"github.com/secds/secds/internal/dev/iamseed"
+	"github.com/secds/secds/internal/iampolicy"
 	"github.com/secds/secds/internal/testutil"
 )
 
@@ -84,7 +86,16 @@ func newRig(t *testing.T, mapping []byte) *rig {
 // limits; tune may be nil.
 func newRigWith(t testing.TB, mapping []byte, tune func(*aws.Config), limits broker.Config) *rig {
 	t.Helper()
+	m, err := abac.Parse("teams.yaml", mapping)
+	if err != nil {
+		t.Fatal(err)
+	}
 	seed, err := awsemu.ParseSeed(configs.DevAWS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// IAM has the policies `secds admin iam` generates for this mapping.
+	seed, err = iamseed.Apply(seed, m, iampolicy.Options{BrokerPrincipal: seed.Credentials[0].Principal})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,10 +115,6 @@ func newRigWith(t testing.TB, mapping []byte, tune func(*aws.Config), limits bro
 	}
 	if tune != nil {
 		tune(&cfg)
-	}
-	m, err := abac.Parse("teams.yaml", mapping)
-	if err != nil {
-		t.Fatal(err)
 	}
 	r := &rig{emu: emu, sts: &recordingSTS{STSAPI: sts.NewFromConfig(cfg)}, sm: sagemaker.NewFromConfig(cfg), audit: &auditLog{}}
 	r.limits, r.t = limits, t
@@ -284,9 +291,16 @@ teams:
     notebooks: {tags: {owner: "{{.Username}}"}}
 `
 
+// TestAWSRefusalsNameTheFix: a mapping whose role IAM was not set up for
+// (the admin edited the mapping but did not apply `secds admin iam`).
 func TestAWSRefusalsNameTheFix(t *testing.T) {
-	r := newRig(t, []byte(untrusted))
-	_, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
+	r := newRig(t, configs.DevTeams)
+	m, err := abac.Parse("teams.yaml", []byte(untrusted))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.b = r.broker(m)
+	_, err = r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
 	e := api.As(err)
 	if e.Code != "aws_denied" || e.Kind != api.KindForbidden || !strings.Contains(e.Message, "trust policy") || !strings.Contains(e.Message, "not-trusting-the-broker") {
 		t.Fatalf("err = %v", err)

@@ -128,3 +128,16 @@ func (e *Emulator) SetPrincipalPolicies(principal string, policies map[string]st
 	}
 	return nil
 }
+
+// Role returns a copy of a role as it is now, documents included.
+func (e *Emulator) Role(arn string) (Role, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.roles[arn]
+	if !ok {
+		return Role{}, false
+	}
+	out := r.Role
+	out.Policies = maps.Clone(out.Policies)
+	return out, true
+}
