@@ -86,6 +86,26 @@ func newRig(t *testing.T, mapping []byte) *rig {
 // limits; tune may be nil.
 func newRigWith(t testing.TB, mapping []byte, tune func(*aws.Config), limits broker.Config) *rig {
 	t.Helper()
+	return newRigOpts(t, mapping, rigOptions{tune: tune, limits: limits})
+}
+
+// rigOptions shape a rig's AWS side.
+type rigOptions struct {
+	tune   func(*aws.Config) // may be nil
+	limits broker.Config
+	// policy are the IAM generator's options; BrokerPrincipal is always
+	// the seed's broker credential.
+	policy iampolicy.Options
+	// vpce, when set, puts the broker's clients behind the emulator's VPC
+	// endpoint handler with this ID, as a broker inside a VPC.
+	vpce string
+}
+
+// newRigOpts builds a rig whose emulator has the dev seed and the IAM
+// policies generated for mapping (iamseed), so the broker is tested against
+// the second wall an admin would set up.
+func newRigOpts(t testing.TB, mapping []byte, o rigOptions) *rig {
+	t.Helper()
 	m, err := abac.Parse("teams.yaml", mapping)
 	if err != nil {
 		t.Fatal(err)
@@ -94,9 +114,8 @@ func newRigWith(t testing.TB, mapping []byte, tune func(*aws.Config), limits bro
 	if err != nil {
 		t.Fatal(err)
 	}
-	// IAM has the policies `secds admin iam` generates for this mapping.
-	seed, err = iamseed.Apply(seed, m, iampolicy.Options{BrokerPrincipal: seed.Credentials[0].Principal})
-	if err != nil {
+	o.policy.BrokerPrincipal = seed.Credentials[0].Principal
+	if seed, err = iamseed.Apply(seed, m, o.policy); err != nil {
 		t.Fatal(err)
 	}
 	emu, err := awsemu.New(seed)
@@ -106,26 +125,42 @@ func newRigWith(t testing.TB, mapping []byte, tune func(*aws.Config), limits bro
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)
 	emu.SetBaseURL(srv.URL)
+	endpoint := srv.URL
+	if o.vpce != "" {
+		h, err := emu.EndpointHandler(o.vpce)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vpc := httptest.NewServer(h)
+		t.Cleanup(vpc.Close)
+		endpoint = vpc.URL
+	}
 	cred := seed.Credentials[0]
 	cfg := aws.Config{
 		Region:           seed.Region,
 		Credentials:      credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
-		BaseEndpoint:     aws.String(srv.URL),
+		BaseEndpoint:     aws.String(endpoint),
 		RetryMaxAttempts: 1,
 	}
-	if tune != nil {
-		tune(&cfg)
+	if o.tune != nil {
+		o.tune(&cfg)
 	}
 	r := &rig{emu: emu, sts: &recordingSTS{STSAPI: sts.NewFromConfig(cfg)}, sm: sagemaker.NewFromConfig(cfg), audit: &auditLog{}}
-	r.limits, r.t = limits, t
+	r.limits, r.t = o.limits, t
 	r.b = r.broker(m)
 	return r
 }
 
 func (r *rig) broker(m *abac.Mapping) *broker.Broker {
 	r.t.Helper()
+	return r.brokerWith(m, r.sts, r.sm)
+}
+
+// brokerWith builds a broker on the rig's emulator with the given clients.
+func (r *rig) brokerWith(m *abac.Mapping, st broker.STSAPI, sm broker.SageMakerAPI) *broker.Broker {
+	r.t.Helper()
 	cfg := testutil.BrokerConfig(r.limits)
-	cfg.STS, cfg.SageMaker, cfg.Mapping, cfg.Audit = r.sts, r.sm, func() *abac.Mapping { return m }, r.audit
+	cfg.STS, cfg.SageMaker, cfg.Mapping, cfg.Audit = st, sm, func() *abac.Mapping { return m }, r.audit
 	b, err := broker.New(cfg)
 	if err != nil {
 		r.t.Fatal(err)
