@@ -2,15 +2,17 @@ package iameval
 
 // Policy is a parsed policy document.
 type Policy struct {
+	raw        []byte
+	variables  bool // Version 2012-10-17: ${...} are policy variables
 	statements []statement
 }
-
-type statement struct{} // filled in by the evaluator
 
 // JSON returns the document as it was parsed, for the cross-check with
 // an independent evaluator and for error messages.
 func (p *Policy) JSON() []byte {
-	panic("not yet")
+	out := make([]byte, len(p.raw))
+	copy(out, p.raw)
+	return out
 }
 
 // Parse reads a policy document (identity, session, trust or other
@@ -18,7 +20,7 @@ func (p *Policy) JSON() []byte {
 // Principal values and condition values are accepted. An unknown element,
 // operator or effect is an error.
 func Parse(doc []byte) (*Policy, error) {
-	panic("not yet")
+	return parse(doc)
 }
 
 // Request is one API call as IAM sees it.
@@ -91,9 +93,11 @@ type Result struct {
 	// resource-based policy allows the X action", "because no session
 	// policy allows the X action".
 	Reason string
+	// Sid is the deciding Deny statement's Sid, when it has one.
+	Sid string
 }
 
 // Evaluate decides one request.
 func Evaluate(req Request, p Policies) Result {
-	panic("not yet")
+	return evaluate(req, p)
 }
