@@ -129,3 +129,26 @@ func TestStudioNamesAreNotChangedToFit(t *testing.T) {
 		}
 	}
 }
+
+func TestCanonicalValue(t *testing.T) {
+	tests := []struct {
+		in, want string
+		literal  bool
+	}{
+		{"fraud", "fraud", true},
+		{"cc-1042", "cc-1042", true},
+		{"{{.Username}}", "{{.Username}}", false},
+		{"{{ .Username }}", "{{.Username}}", false},
+		{"{{- .Claims.department -}}", "{{.Claims.department}}", false},
+		{"fraud-{{ .Username }}", "fraud-{{.Username}}", false},
+		{`{{"abc"}}`, `{{"abc"}}`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, lit := abac.CanonicalValue(tc.in)
+			if got != tc.want || lit != tc.literal {
+				t.Errorf("CanonicalValue(%q) = %q, %v; want %q, %v", tc.in, got, lit, tc.want, tc.literal)
+			}
+		})
+	}
+}

@@ -1,7 +1,19 @@
-// Package iampolicy writes the IAM policies each team role needs, from the
-// team mapping: the trust policy that lets only the broker assume the role,
-// only with that team's tag and a source identity, and the permission policy
-// that lets the session presign only notebooks carrying its own team tag.
-// The documents are the second line of defence behind the broker's own
-// checks, so they are generated rather than hand-written. Pure: no I/O.
+// Package iampolicy writes, from the team mapping, the IAM policies that make
+// AWS a second wall behind the broker's own checks:
+//
+//   - each team role's trust policy admits only the broker's principal, only
+//     with that team's session tags (the team written literally, a user tag,
+//     no other keys) and a source identity, as broker/session.go sends them;
+//   - each team role's permission policy lets the session list notebooks and
+//     read their tags, and describe and presign only the notebooks the team's
+//     grant allows: the team and literal selector values written literally,
+//     per-user values through the session's principal tags, with one explicit
+//     deny per tag so no other policy on the role can widen it;
+//   - the broker principal's identity policy allows exactly the team roles;
+//   - optionally, calls are pinned to the broker's network and presigned URLs
+//     to the users' network (see Options).
+//
+// What IAM cannot check (team membership, a selector on a claim no session
+// tag carries) is named in TeamPolicies.BrokerOnly and Policies.Notes. Pure:
+// no I/O.
 package iampolicy

@@ -7,14 +7,16 @@ type Document struct {
 }
 
 // Statement is one IAM policy statement. Resource is omitted in trust
-// policies, where Principal says who.
+// policies, where Principal says who; NotResource replaces Resource in a
+// Deny that covers everything but the listed resources.
 type Statement struct {
-	Sid       string              `json:"Sid"`
-	Effect    string              `json:"Effect"`
-	Principal map[string]string   `json:"Principal,omitempty"`
-	Action    []string            `json:"Action"`
-	Resource  []string            `json:"Resource,omitempty"`
-	Condition map[string]Operands `json:"Condition,omitempty"`
+	Sid         string              `json:"Sid"`
+	Effect      string              `json:"Effect"`
+	Principal   map[string]string   `json:"Principal,omitempty"`
+	Action      []string            `json:"Action"`
+	Resource    []string            `json:"Resource,omitempty"`
+	NotResource []string            `json:"NotResource,omitempty"`
+	Condition   map[string]Operands `json:"Condition,omitempty"`
 }
 
 // Operands maps condition keys to their values under one operator
@@ -22,7 +24,7 @@ type Statement struct {
 type Operands map[string]any
 
 // policyVersion is the only IAM policy language version with policy
-// variables such as ${aws:PrincipalTag/team}.
+// variables such as ${aws:PrincipalTag/user}.
 const policyVersion = "2012-10-17"
 
 // with adds an operator's key to a condition, creating what is missing.

@@ -67,7 +67,6 @@ policy and prints the aws commands that apply them.`,
 	f.StringVarP(&in.File, "file", "f", "", "a mapping file instead of the broker's current mapping")
 	f.StringSliceVar(&in.Options.SourceVPCEs, "source-vpce", nil, "pin SageMaker calls to these VPC endpoint IDs (aws:SourceVpce)")
 	f.StringSliceVar(&in.Options.SourceIPs, "source-ip", nil, "pin SageMaker calls to these CIDR ranges (aws:SourceIp; not through a VPC endpoint)")
-	f.BoolVar(&in.Options.Studio, "studio", false, "add the Studio statements to every team, not only those with studio settings")
 	f.StringVar(&in.OutDir, "out", "", "write TEAM.trust.json and TEAM.permissions.json into this directory")
 	_ = cmd.MarkFlagRequired("broker-role")
 	return cmd

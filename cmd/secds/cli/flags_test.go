@@ -60,8 +60,8 @@ func TestFlagsParseIntoInputs(t *testing.T) {
 		{[]string{"admin", "explain", "--claims", "claims.json", "-o", "json"}, explainInput{ClaimsFile: "claims.json", JSON: true}},
 		{[]string{"admin", "iam", "--broker-role", "arn:aws:iam::1:role/b", "--team", "fraud"},
 			iamInput{Team: "fraud", Options: iampolicy.Options{BrokerPrincipal: "arn:aws:iam::1:role/b"}}},
-		{[]string{"admin", "iam", "--broker-role", "R", "--all", "-f", "t.yaml", "--source-vpce", "vpce-1,vpce-2", "--studio", "--out", "p"},
-			iamInput{All: true, File: "t.yaml", OutDir: "p", Options: iampolicy.Options{BrokerPrincipal: "R", SourceVPCEs: []string{"vpce-1", "vpce-2"}, Studio: true}}},
+		{[]string{"admin", "iam", "--broker-role", "R", "--all", "-f", "t.yaml", "--source-vpce", "vpce-1,vpce-2", "--out", "p"},
+			iamInput{All: true, File: "t.yaml", OutDir: "p", Options: iampolicy.Options{BrokerPrincipal: "R", SourceVPCEs: []string{"vpce-1", "vpce-2"}}}},
 		{[]string{"admin", "tokens", "revoke", "alice"}, revokeInput{Request: api.RevokeRequest{Username: "alice"}}},
 		{[]string{"admin", "tokens", "revoke", "--subject", "00u1", "-o", "json"}, revokeInput{Request: api.RevokeRequest{Subject: "00u1"}, JSON: true}},
 	} {

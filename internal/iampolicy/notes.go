@@ -1,0 +1,71 @@
+package iampolicy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/secds/secds/abac"
+)
+
+// Notes that do not depend on the options, kept as constants so callers and
+// tests can recognise them.
+const (
+	// NoteMembership: IAM only ever sees the session the broker asks for.
+	NoteMembership = "Team membership (groups, claims, subjects, email domains and excludes) is decided by the broker alone: IAM only sees the session the broker asks for, with its team and user tags. What IAM checks is which notebooks that session may open."
+	// NoteStudio: Studio settings in the mapping get no permission yet.
+	NoteStudio = "Studio targets are not opened by the broker yet; no Studio permission is granted"
+)
+
+// notes explain the choices behind the documents in plain words.
+func notes(m *abac.Mapping, team string, opts Options) []string {
+	out := []string{NoteMembership, brokerNote(m, team), pinNote(opts)}
+	var studio []string
+	for _, t := range selectTeams(m, team) {
+		if t.Studio != nil {
+			studio = append(studio, t.Name)
+		}
+	}
+	if len(studio) > 0 {
+		out = append(out, fmt.Sprintf("%s (studio settings in team %s).", NoteStudio, strings.Join(studio, ", ")))
+	}
+	return out
+}
+
+// brokerNote says what the broker policy covers. With one team asked for it
+// still covers every team role: it is one policy of one principal, and
+// applying a copy that named one role would cut the broker off the others.
+func brokerNote(m *abac.Mapping, team string) string {
+	var accounts []string
+	roles := map[string]bool{}
+	for _, t := range m.Teams {
+		roles[t.RoleARN] = true
+		if p := roleRE.FindStringSubmatch(t.RoleARN); p != nil {
+			accounts = append(accounts, p[2])
+		}
+	}
+	slices.Sort(accounts)
+	accounts = slices.Compact(accounts)
+	s := fmt.Sprintf("The broker policy lets the broker's principal assume, tag and set the source identity of the %d team roles of the mapping (accounts %s) and nothing else; AWS requires it for a team role in another account than the broker's.",
+		len(roles), strings.Join(accounts, ", "))
+	if team != "" {
+		s += fmt.Sprintf(" It covers every team role, not only %s's: it is the one policy of the broker's principal, and a copy naming only %s's role would cut the broker off the other teams.", team, team)
+	}
+	return s
+}
+
+// pinNote explains where the team sessions' calls and the presigned URLs
+// are allowed from, and why.
+func pinNote(opts Options) string {
+	broker, users := opts.brokerSources(), opts.userSources()
+	switch {
+	case len(broker) == 0:
+		return "Not pinned to a network: the team sessions may call SageMaker, and the presigned URLs may be used, from any address. To pin them, give the broker's network (--source-vpce or --source-ip) and the users' network (--user-ip or --user-vpce)."
+	case len(users) == 0:
+		return fmt.Sprintf("List, tag and describe calls are allowed only from the broker's network, %s. Presigning is not pinned: AWS checks the presign permission again on every HTTP request and WebSocket frame made with the URL, which come from the users' browsers, so a pin to the broker's network alone would lock every user out. Give the users' network too (--user-ip or --user-vpce) to pin the URL.",
+			describe(broker))
+	default:
+		return fmt.Sprintf("Presigning is allowed from the broker's network, %s, for the broker's CreatePresignedNotebookInstanceUrl call, and from the users' network, %s, where browsers use the URL: AWS checks the same permission on both. A presign or URL request from anywhere else is denied explicitly, and list, tag and describe calls are allowed only from the broker's network.",
+			describe(broker), describe(users))
+	}
+}
