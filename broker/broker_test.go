@@ -267,6 +267,11 @@ func TestSessionsAndDiscoveryAreReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	current = changed
+	// The trust policy pins the literal session tag: the admin applies the
+	// edited mapping's policies, as `secds admin iam` prints them.
+	if err := iamseed.Update(r.emu, changed, iampolicy.Options{BrokerPrincipal: "arn:aws:iam::123456789012:user/secds-broker"}); err != nil {
+		t.Fatal(err)
+	}
 	open(alice, "fraud-alice")
 	if n := r.emu.Calls("AssumeRole"); n != before+1 {
 		t.Fatalf("AssumeRole called %d times after the mapping change, want %d", n, before+1)

@@ -136,7 +136,8 @@ func TestSecondWallRefusesAWrongBroker(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, configs.DevTeams)
-			b := r.brokerWith(m, tt.make(r))
+			st, sm := tt.make(r)
+			b := r.brokerWith(m, st, sm)
 			res, err := b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
 			if e := api.As(err); e.Code != api.CodeAWSDenied || e.Kind != api.KindForbidden {
 				t.Fatalf("err = %v, want AWS's refusal (%s)", err, api.CodeAWSDenied)

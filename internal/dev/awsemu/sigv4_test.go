@@ -46,7 +46,9 @@ func TestSignatureVerification(t *testing.T) {
 		smC           *sagemaker.Client
 		wantSTS, want string
 	}{
-		{name: "right secret", key: brokerKey, secret: brokerSecret},
+		{name: "right secret", key: adminKey, secret: adminSecret},
+		// Authenticated, then authorized: the broker's policy allows no SageMaker call.
+		{name: "right secret, no permission", key: brokerKey, secret: brokerSecret, want: "AccessDeniedException"},
 		{name: "session credentials", key: *session.AccessKeyId, secret: *session.SecretAccessKey, token: *session.SessionToken},
 		{name: "wrong secret", key: brokerKey, secret: otherSecret, wantSTS: "SignatureDoesNotMatch", want: "InvalidSignatureException"},
 		{name: "unknown key", key: "AKIAUNKNOWNKEY00001", secret: brokerSecret, wantSTS: "InvalidClientTokenId", want: "UnrecognizedClientException"},
