@@ -13,8 +13,12 @@ import (
 // mapping's store to emu until ctx is done, so an admin's edit in the dev
 // stack reaches IAM as it reaches the broker. A version the broker would
 // refuse is skipped: the emulator keeps the policies of the last good one,
-// as the broker keeps serving it. Problems are logged, never fatal.
+// as the broker keeps serving it. Problems are logged (to slog.Default when
+// log is nil), never fatal.
 func Follow(ctx context.Context, emu *awsemu.Emulator, live *mapstore.Live, opts iampolicy.Options, log *slog.Logger) error {
+	if log == nil {
+		log = slog.Default()
+	}
 	if live.Store() == nil {
 		return nil // a fixed mapping never changes
 	}
