@@ -168,8 +168,8 @@ func (e *Emulator) notebookARN(name string) string {
 	return fmt.Sprintf("arn:aws:sagemaker:%s:%s:notebook-instance/%s", e.region, e.accountID, strings.ToLower(name))
 }
 
-// notebookCheckLocked authorizes action on a notebook by name, existing or
-// not. e.mu must be held.
+// notebookCheck is action on a notebook by name, existing (nb) or not
+// (nil): the resource and its tags as IAM sees them.
 func (e *Emulator) notebookCheck(action, name string, nb *notebook) check {
 	c := check{action: action, resource: e.notebookARN(name), context: map[string][]string{}}
 	if nb != nil {

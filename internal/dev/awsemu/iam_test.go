@@ -293,3 +293,45 @@ func TestRuntimePolicyChanges(t *testing.T) {
 	env.assume(t, fraudRole, "alice", map[string]string{"team": "fraud"})
 	env.assume(t, "arn:aws:iam::123456789012:role/secds-team-new", "alice", nil)
 }
+
+// TestChainedAssumeRoleContext: a role session assuming another role is
+// judged with its own session tags and source identity
+// (aws:PrincipalTag/*, aws:SourceIdentity) and its role's ARN.
+func TestChainedAssumeRoleContext(t *testing.T) {
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+		"Principal":{"AWS":"arn:aws:iam::123456789012:role/secds-team-fraud"},
+		"Action":["sts:AssumeRole","sts:SetSourceIdentity"],
+		"Condition":{"StringEquals":{"aws:PrincipalTag/team":"fraud","aws:SourceIdentity":"alice",
+			"aws:PrincipalArn":"arn:aws:iam::123456789012:role/secds-team-fraud"}}}]}`
+	tests := []struct {
+		name, team, source string
+		wantDenied         bool
+	}{
+		{"the tags and source identity the trust policy asks for", "fraud", "alice", false},
+		{"another team tag", "marketing", "alice", true},
+		{"another source identity", "fraud", "mallory", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newTestEnv(t)
+			if err := env.emu.SetRolePolicies(chainedRole, trust, nil); err != nil {
+				t.Fatal(err)
+			}
+			out, err := env.brokerSTS().AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String(fraudRole),
+				RoleSessionName: aws.String("s1"), SourceIdentity: aws.String(tt.source), Tags: stsTags("team", tt.team)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := out.Credentials
+			_, err = env.sts(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken).AssumeRole(context.Background(),
+				&sts.AssumeRoleInput{RoleArn: aws.String(chainedRole), RoleSessionName: aws.String("s2")})
+			if !tt.wantDenied {
+				if err != nil {
+					t.Fatalf("chained AssumeRole: %v", err)
+				}
+				return
+			}
+			wantDenied(t, err, "AccessDenied", "arn:aws:sts::123456789012:assumed-role/secds-team-fraud/s1", "sts:AssumeRole", "resource-based policy")
+		})
+	}
+}
