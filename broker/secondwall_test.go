@@ -176,18 +176,23 @@ func fromAddr(t *testing.T, ip string) *http.Client {
 // opens from the users' address only.
 func TestPinnedURLThroughTheWholeChain(t *testing.T) {
 	const vpce = "vpce-0a1b2c3d4e5f60718"
+	pinned := iampolicy.Options{SourceVPCEs: []string{vpce}, UserIPs: []string{"127.0.0.2/32"}}
 	open := func(t *testing.T) string {
 		t.Helper()
-		r := newRigOpts(t, configs.DevTeams, rigOptions{
-			vpce:   vpce,
-			policy: iampolicy.Options{SourceVPCEs: []string{vpce}, UserIPs: []string{"127.0.0.2/32"}},
-		})
+		r := newRigOpts(t, configs.DevTeams, rigOptions{vpce: vpce, policy: pinned})
 		res, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
 		if err != nil {
 			t.Fatalf("the broker's presign through its endpoint: %v", err)
 		}
 		return res.URL
 	}
+	t.Run("a broker outside its endpoint", func(t *testing.T) {
+		r := newRigOpts(t, configs.DevTeams, rigOptions{policy: pinned})
+		_, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
+		if e := api.As(err); e.Code != api.CodeAWSDenied {
+			t.Fatalf("err = %v, want AWS's refusal", err)
+		}
+	})
 	tests := []struct {
 		from string
 		want int
