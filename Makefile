@@ -17,9 +17,9 @@ export SECDS_REQUIRE_E2E := 1
 # (as root).
 export SECDS_HYDRA_BIN := $(CURDIR)/.tools/bin/hydra
 
-.PHONY: test deps fmt-check vet tools unit e2e fuzz build build-dev run clean
+.PHONY: test deps fmt-check vet tools iamsim unit e2e fuzz build build-dev run clean
 
-test: fmt-check vet deps tools unit fuzz
+test: fmt-check vet deps tools iamsim unit fuzz
 
 deps:
 	tools/system-deps.sh
@@ -28,6 +28,14 @@ deps:
 # changed (the script keeps a hash of them beside the binary).
 tools: deps
 	tools/hydra/build.sh
+
+# @cloud-copilot/iam-simulate, the independent IAM evaluator iameval's
+# cross-check runs, installed with npm ci from tools/iamsim's lock file into
+# .tools/iamsim (git-ignored); reinstalled only when the lock changes.
+export SECDS_IAMSIM_DIR := $(CURDIR)/.tools/iamsim
+
+iamsim: deps
+	tools/iamsim/install.sh
 
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
@@ -41,7 +49,7 @@ vet:
 # here too, under the race detector: the brokers they start are the real
 # code under real concurrency, and the whole package takes well under a
 # minute.
-unit: tools
+unit: tools iamsim
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 
 # Only the end-to-end tests, for a quick look while working on them.
@@ -57,6 +65,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseToken$$' -fuzztime $(FUZZTIME) ./auth
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME_SLOW) ./abac
 	$(GO) test -run '^$$' -fuzz '^FuzzEvaluate$$' -fuzztime $(FUZZTIME) ./abac
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/iameval
 
 # Release binaries: -tags release leaves the dev stack (AWS emulator, dev
 # identity provider, demo config) out of secds-broker; `--dev` on them says

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the system packages the end-to-end tests need, when missing:
-# Debian's Chromium (driven headless through chromedp) and a C compiler
-# (Hydra's in-memory database is sqlite, built with cgo). It needs root for
+# Debian's Chromium (driven headless through chromedp), a C compiler
+# (Hydra's in-memory database is sqlite, built with cgo) and Node.js with npm
+# (iam-simulate, the IAM evaluator's cross-check). It needs root for
 # apt-get; without root it says what to install and leaves the decision to
 # the tests (they fail under make test when a tool is missing).
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 	echo "missing system packages: ${missing[*]} (install them with apt-get as root)" >&2

@@ -37,7 +37,7 @@ func splitPattern(s string, vars bool) []string {
 // without the six fields matches nothing (Parse refuses such a Resource,
 // other than "*"). ok is false when a policy variable in the pattern has no
 // value.
-func matchARN(pattern, value string, vars bool, ctx context) (match, ok bool) {
+func matchARN(pattern, value string, vars bool, ctx reqContext) (match, ok bool) {
 	pp := splitPattern(pattern, vars)
 	if len(pp) != 6 {
 		return false, true

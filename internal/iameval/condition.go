@@ -169,7 +169,7 @@ func (c *condition) check(vars bool) error {
 
 // eval decides the condition on the request's keys, by AWS's rules for
 // absent keys, IfExists, set qualifiers and negated operators.
-func (c *condition) eval(ctx context, vars bool) bool {
+func (c *condition) eval(ctx reqContext, vars bool) bool {
 	vals, present := ctx.values(c.key)
 	if c.base == opNull {
 		goal := "true"
@@ -218,7 +218,7 @@ func (c *condition) eval(ctx context, vars bool) bool {
 // matchValue tests one context value against the policy values: some must
 // match, or for a negated operator none. A value whose policy variable has
 // no value counts as not satisfying the test either way, as in AWS.
-func (c *condition) matchValue(v string, ctx context, vars bool) bool {
+func (c *condition) matchValue(v string, ctx reqContext, vars bool) bool {
 	if c.base == opIPAddress {
 		addr, err := netip.ParseAddr(v)
 		if err != nil {
@@ -249,7 +249,7 @@ func (c *condition) matchValue(v string, ctx context, vars bool) bool {
 
 // matchOne is the positive form of the operator on one policy value; ok is
 // false when the value's policy variable has no value.
-func (c *condition) matchOne(v, pv string, ctx context, vars bool) (match, ok bool) {
+func (c *condition) matchOne(v, pv string, ctx reqContext, vars bool) (match, ok bool) {
 	switch c.base {
 	case opArnLike:
 		return matchARN(pv, v, vars, ctx)

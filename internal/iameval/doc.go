@@ -30,8 +30,11 @@
 //   - A single-valued operator never matches a multivalued key (aws:TagKeys,
 //     sts:TransitiveTagKeys, or any key holding several values).
 //   - A policy variable whose key is absent (or multivalued) and has no
-//     default makes its value match nothing, for negated operators too;
-//     a variable's value is literal text, never a wildcard.
+//     default makes its value match nothing, for negated operators too (and
+//     a NotResource statement not apply); a variable's value is literal
+//     text, never a wildcard.
 //   - Session policies limit every grant, also a resource policy's (AWS lets
 //     a grant to the session's own ARN through; this is stricter).
+//
+// A parsed Policy is never modified, so Evaluate may run concurrently.
 package iameval

@@ -7,7 +7,7 @@ import (
 
 // statement-level matching: Action, Resource and Condition (Principal is
 // checked by the caller, for resource policies only).
-func (s *statement) applies(req Request, ctx context, vars bool) bool {
+func (s *statement) applies(req Request, ctx reqContext, vars bool) bool {
 	return s.matchAction(req.Action) && s.matchResource(req.Resource, ctx, vars) && s.matchConditions(ctx, vars)
 }
 
@@ -24,9 +24,11 @@ func (s *statement) matchAction(action string) bool {
 }
 
 // matchResource: a statement without Resource (a trust policy's) applies to
-// the resource the request names. An entry whose policy variable has no
-// value matches nothing.
-func (s *statement) matchResource(resource string, ctx context, vars bool) bool {
+// the resource the request names. A Resource entry whose policy variable
+// has no value matches nothing; in NotResource such an entry makes the
+// whole statement not apply (AWS: an unresolved variable "might cause the
+// entire statement to be invalid"; iam-simulate agrees).
+func (s *statement) matchResource(resource string, ctx reqContext, vars bool) bool {
 	if s.resources == nil {
 		return true
 	}
@@ -34,17 +36,18 @@ func (s *statement) matchResource(resource string, ctx context, vars bool) bool 
 	for _, r := range s.resources {
 		if r == "*" {
 			found = true
-			break
+			continue
 		}
-		if m, ok := matchARN(r, resource, vars, ctx); ok && m {
-			found = true
-			break
+		m, ok := matchARN(r, resource, vars, ctx)
+		if !ok && s.notResource {
+			return false
 		}
+		found = found || (ok && m)
 	}
 	return found != s.notResource
 }
 
-func (s *statement) matchConditions(ctx context, vars bool) bool {
+func (s *statement) matchConditions(ctx reqContext, vars bool) bool {
 	for i := range s.conditions {
 		if !s.conditions[i].eval(ctx, vars) {
 			return false
@@ -60,7 +63,7 @@ type verdict struct {
 	accountAllow bool // resource policy: allowed only through the caller's account
 }
 
-func identityVerdict(policies []*Policy, req Request, ctx context) verdict {
+func identityVerdict(policies []*Policy, req Request, ctx reqContext) verdict {
 	var v verdict
 	for _, p := range policies {
 		if p == nil {
@@ -83,7 +86,7 @@ func identityVerdict(policies []*Policy, req Request, ctx context) verdict {
 	return v
 }
 
-func resourceVerdict(p *Policy, req Request, ctx context, account string) verdict {
+func resourceVerdict(p *Policy, req Request, ctx reqContext, account string) verdict {
 	var v verdict
 	if p == nil {
 		return v
@@ -125,11 +128,7 @@ func evaluate(req Request, p Policies) Result {
 	res := resourceVerdict(p.Resource, req, ctx, account)
 
 	deny := func(where, sid string) Result {
-		r := Result{Decision: ExplicitDeny, Reason: "with an explicit deny in " + where}
-		if sid != "" {
-			r.Sid = sid
-		}
-		return r
+		return Result{Decision: ExplicitDeny, Reason: "with an explicit deny in " + where, Sid: sid}
 	}
 	switch {
 	case id.deny:
@@ -162,12 +161,15 @@ func evaluate(req Request, p Policies) Result {
 		return noAllow("resource-based policy")
 	}
 	if sameAccount {
+		// Either side suffices, except that a trust policy must admit the
+		// caller itself or name its account.
+		idGrants := id.allow && (!trust || res.accountAllow)
 		switch {
 		case res.allow && sessionOK:
 			return Result{Decision: Allow, Reason: "allowed by a resource-based policy"}
-		case id.allow && sessionOK && (!trust || res.accountAllow):
+		case idGrants && sessionOK:
 			return Result{Decision: Allow, Reason: "allowed by an identity-based policy"}
-		case (res.allow || id.allow && (!trust || res.accountAllow)) && !sessionOK:
+		case res.allow || idGrants:
 			return noAllow("session policy")
 		case trust && !res.accountAllow:
 			return noAllow("resource-based policy")

@@ -81,7 +81,7 @@ var evalCases = []evalCase{
 	{name: "resource wildcard", identity: []string{allowStmt(presign, "arn:aws:sagemaker:*:111122223333:notebook-instance/fraud-*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: Allow},
 	{name: "resource other", identity: []string{allowStmt(presign, "arn:aws:sagemaker:*:111122223333:notebook-instance/risk-*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: ImplicitDeny},
 	{name: "resource case-sensitive", identity: []string{allowStmt(presign, "arn:aws:sagemaker:*:111122223333:notebook-instance/Fraud-*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: ImplicitDeny},
-	{name: "resource star stays in its field", identity: []string{allowStmt(presign, "arn:aws:sagemaker:*:*:notebook-instance/*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: "arn:aws:sagemaker:eu-west-1:111122223333:domain/d"}, want: ImplicitDeny},
+	{name: "resource of another type", identity: []string{allowStmt("sagemaker:*", "arn:aws:sagemaker:*:*:notebook-instance/*")}, req: Request{Principal: session, Role: teamRole, Action: "sagemaker:DescribeDomain", Resource: "arn:aws:sagemaker:eu-west-1:111122223333:domain/d"}, want: ImplicitDeny},
 	{name: "NotResource excludes", identity: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:*","NotResource":"arn:aws:sagemaker:*:*:notebook-instance/fraud-*"}]}`}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: ImplicitDeny},
 	{name: "NotResource includes the rest", identity: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:*","NotResource":"arn:aws:sagemaker:*:*:notebook-instance/risk-*"}]}`}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: Allow},
 	{name: "resource variable", identity: []string{allowStmt(presign, "arn:aws:sagemaker:*:*:notebook-instance/${aws:PrincipalTag/team}-*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook, Context: ctx{"aws:PrincipalTag/team": {"fraud"}}}, want: Allow},
@@ -89,6 +89,8 @@ var evalCases = []evalCase{
 	{name: "resource variable absent", identity: []string{allowStmt(presign, "arn:aws:sagemaker:*:*:notebook-instance/${aws:PrincipalTag/team}*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: ImplicitDeny},
 	{name: "resource variable default", identity: []string{allowStmt(presign, "arn:aws:sagemaker:*:*:notebook-instance/${aws:PrincipalTag/team, 'fraud'}-*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: Allow},
 	{name: "resource variable with colon", identity: []string{allowStmt("s3:GetObject", "arn:aws:s3:::home/${aws:userid}/*")}, req: Request{Principal: session, Role: teamRole, Action: "s3:GetObject", Resource: "arn:aws:s3:::home/AROAEXAMPLE:alice/f", Context: ctx{"aws:userid": {"AROAEXAMPLE:alice"}}}, want: Allow},
+	{name: "NotResource with absent variable", identity: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:*","NotResource":"arn:aws:sagemaker:*:*:notebook-instance/${aws:PrincipalTag/team}-*"}]}`}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: ImplicitDeny},
+	{name: "NotResource with variable", identity: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:*","NotResource":"arn:aws:sagemaker:*:*:notebook-instance/${aws:PrincipalTag/team}-*"}]}`}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook, Context: ctx{"aws:PrincipalTag/team": {"risk"}}}, want: Allow},
 	{name: "deny with absent variable does not apply", identity: []string{allowStmt("sagemaker:*", "*"), denyStmt(presign, "arn:aws:sagemaker:*:*:notebook-instance/${aws:PrincipalTag/team}-*")}, req: Request{Principal: session, Role: teamRole, Action: presign, Resource: notebook}, want: Allow},
 
 	// Deny wins.
@@ -124,6 +126,10 @@ var evalCases = []evalCase{
 	{name: "trust names service", resource: trustPolicy(`{"Service":"sagemaker.amazonaws.com"}`, ""), req: Request{Principal: "sagemaker.amazonaws.com", Action: "sts:AssumeRole", Resource: teamRole}, resAcct: acct, want: Allow},
 	{name: "trust names other service", resource: trustPolicy(`{"Service":"ec2.amazonaws.com"}`, ""), req: Request{Principal: "sagemaker.amazonaws.com", Action: "sts:AssumeRole", Resource: teamRole}, resAcct: acct, want: ImplicitDeny},
 
+	{name: "trust names federated provider", resource: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/idp.example.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`, req: Request{Principal: "arn:aws:iam::111122223333:oidc-provider/idp.example.com", Action: "sts:AssumeRoleWithWebIdentity", Resource: teamRole}, resAcct: acct, want: Allow},
+	{name: "trust names other federated provider", resource: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/other.example.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`, req: Request{Principal: "arn:aws:iam::111122223333:oidc-provider/idp.example.com", Action: "sts:AssumeRoleWithWebIdentity", Resource: teamRole}, resAcct: acct, want: ImplicitDeny},
+	{name: "trust lists several principals", resource: trustPolicy(`{"AWS":["arn:aws:iam::111122223333:user/other","`+user+`"],"Service":"sagemaker.amazonaws.com"}`, ""), req: Request{Principal: user, Action: "sts:AssumeRole", Resource: teamRole}, resAcct: acct, want: Allow},
+
 	// Other resource policies, same account: either side suffices.
 	{name: "same account resource policy alone", resource: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + user + `"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`, req: Request{Principal: user, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}, resAcct: acct, want: Allow},
 	{name: "same account identity alone", identity: []string{allowStmt("s3:GetObject", "*")}, resource: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/other"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`, req: Request{Principal: user, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}, resAcct: acct, want: Allow},
@@ -150,6 +156,27 @@ func TestEvaluate(t *testing.T) {
 			}
 			if !strings.Contains(got.Reason, tc.reason) {
 				t.Errorf("reason %q does not say %q", got.Reason, tc.reason)
+			}
+		})
+	}
+}
+
+// TestResourceStarStaysInItsField: a * in one ARN field never swallows a
+// colon, so an account wildcard cannot reach into the resource field.
+func TestResourceStarStaysInItsField(t *testing.T) {
+	p := mustParse(t, allowStmt("*", "arn:aws:sagemaker:*:*:notebook-instance/*"))
+	for _, tc := range []struct {
+		resource string
+		want     Decision
+	}{
+		{"arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/x", Allow},
+		{"arn:aws:sagemaker:eu-west-1:111122223333:x:notebook-instance/y", ImplicitDeny},
+		{"arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance", ImplicitDeny},
+		{"not-an-arn", ImplicitDeny},
+	} {
+		t.Run(tc.resource, func(t *testing.T) {
+			if got := Evaluate(Request{Principal: user, Action: presign, Resource: tc.resource}, Policies{Identity: []*Policy{p}}); got.Decision != tc.want {
+				t.Errorf("got %v, want %v", got.Decision, tc.want)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -81,14 +82,54 @@ func parse(doc []byte) (*Policy, error) {
 	return p, nil
 }
 
-// strictUnmarshal decodes one JSON object and refuses trailing data.
+// strictUnmarshal decodes one JSON document, refusing trailing data and
+// duplicate keys (encoding/json would keep the last "Effect" of two, and
+// which one AWS reads is not something to guess).
 func strictUnmarshal(doc []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("trailing data after the document")
+	}
+	return checkDuplicateKeys(json.NewDecoder(bytes.NewReader(doc)))
+}
+
+// checkDuplicateKeys walks one JSON value and refuses an object with the
+// same key twice.
+func checkDuplicateKeys(dec *json.Decoder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key := k.(string)
+			if seen[key] {
+				return fmt.Errorf("key %q appears twice in one object", key)
+			}
+			seen[key] = true
+			if err := checkDuplicateKeys(dec); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token() // the closing }
+		return err
+	case json.Delim('['):
+		for dec.More() {
+			if err := checkDuplicateKeys(dec); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token() // the closing ]
+		return err
 	}
 	return nil
 }

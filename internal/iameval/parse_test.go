@@ -41,6 +41,9 @@ func TestParseRefuses(t *testing.T) {
 	for _, tc := range []struct{ name, doc, want string }{
 		{"not json", `{`, "parse policy"},
 		{"trailing data", pre + `[]} {}`, "trailing"},
+		{"trailing brace", pre + `[]}}`, "trailing"},
+		{"duplicate effect", pre + `[{"Effect":"Allow","Action":"*","Resource":"*","Effect":"Deny"}]}`, "appears twice"},
+		{"duplicate operator", pre + `[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:username":"a"},"StringEquals":{"aws:username":"b"}}}]}`, "appears twice"},
 		{"unknown top element", `{"Version":"2012-10-17","Statement":[],"Extra":1}`, `unknown element "Extra"`},
 		{"unknown version", `{"Version":"2013-01-01","Statement":[]}`, "unknown Version"},
 		{"no statement", `{"Version":"2012-10-17"}`, "no Statement"},

@@ -18,6 +18,7 @@ type principals struct {
 
 var (
 	accountID    = regexp.MustCompile(`^[0-9]{12}$`)
+	rootARN      = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:root$`)
 	principalARN = regexp.MustCompile(`^arn:aws[a-z-]*:(iam::[0-9]{12}:(root|user/.+|role/.+)|sts::[0-9]{12}:assumed-role/.+/.+)$`)
 )
 
@@ -49,7 +50,8 @@ func parsePrincipal(raw json.RawMessage) (*principals, error) {
 					p.accounts = append(p.accounts, s)
 				case principalARN.MatchString(s) && !strings.ContainsAny(s, "*?"):
 					// AWS allows no wildcard inside a principal ARN.
-					if acct, ok := strings.CutSuffix(s, ":root"); ok && strings.Contains(acct, ":iam::") {
+					if rootARN.MatchString(s) {
+						// The account's root ARN names the whole account.
 						p.accounts = append(p.accounts, arnAccount(s))
 					} else {
 						p.arns = append(p.arns, s)

@@ -4,14 +4,15 @@ import (
 	"errors"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
-// context is the request's condition keys, by lowercased name: AWS matches
+// reqContext is the request's condition keys, by lowercased name: AWS matches
 // condition key names case-insensitively.
-type context map[string][]string
+type reqContext map[string][]string
 
-func newContext(c map[string][]string) context {
-	out := make(context, len(c))
+func newContext(c map[string][]string) reqContext {
+	out := make(reqContext, len(c))
 	for k, v := range c {
 		k = strings.ToLower(k)
 		out[k] = append(out[k], v...)
@@ -33,13 +34,13 @@ var multivalued = map[string]bool{
 
 // values returns the key's values; ok is false when the key is absent (an
 // empty list counts as absent).
-func (c context) values(key string) (vals []string, ok bool) {
+func (c reqContext) values(key string) (vals []string, ok bool) {
 	vals = c[strings.ToLower(key)]
 	return vals, len(vals) > 0
 }
 
 // single returns the value of a single-valued key.
-func (c context) single(key string) (string, bool) {
+func (c reqContext) single(key string) (string, bool) {
 	vals, ok := c.values(key)
 	if !ok || len(vals) != 1 || multivalued[strings.ToLower(key)] {
 		return "", false
@@ -64,7 +65,7 @@ const (
 // their values as literals: a value's own * or ? is no wildcard. ok is false
 // when a variable's key is absent or multivalued and it has no default;
 // AWS then treats the value as matching nothing.
-func expand(s string, vars, wildcards bool, ctx context) (toks []token, ok bool) {
+func expand(s string, vars, wildcards bool, ctx reqContext) (toks []token, ok bool) {
 	lit := func(str string) {
 		for _, r := range str {
 			toks = append(toks, token{r: r})
@@ -84,11 +85,7 @@ func expand(s string, vars, wildcards bool, ctx context) (toks []token, ok bool)
 			i += end + 1
 			continue
 		}
-		r, size := rune(s[i]), 1
-		if r >= 0x80 {
-			r = []rune(s[i:])[0]
-			size = len(string(r))
-		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case wildcards && r == '*':
 			toks = append(toks, token{kind: star})
@@ -103,7 +100,7 @@ func expand(s string, vars, wildcards bool, ctx context) (toks []token, ok bool)
 }
 
 // resolve is the value of one ${...} (without the braces).
-func resolve(inner string, ctx context) (string, bool) {
+func resolve(inner string, ctx reqContext) (string, bool) {
 	switch inner {
 	case "*", "?", "$":
 		return inner, true
