@@ -126,7 +126,7 @@ func (v *validator) team(t *Team, d Defaults, i int) {
 		}
 	}
 	if sel, ok := t.Notebooks.Tags["team"]; ok && sel != t.Name {
-		v.at(fmt.Sprintf("notebooks.tags.team must be the team name %q (the IAM rule compares it with the session's team tag)", t.Name), p("notebooks", "tags", "team")...)
+		v.at(fmt.Sprintf("notebooks.tags.team must be the team name %q (the team's IAM policy requires exactly that value)", t.Name), p("notebooks", "tags", "team")...)
 	}
 	t.selectorValues = v.tags(t.Notebooks.Tags, false, p("notebooks", "tags")...)
 	for j, n := range t.Notebooks.Names {

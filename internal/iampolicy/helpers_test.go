@@ -99,8 +99,15 @@ func exampleMapping(t *testing.T) *abac.Mapping {
 	return parseMapping(t, "teams.example.yaml", b)
 }
 
-func devMapping(t *testing.T) *abac.Mapping {
-	return parseMapping(t, "teams.yaml", configs.DevTeams)
+func devMapping(t *testing.T) *abac.Mapping { return devMappingTB(t) }
+
+func devMappingTB(t testing.TB) *abac.Mapping {
+	t.Helper()
+	m, err := abac.Parse("teams.yaml", configs.DevTeams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // generate runs Generate and parses its JSON back, as an admin's aws CLI

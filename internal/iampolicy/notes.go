@@ -1,9 +1,11 @@
 package iampolicy
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/secds/secds/abac"
 )
@@ -17,9 +19,17 @@ const (
 	NoteStudio = "Studio targets are not opened by the broker yet; no Studio permission is granted"
 )
 
+// IAM's default size quotas, in characters without white space: a role's
+// trust policy (raisable to 4,096) and all inline policies of one role.
+const (
+	maxTrustChars      = 2048
+	maxRoleInlineChars = 10240
+)
+
 // notes explain the choices behind the documents in plain words.
-func notes(m *abac.Mapping, team string, opts Options) []string {
+func notes(m *abac.Mapping, team string, opts Options, teams []TeamPolicies) []string {
 	out := []string{NoteMembership, brokerNote(m, team), pinNote(opts)}
+	out = append(out, sizeNotes(teams)...)
 	var studio []string
 	for _, t := range selectTeams(m, team) {
 		if t.Studio != nil {
@@ -68,4 +78,29 @@ func pinNote(opts Options) string {
 		return fmt.Sprintf("Presigning is allowed from the broker's network, %s, for the broker's CreatePresignedNotebookInstanceUrl call, and from the users' network, %s, where browsers use the URL: AWS checks the same permission on both. A presign or URL request from anywhere else is denied explicitly, and list, tag and describe calls are allowed only from the broker's network.",
 			describe(broker), describe(users))
 	}
+}
+
+// sizeNotes warn about documents over IAM's default quotas, which AWS would
+// refuse when they are applied.
+func sizeNotes(teams []TeamPolicies) []string {
+	var out []string
+	for _, p := range teams {
+		if n := chars(p.Trust); n > maxTrustChars {
+			out = append(out, fmt.Sprintf("The trust policy of team %s is %d characters; IAM allows %d by default: raise the role trust policy length quota (up to 4,096) or give the team fewer session tags.", p.Team, n, maxTrustChars))
+		}
+		if n := chars(p.Permissions); n > maxRoleInlineChars {
+			out = append(out, fmt.Sprintf("The permission policy of team %s is %d characters; IAM allows %d characters of inline policy per role, so AWS would refuse it: name fewer notebooks or selector tags.", p.Team, n, maxRoleInlineChars))
+		}
+	}
+	return out
+}
+
+// chars counts a document as IAM does: without white space outside strings,
+// which the compact JSON encoding has none of.
+func chars(d Document) int {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return 0
+	}
+	return utf8.RuneCount(b)
 }

@@ -252,3 +252,17 @@ teams:
 		t.Errorf("resource = %v, want the role's partition and account", got)
 	}
 }
+
+func TestAllTeamsInMappingOrder(t *testing.T) {
+	p := generate(t, devMapping(t), "", iampolicy.Options{})
+	var names []string
+	for _, tp := range p.Teams {
+		names = append(names, tp.Team+"="+tp.RoleName)
+	}
+	if got := strings.Join(names, ","); got != "fraud=secds-team-fraud,marketing=secds-team-marketing,platform=secds-team-platform" {
+		t.Errorf("teams = %s", got)
+	}
+	if !slices.Contains(p.Notes, iampolicy.NoteMembership) {
+		t.Errorf("notes = %q, want the membership note once", p.Notes)
+	}
+}

@@ -88,7 +88,7 @@ func Generate(m *abac.Mapping, team string, opts Options) (Policies, error) {
 	return Policies{
 		Broker: BrokerPolicy{Principal: opts.BrokerPrincipal, Policy: broker},
 		Teams:  teams,
-		Notes:  notes(m, team, opts),
+		Notes:  notes(m, team, opts, teams),
 	}, nil
 }
 

@@ -285,25 +285,51 @@ func TestAdminExplainAndIAM(t *testing.T) {
 	r := l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:role/secds-broker", "--team", "fraud")
 	r.want(t, 0)
 	var p struct {
-		RoleName string `json:"role_name"`
-		Trust    struct {
-			Version   string
-			Statement []struct {
-				Principal map[string]string
-				Condition map[string]map[string]any
-			}
-		} `json:"trust_policy"`
+		Broker struct {
+			Principal string
+			Policy    struct{ Statement []struct{ Resource []string } }
+		}
+		Teams []struct {
+			RoleName string `json:"role_name"`
+			Trust    struct {
+				Version   string
+				Statement []struct {
+					Principal map[string]string
+					Condition map[string]map[string]any
+				}
+			} `json:"trust_policy"`
+		}
+		Notes []string
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || p.Trust.Version != "2012-10-17" || p.RoleName != "secds-team-fraud" ||
-		p.Trust.Statement[0].Principal["AWS"] != "arn:aws:iam::999988887777:role/secds-broker" || p.Trust.Statement[0].Condition["StringEquals"]["aws:RequestTag/team"] != "fraud" {
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || len(p.Teams) != 1 || p.Teams[0].Trust.Version != "2012-10-17" || p.Teams[0].RoleName != "secds-team-fraud" ||
+		p.Teams[0].Trust.Statement[0].Principal["AWS"] != "arn:aws:iam::999988887777:role/secds-broker" || p.Teams[0].Trust.Statement[0].Condition["StringEquals"]["aws:RequestTag/team"] != "fraud" {
 		t.Errorf("iam --team fraud = %v\n%s", err, r.stdout)
 	}
-	out := filepath.Join(l.home, "policies")
-	l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:role/secds-broker", "--all", "--source-vpce", "vpce-0123456789abcdef0", "--out", out).
-		want(t, 0, "aws iam put-role-policy --role-name secds-team-platform")
-	if b, err := os.ReadFile(filepath.Join(out, "marketing.permissions.json")); err != nil || !bytes.Contains(b, []byte("vpce-0123456789abcdef0")) {
+	if p.Broker.Principal != "arn:aws:iam::999988887777:role/secds-broker" || len(p.Broker.Policy.Statement) != 1 || len(p.Broker.Policy.Statement[0].Resource) != 3 || len(p.Notes) == 0 {
+		t.Errorf("iam --team fraud: the broker policy must cover every team role, with notes\n%s", r.stdout)
+	}
+
+	out := filepath.Join(l.home, "policies dir")
+	r = l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:user/ops/secds-broker", "--all",
+		"--source-vpce", "vpce-0123456789abcdef0", "--user-ip", "203.0.113.0/24", "--out", out)
+	r.want(t, 0,
+		"aws iam update-assume-role-policy --role-name secds-team-platform --policy-document 'file://"+out+"/platform.trust.json'",
+		"aws iam put-role-policy --role-name secds-team-platform --policy-name secds-notebooks --policy-document 'file://"+out+"/platform.permissions.json'",
+		"aws iam put-user-policy --user-name secds-broker --policy-name secds-assume-team-roles --policy-document 'file://"+out+"/broker.json'")
+	if !strings.Contains(r.stderr, "Wrote 7 policies") || !strings.Contains(r.stderr, "Note: Presigning is allowed from the broker's network") {
+		t.Errorf("stderr = %s", r.stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "marketing.permissions.json")); err != nil || !bytes.Contains(b, []byte("vpce-0123456789abcdef0")) || !bytes.Contains(b, []byte("203.0.113.0/24")) {
 		t.Errorf("marketing.permissions.json: %v %s", err, b)
 	}
+	if b, err := os.ReadFile(filepath.Join(out, "broker.json")); err != nil || !bytes.Contains(b, []byte("arn:aws:iam::123456789012:role/secds-team-marketing")) {
+		t.Errorf("broker.json: %v %s", err, b)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 7 {
+		t.Errorf("%d files in %s, want 7 and no temporary file left", len(entries), out)
+	}
+	l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:role/secds-broker", "--all", "--user-ip", "203.0.113.0/24").
+		want(t, ExitUsage, "the broker's network must be given too")
 	l.run("", "admin", "iam", "--team", "fraud").want(t, ExitUsage, "broker-role")
 }
 

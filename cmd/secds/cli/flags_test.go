@@ -62,6 +62,8 @@ func TestFlagsParseIntoInputs(t *testing.T) {
 			iamInput{Team: "fraud", Options: iampolicy.Options{BrokerPrincipal: "arn:aws:iam::1:role/b"}}},
 		{[]string{"admin", "iam", "--broker-role", "R", "--all", "-f", "t.yaml", "--source-vpce", "vpce-1,vpce-2", "--out", "p"},
 			iamInput{All: true, File: "t.yaml", OutDir: "p", Options: iampolicy.Options{BrokerPrincipal: "R", SourceVPCEs: []string{"vpce-1", "vpce-2"}}}},
+		{[]string{"admin", "iam", "--broker-role", "arn:aws:iam::1:user/b", "--all", "--source-ip", "198.51.100.7/32", "--user-ip", "203.0.113.0/24", "--user-ip", "2001:db8::/32", "--user-vpce", "vpce-3"},
+			iamInput{All: true, Options: iampolicy.Options{BrokerPrincipal: "arn:aws:iam::1:user/b", SourceIPs: []string{"198.51.100.7/32"}, UserIPs: []string{"203.0.113.0/24", "2001:db8::/32"}, UserVPCEs: []string{"vpce-3"}}}},
 		{[]string{"admin", "tokens", "revoke", "alice"}, revokeInput{Request: api.RevokeRequest{Username: "alice"}}},
 		{[]string{"admin", "tokens", "revoke", "--subject", "00u1", "-o", "json"}, revokeInput{Request: api.RevokeRequest{Subject: "00u1"}, JSON: true}},
 	} {
@@ -94,6 +96,7 @@ func TestFlagsRefused(t *testing.T) {
 		{[]string{"admin", "iam", "--team", "fraud"}, `required flag(s) "broker-role" not set`},
 		{[]string{"admin", "iam", "--broker-role", "R"}, "give --team TEAM or --all"},
 		{[]string{"admin", "iam", "--broker-role", "R", "--all", "--team", "fraud"}, "give --team TEAM or --all"},
+		{[]string{"admin", "iam", "--broker-role", "R", "--all", "--studio"}, "unknown flag: --studio"},
 		{[]string{"admin", "tokens", "revoke"}, "name one person"},
 		{[]string{"admin", "tokens", "revoke", "alice", "--subject", "00u1"}, "name one person"},
 	} {
