@@ -187,6 +187,8 @@ func TestSageMakerAuthorizedByPolicy(t *testing.T) {
 		{"broker's key describes", env.brokerSageMaker(), describe("fraud-alice"), brokerPrincipal, "sagemaker:DescribeNotebookInstance"},
 		{"broker's key presigns", env.brokerSageMaker(), presign("fraud-alice"), brokerPrincipal, "sagemaker:CreatePresignedNotebookInstanceUrl"},
 		{"key without a policy lists", env.sageMaker(otherKey, otherSecret, ""), list, otherPrincipal, "sagemaker:ListNotebookInstances"},
+		{"key without a policy reads tags", env.sageMaker(otherKey, otherSecret, ""), listTags(fraudARN), otherPrincipal, "sagemaker:ListTags"},
+		{"key without a policy describes", env.sageMaker(otherKey, otherSecret, ""), describe("fraud-alice"), otherPrincipal, "sagemaker:DescribeNotebookInstance"},
 		{"key without a policy presigns", env.sageMaker(otherKey, otherSecret, ""), presign("fraud-alice"), otherPrincipal, "sagemaker:CreatePresignedNotebookInstanceUrl"},
 	}
 	for _, tt := range tests {
