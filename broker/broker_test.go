@@ -22,6 +22,8 @@ import (
 	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 	"github.com/secds/secds/internal/dev/awsemu"
+	"github.com/secds/secds/internal/dev/iamseed"
+	"github.com/secds/secds/internal/iampolicy"
 	"github.com/secds/secds/internal/testutil"
 )
 
@@ -84,8 +86,36 @@ func newRig(t *testing.T, mapping []byte) *rig {
 // limits; tune may be nil.
 func newRigWith(t testing.TB, mapping []byte, tune func(*aws.Config), limits broker.Config) *rig {
 	t.Helper()
+	return newRigOpts(t, mapping, rigOptions{tune: tune, limits: limits})
+}
+
+// rigOptions shape a rig's AWS side.
+type rigOptions struct {
+	tune   func(*aws.Config) // may be nil
+	limits broker.Config
+	// policy are the IAM generator's options; BrokerPrincipal is always
+	// the seed's broker credential.
+	policy iampolicy.Options
+	// vpce, when set, puts the broker's clients behind the emulator's VPC
+	// endpoint handler with this ID, as a broker inside a VPC.
+	vpce string
+}
+
+// newRigOpts builds a rig whose emulator has the dev seed and the IAM
+// policies generated for mapping (iamseed), so the broker is tested against
+// the second wall an admin would set up.
+func newRigOpts(t testing.TB, mapping []byte, o rigOptions) *rig {
+	t.Helper()
+	m, err := abac.Parse("teams.yaml", mapping)
+	if err != nil {
+		t.Fatal(err)
+	}
 	seed, err := awsemu.ParseSeed(configs.DevAWS)
 	if err != nil {
+		t.Fatal(err)
+	}
+	o.policy.BrokerPrincipal = seed.Credentials[0].Principal
+	if seed, err = iamseed.Apply(seed, m, o.policy); err != nil {
 		t.Fatal(err)
 	}
 	emu, err := awsemu.New(seed)
@@ -95,30 +125,42 @@ func newRigWith(t testing.TB, mapping []byte, tune func(*aws.Config), limits bro
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)
 	emu.SetBaseURL(srv.URL)
+	endpoint := srv.URL
+	if o.vpce != "" {
+		h, err := emu.EndpointHandler(o.vpce)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vpc := httptest.NewServer(h)
+		t.Cleanup(vpc.Close)
+		endpoint = vpc.URL
+	}
 	cred := seed.Credentials[0]
 	cfg := aws.Config{
 		Region:           seed.Region,
 		Credentials:      credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
-		BaseEndpoint:     aws.String(srv.URL),
+		BaseEndpoint:     aws.String(endpoint),
 		RetryMaxAttempts: 1,
 	}
-	if tune != nil {
-		tune(&cfg)
-	}
-	m, err := abac.Parse("teams.yaml", mapping)
-	if err != nil {
-		t.Fatal(err)
+	if o.tune != nil {
+		o.tune(&cfg)
 	}
 	r := &rig{emu: emu, sts: &recordingSTS{STSAPI: sts.NewFromConfig(cfg)}, sm: sagemaker.NewFromConfig(cfg), audit: &auditLog{}}
-	r.limits, r.t = limits, t
+	r.limits, r.t = o.limits, t
 	r.b = r.broker(m)
 	return r
 }
 
 func (r *rig) broker(m *abac.Mapping) *broker.Broker {
 	r.t.Helper()
+	return r.brokerWith(m, r.sts, r.sm)
+}
+
+// brokerWith builds a broker on the rig's emulator with the given clients.
+func (r *rig) brokerWith(m *abac.Mapping, st broker.STSAPI, sm broker.SageMakerAPI) *broker.Broker {
+	r.t.Helper()
 	cfg := testutil.BrokerConfig(r.limits)
-	cfg.STS, cfg.SageMaker, cfg.Mapping, cfg.Audit = r.sts, r.sm, func() *abac.Mapping { return m }, r.audit
+	cfg.STS, cfg.SageMaker, cfg.Mapping, cfg.Audit = st, sm, func() *abac.Mapping { return m }, r.audit
 	b, err := broker.New(cfg)
 	if err != nil {
 		r.t.Fatal(err)
@@ -225,6 +267,11 @@ func TestSessionsAndDiscoveryAreReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	current = changed
+	// The trust policy pins the literal session tag: the admin applies the
+	// edited mapping's policies, as `secds admin iam` prints them.
+	if err := iamseed.Update(r.emu, changed, iampolicy.Options{BrokerPrincipal: "arn:aws:iam::123456789012:user/secds-broker"}); err != nil {
+		t.Fatal(err)
+	}
 	open(alice, "fraud-alice")
 	if n := r.emu.Calls("AssumeRole"); n != before+1 {
 		t.Fatalf("AssumeRole called %d times after the mapping change, want %d", n, before+1)
@@ -284,9 +331,16 @@ teams:
     notebooks: {tags: {owner: "{{.Username}}"}}
 `
 
+// TestAWSRefusalsNameTheFix: a mapping whose role IAM was not set up for
+// (the admin edited the mapping but did not apply `secds admin iam`).
 func TestAWSRefusalsNameTheFix(t *testing.T) {
-	r := newRig(t, []byte(untrusted))
-	_, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
+	r := newRig(t, configs.DevTeams)
+	m, err := abac.Parse("teams.yaml", []byte(untrusted))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.b = r.broker(m)
+	_, err = r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
 	e := api.As(err)
 	if e.Code != "aws_denied" || e.Kind != api.KindForbidden || !strings.Contains(e.Message, "trust policy") || !strings.Contains(e.Message, "not-trusting-the-broker") {
 		t.Fatalf("err = %v", err)

@@ -2,7 +2,13 @@
 // notebook instances, see internal/dev/awsemu) on its own, for trying the broker
 // or the CLI against it, or for poking at it with the AWS CLI:
 //
-//	secds-awsemu --seed configs/awsemu.example.yaml --listen 127.0.0.1:4566
+//	secds-awsemu --seed configs/awsemu.example.yaml --mapping configs/dev/teams.yaml --listen 127.0.0.1:4566
+//
+// With --mapping, the emulator's IAM gets the policies `secds admin iam`
+// generates from that team mapping: each team role's trust and permission
+// policies, and the broker's identity policy on the seed credential whose
+// principal is --broker-principal (default: the seed's first credential).
+// Without it, IAM has only the roles and policies the seed writes out.
 //
 // It refuses to listen on anything but loopback.
 package main
@@ -18,7 +24,10 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/secds/secds/internal/compose"
 	"github.com/secds/secds/internal/dev/awsemu"
+	"github.com/secds/secds/internal/dev/iamseed"
+	"github.com/secds/secds/internal/iampolicy"
 )
 
 func main() {
@@ -39,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	seedPath := fs.String("seed", "configs/awsemu.example.yaml", "seed YAML: credentials, roles and notebooks")
 	listen := fs.String("listen", "127.0.0.1:4566", "loopback host:port to listen on")
+	mappingPath := fs.String("mapping", "", "team mapping whose generated IAM policies (secds admin iam) the emulator enforces")
+	brokerPrincipal := fs.String("broker-principal", "", "with --mapping: the broker's IAM user or role ARN, a seed credential's principal (default: the first credential's)")
 	quiet := fs.Bool("quiet", false, "do not log each request")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -53,6 +64,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seed, err := awsemu.LoadSeed(*seedPath)
 	if err != nil {
 		return err
+	}
+	if *mappingPath != "" {
+		if seed, err = withMapping(seed, *mappingPath, *brokerPrincipal); err != nil {
+			return err
+		}
+	} else if *brokerPrincipal != "" {
+		return errors.New("--broker-principal needs --mapping")
 	}
 	var opts []awsemu.Option
 	if !*quiet {
@@ -74,4 +92,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "secds-awsemu: stopped")
 	return nil
+}
+
+// withMapping gives the seed the IAM policies generated from a mapping file.
+func withMapping(seed awsemu.Seed, path, principal string) (awsemu.Seed, error) {
+	m, err := compose.LoadMapping(path)
+	if err != nil {
+		return awsemu.Seed{}, err
+	}
+	if principal == "" {
+		if len(seed.Credentials) == 0 {
+			return awsemu.Seed{}, errors.New("--mapping: the seed has no credential for the broker")
+		}
+		principal = seed.Credentials[0].Principal
+	}
+	seed, err = iamseed.Apply(seed, m, iampolicy.Options{BrokerPrincipal: principal})
+	if err != nil {
+		return awsemu.Seed{}, fmt.Errorf("--mapping %s: %w", path, err)
+	}
+	return seed, nil
 }

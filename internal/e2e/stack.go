@@ -24,6 +24,7 @@ import (
 	"github.com/secds/secds/internal/dev/awsemu"
 	"github.com/secds/secds/internal/dev/devidp"
 	"github.com/secds/secds/internal/dev/devstack"
+	"github.com/secds/secds/internal/dev/iamseed"
 	"github.com/secds/secds/internal/testutil"
 )
 
@@ -48,7 +49,8 @@ type StackOptions struct {
 	// dev stack's seed (configs.DevAWS) with the dev identity provider.
 	Seed *awsemu.Seed
 	// Mapping is the team mapping the brokers start with; default the dev
-	// mapping (configs.DevTeams).
+	// mapping (configs.DevTeams). The emulator's IAM gets the policies
+	// generated from it (and from each edit of it).
 	Mapping []byte
 	// MappingDir holds the mapping file (teams.yaml, written from Mapping
 	// unless one is there) and its history; default a new temporary
@@ -164,12 +166,6 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 	st := &Stack{Provider: opts.Provider, Logs: &testutil.Buffer{}, Audit: &testutil.Buffer{}, Responses: &testutil.Buffer{}, secrets: map[string]string{}}
 	log := slog.New(slog.NewJSONHandler(st.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
-	emu, awsCfg, err := devstack.StartAWS(ctx, *opts.Seed, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.AWS = emu
-
 	// The proxy's address is the public URL the brokers are configured with,
 	// so it must exist before them; it serves once they do.
 	proxyLn, err := net.Listen("tcp", "127.0.0.1:0")
@@ -205,6 +201,17 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 			t.Fatal(err)
 		}
 	}
+	// IAM starts with the generated policies of the mapping the brokers
+	// start with, and follows its edits (below).
+	mapping, err := compose.LoadMapping(st.MappingFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, awsCfg, err := devstack.StartAWS(ctx, *opts.Seed, mapping, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.AWS = emu
 	st.ConfigFile = writeBrokerConfig(t, dir, st.URL, issuer, clientID, secret, st.MappingFile)
 	if st.Config, err = config.Load(st.ConfigFile); err != nil {
 		t.Fatal(err)
@@ -231,6 +238,9 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 		servers = append(servers, srv, metrics)
 		st.Replicas = append(st.Replicas, &Replica{URL: srv.URL, MetricsURL: metrics.URL, Broker: b})
 		backends = append(backends, srv.URL)
+	}
+	if err := iamseed.Follow(ctx, emu, st.Replicas[0].Broker.Mapping, devstack.BrokerPolicyOptions(*opts.Seed), log); err != nil {
+		t.Fatal(err)
 	}
 	if st.Proxy, err = NewRoundRobin(backends...); err != nil {
 		t.Fatal(err)

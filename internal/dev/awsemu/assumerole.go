@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/secds/secds/internal/iameval"
 )
 
 // session is a set of temporary credentials minted by AssumeRole.
@@ -23,8 +25,11 @@ type session struct {
 	tags           []Tag
 	transitiveKeys []string
 	policy         string
-	chained        bool
-	expires        time.Time
+	// sessionPolicies is the parsed Policy parameter; nil when none was
+	// passed, so the role's policies apply unintersected.
+	sessionPolicies []*iameval.Policy
+	chained         bool
+	expires         time.Time
 }
 
 // sessionRetention is how long an expired session is remembered, so a client
@@ -52,7 +57,7 @@ type assumeRoleResponse struct {
 
 // assumeRole validates the request, applies the role's trust list and the
 // duration limits, and mints a session.
-func (e *Emulator) assumeRole(who *caller, form url.Values, requestID string) (*assumeRoleResponse, *apiError) {
+func (e *Emulator) assumeRole(who *caller, form url.Values, r *http.Request, requestID string) (*assumeRoleResponse, *apiError) {
 	in, aerr := parseAssumeRole(form)
 	if aerr != nil {
 		return nil, aerr
@@ -61,11 +66,14 @@ func (e *Emulator) assumeRole(who *caller, form url.Values, requestID string) (*
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	role, ok := e.roles[in.roleARN]
-	if !ok || !trusts(role, who) {
-		// Unknown and untrusted roles look the same, as in AWS, so the
-		// error does not reveal which roles exist.
-		return nil, &apiError{http.StatusForbidden, "AccessDenied",
-			fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.arn, in.roleARN)}
+	if !ok {
+		// An unknown role is refused like one whose trust policy does not
+		// admit the caller, so the error does not reveal which roles exist.
+		return nil, accessDenied("sts", who.arn, "sts:AssumeRole", in.roleARN,
+			iameval.Result{Reason: "because no resource-based policy allows the sts:AssumeRole action"})
+	}
+	if aerr := e.authorizeLocked("sts", grantorOf(who), originOf(r), assumeRoleChecks(role, who, in)...); aerr != nil {
+		return nil, aerr
 	}
 
 	parent := who.session
@@ -96,18 +104,19 @@ func (e *Emulator) assumeRole(who *caller, form url.Values, requestID string) (*
 	e.pruneSessionsLocked(now)
 	roleName := in.roleARN[strings.LastIndex(in.roleARN, "/")+1:]
 	s := &session{
-		accessKeyID:    newSessionAccessKeyID(),
-		secret:         newSecretAccessKey(),
-		token:          newSessionToken(),
-		roleARN:        in.roleARN,
-		arn:            fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", arnAccount(in.roleARN), roleName, in.sessionName),
-		roleID:         stableID("AROA", in.roleARN) + ":" + in.sessionName,
-		name:           in.sessionName,
-		sourceIdentity: sourceIdentity,
-		tags:           tags,
-		transitiveKeys: transitive,
-		policy:         in.policy,
-		chained:        parent != nil,
+		accessKeyID:     newSessionAccessKeyID(),
+		secret:          newSecretAccessKey(),
+		token:           newSessionToken(),
+		roleARN:         in.roleARN,
+		arn:             fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", arnAccount(in.roleARN), roleName, in.sessionName),
+		roleID:          stableID("AROA", in.roleARN) + ":" + in.sessionName,
+		name:            in.sessionName,
+		sourceIdentity:  sourceIdentity,
+		tags:            tags,
+		transitiveKeys:  transitive,
+		policy:          in.policy,
+		sessionPolicies: in.sessionPolicies,
+		chained:         parent != nil,
 		// Whole seconds: the wire format has no fraction, and the client's
 		// view of expiry must match the emulator's.
 		expires: now.Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second),
@@ -129,17 +138,39 @@ func (e *Emulator) assumeRole(who *caller, form url.Values, requestID string) (*
 	return out, nil
 }
 
-// trusts reports whether the role's trust list admits the caller. A role
-// ARN in the list admits that role's sessions, as a trust policy naming a
-// role does.
-func trusts(role Role, who *caller) bool {
-	if len(role.TrustedPrincipals) == 0 {
-		return true
+// assumeRoleChecks are the actions an AssumeRole request needs, as AWS
+// evaluates them against the caller's policies and the role's trust policy:
+// sts:AssumeRole always, sts:TagSession when tags are passed and
+// sts:SetSourceIdentity when a source identity is set (passed, or carried
+// over from the calling session in a role chain).
+func assumeRoleChecks(r *role, who *caller, in assumeRoleInput) []check {
+	ctx := map[string][]string{"sts:RoleSessionName": {in.sessionName}}
+	if len(in.tags) > 0 {
+		keys := make([]string, 0, len(in.tags))
+		for _, t := range in.tags {
+			ctx["aws:RequestTag/"+t.Key] = []string{t.Value}
+			keys = append(keys, t.Key)
+		}
+		ctx["aws:TagKeys"] = keys
 	}
-	if slices.Contains(role.TrustedPrincipals, who.arn) {
-		return true
+	if len(in.transitiveKeys) > 0 {
+		ctx["sts:TransitiveTagKeys"] = slices.Clone(in.transitiveKeys)
 	}
-	return who.session != nil && slices.Contains(role.TrustedPrincipals, who.session.roleARN)
+	source := in.sourceIdentity
+	if source == "" && who.session != nil {
+		source = who.session.sourceIdentity
+	}
+	if source != "" {
+		ctx["sts:SourceIdentity"] = []string{source}
+	}
+	checks := []check{{action: "sts:AssumeRole", resource: r.ARN, context: ctx, trust: r.trust}}
+	if len(in.tags) > 0 {
+		checks = append(checks, check{action: "sts:TagSession", resource: r.ARN, context: ctx, trust: r.trust})
+	}
+	if source != "" {
+		checks = append(checks, check{action: "sts:SetSourceIdentity", resource: r.ARN, context: ctx, trust: r.trust})
+	}
+	return checks
 }
 
 // inherit applies role chaining: the parent's transitive tags carry over and

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/secds/secds/internal/iameval"
 )
 
 // assumeRoleInput is an AssumeRole request after syntactic validation.
@@ -20,6 +22,8 @@ type assumeRoleInput struct {
 	tags           []Tag
 	transitiveKeys []string
 	policy         string
+	// sessionPolicies is policy parsed; nil without one.
+	sessionPolicies []*iameval.Policy
 }
 
 // parseAssumeRole reads the Query parameters and checks every documented
@@ -90,8 +94,15 @@ func parseAssumeRole(form url.Values) (assumeRoleInput, *apiError) {
 	if len(v) > 0 {
 		return in, &apiError{http.StatusBadRequest, "ValidationError", v.message()}
 	}
-	if in.policy != "" && !json.Valid([]byte(in.policy)) {
-		return in, &apiError{http.StatusBadRequest, "MalformedPolicyDocument", "The policy is not in the valid JSON format."}
+	if in.policy != "" {
+		if !json.Valid([]byte(in.policy)) {
+			return in, &apiError{http.StatusBadRequest, "MalformedPolicyDocument", "The policy is not in the valid JSON format."}
+		}
+		p, err := iameval.Parse([]byte(in.policy))
+		if err != nil {
+			return in, &apiError{http.StatusBadRequest, "MalformedPolicyDocument", "Syntax errors in policy: " + err.Error()}
+		}
+		in.sessionPolicies = []*iameval.Policy{p}
 	}
 	if dup := duplicateKey(in.tags); dup != "" {
 		return in, &apiError{http.StatusBadRequest, "ValidationError", "Duplicate tag keys found. Please note that Tag keys are case insensitive."}

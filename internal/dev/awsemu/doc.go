@@ -6,11 +6,41 @@
 // with XML responses, SageMaker JSON 1.1) and returns errors in the shapes the
 // SDK parses into smithy.APIError. It is deliberately as strict as AWS where
 // secds relies on AWS to defend it: every request must carry a valid SigV4
-// signature, session credentials expire, AssumeRole enforces the documented
-// parameter ranges and the role trust list, and presigning a notebook with a
-// role session applies the same ABAC rule as the team role's IAM policy
-// (notebook tag team == session tag team). Presigned URLs open a stand-in
-// notebook page, are single-use and expire after five minutes, as AWS's do.
+// signature, session credentials expire, and AssumeRole enforces the
+// documented parameter ranges.
+//
+// Every call is authorized by evaluating IAM policy documents with
+// internal/iameval before it acts (iam.go), from a request context built as
+// AWS builds it:
+//   - AssumeRole needs sts:AssumeRole, plus sts:TagSession when tags are
+//     passed and sts:SetSourceIdentity when a source identity is set; each
+//     must be allowed by the caller's identity policies and by the role's
+//     trust policy (required of every role), with aws:RequestTag/*,
+//     aws:TagKeys, sts:TransitiveTagKeys, sts:SourceIdentity and
+//     sts:RoleSessionName. Unlike AWS in one account, the identity policy
+//     is needed even when the trust policy names the caller.
+//   - The SageMaker calls are allowed by the caller's identity policies: a
+//     long-lived key's principal's, or a session's role's permission
+//     policies intersected with the session policy passed to AssumeRole,
+//     with aws:PrincipalTag/* (session tags), aws:ResourceTag/* and
+//     sagemaker:ResourceTag/* (the notebook's tags). A missing notebook is
+//     authorized against its would-be ARN with no tags, so a denied caller
+//     cannot learn that it exists.
+//   - Every request carries where it comes from: aws:SourceIp, the TCP
+//     peer's address, or through EndpointHandler (a VPC interface
+//     endpoint) aws:SourceVpce and no aws:SourceIp.
+//
+// A refusal is AWS's: AccessDenied (403) from STS, AccessDeniedException
+// (400) from SageMaker, naming the principal, action and resource and why.
+// A role's policies are looked up at each request, so a change (PutRole,
+// SetRolePolicies, SetPrincipalPolicies) reaches sessions already issued.
+//
+// Presigned URLs open a stand-in notebook page, are single-use and expire
+// after five minutes, as AWS's do. Each carries the presigner's
+// authorization: the page evaluates sagemaker:CreatePresignedNotebookInstanceUrl
+// on the notebook again, with the presigner's current policies and the
+// request's own origin, for every request made with the URL or its page
+// session cookie, as AWS does for each HTTP request and WebSocket frame.
 //
 // It keeps everything in memory and must only ever listen on loopback.
 package awsemu

@@ -24,10 +24,10 @@ type Emulator struct {
 	mu           sync.Mutex
 	offset       time.Duration
 	baseURL      string
-	credentials  map[string]Credential // by access key ID
-	roles        map[string]Role       // by ARN
-	notebooks    map[string]*notebook  // by lower-cased name
-	sessions     map[string]*session   // by access key ID
+	credentials  map[string]*credential // by access key ID
+	roles        map[string]*role       // by ARN
+	notebooks    map[string]*notebook   // by lower-cased name
+	sessions     map[string]*session    // by access key ID
 	presigned    map[string]*presignedURL
 	pageSessions map[string]*pageSession
 	calls        map[string]int
@@ -79,8 +79,8 @@ func New(seed Seed, opts ...Option) (*Emulator, error) {
 		log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 		base:         time.Now,
 		maxSkew:      15 * time.Minute,
-		credentials:  map[string]Credential{},
-		roles:        map[string]Role{},
+		credentials:  map[string]*credential{},
+		roles:        map[string]*role{},
 		notebooks:    map[string]*notebook{},
 		sessions:     map[string]*session{},
 		presigned:    map[string]*presignedURL{},
@@ -91,10 +91,19 @@ func New(seed Seed, opts ...Option) (*Emulator, error) {
 		o(e)
 	}
 	for _, c := range seed.Credentials {
-		e.credentials[c.AccessKeyID] = c
+		// validate has parsed every document, so these cannot fail.
+		policies, err := parsePolicies(c.Policies)
+		if err != nil {
+			return nil, fmt.Errorf("awsemu seed: credential %s: %w", c.Principal, err)
+		}
+		e.credentials[c.AccessKeyID] = &credential{Credential: c, policies: policies}
 	}
 	for _, r := range seed.Roles {
-		e.roles[r.ARN] = r
+		parsed, err := newRole(r)
+		if err != nil {
+			return nil, fmt.Errorf("awsemu seed: %w", err)
+		}
+		e.roles[r.ARN] = parsed
 	}
 	start := e.base()
 	for i, nb := range seed.Notebooks {

@@ -8,12 +8,13 @@ import (
 )
 
 // pageSession is the stand-in for the session cookie Jupyter sets after a
-// sign-in link is used, so reloading the page keeps working.
+// sign-in link is used, so reloading the page keeps working. It keeps the
+// presigner's authorization, which every request with the cookie must pass
+// again.
 type pageSession struct {
-	notebook       string
-	sourceIdentity string
-	team           string
-	expires        time.Time
+	notebook string
+	grantor  grantor
+	expires  time.Time
 }
 
 const pageCookie = "awsemu_notebook_session"
@@ -80,14 +81,18 @@ func (e *Emulator) serveNotebookPage(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusForbidden, "This sign-in link has expired", "Sign-in links are valid for five minutes. Ask the notebook broker for a new link.")
 		return
 	}
+	if aerr := e.authorizePageLocked(p.grantor, p.notebook, originOf(r)); aerr != nil {
+		e.mu.Unlock()
+		refuse(w, http.StatusForbidden, "Access denied", aerr.message)
+		return
+	}
 	if nb := e.lookupNotebookLocked(name); nb == nil || nb.Status != "InService" {
 		e.mu.Unlock()
 		refuse(w, http.StatusConflict, "This notebook is not running", "Start the notebook instance and ask for a new link.")
 		return
 	}
 	p.used = true
-	team, _ := lookupTag(p.tags, "team")
-	ps := &pageSession{notebook: p.notebook, sourceIdentity: p.sourceIdentity, team: team, expires: now.Add(p.sessionDuration)}
+	ps := &pageSession{notebook: p.notebook, grantor: p.grantor, expires: now.Add(p.sessionDuration)}
 	cookie := newAuthToken()
 	e.pageSessions[tokenKey(cookie)] = ps
 	e.mu.Unlock()
@@ -112,20 +117,37 @@ func (e *Emulator) serveFromCookie(w http.ResponseWriter, r *http.Request, name 
 	e.mu.Lock()
 	ps := e.pageSessions[tokenKey(c.Value)]
 	valid := ps != nil && strings.EqualFold(ps.notebook, name) && e.nowLocked().Before(ps.expires)
+	var aerr *apiError
+	if valid {
+		aerr = e.authorizePageLocked(ps.grantor, ps.notebook, originOf(r))
+	}
 	e.mu.Unlock()
-	if !valid {
+	switch {
+	case !valid:
 		refusePage(w, http.StatusForbidden, "Your notebook session has ended", "Open this notebook through the notebook broker again.")
+		return
+	case aerr != nil:
+		e.log.Info("awsemu notebook request refused", "notebook", name, "origin", originOf(r).String())
+		refusePage(w, http.StatusForbidden, "Access denied", aerr.message)
 		return
 	}
 	renderNotebook(w, ps)
 }
 
+// authorizePageLocked authorizes one request made with a presigned URL or
+// its page session as AWS does: the presigner's policies (as they are now)
+// must allow presigning the notebook, with this request's own origin.
+// e.mu must be held.
+func (e *Emulator) authorizePageLocked(g grantor, notebook string, o origin) *apiError {
+	return e.authorizeLocked("sagemaker", g, o, e.notebookCheck(presignAction, notebook, e.lookupNotebookLocked(notebook)))
+}
+
 func renderNotebook(w http.ResponseWriter, ps *pageSession) {
-	source := ps.sourceIdentity
+	source := ps.grantor.sourceIdentity
 	if source == "" {
 		source = "(no source identity)"
 	}
-	team := ps.team
+	team, _ := lookupTag(ps.grantor.tags, "team")
 	if team == "" {
 		team = "(no team)"
 	}

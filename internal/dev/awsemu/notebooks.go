@@ -41,7 +41,7 @@ type listNotebookInstancesOutput struct {
 
 const defaultListPage = 10
 
-func (e *Emulator) listNotebookInstances(_ *caller, body []byte, _ *http.Request) (any, *apiError) {
+func (e *Emulator) listNotebookInstances(who *caller, body []byte, r *http.Request) (any, *apiError) {
 	var in listNotebookInstancesInput
 	if aerr := decodeInput(body, &in); aerr != nil {
 		return nil, aerr
@@ -78,6 +78,10 @@ func (e *Emulator) listNotebookInstances(_ *caller, body []byte, _ *http.Request
 	}
 
 	e.mu.Lock()
+	if aerr := e.authorizeLocked("sagemaker", grantorOf(who), originOf(r), check{action: "sagemaker:ListNotebookInstances", resource: "*"}); aerr != nil {
+		e.mu.Unlock()
+		return nil, aerr
+	}
 	matched := make([]*notebook, 0, len(e.notebooks))
 	for _, nb := range e.notebooks {
 		if in.matches(nb) {
@@ -186,7 +190,7 @@ type describeNotebookInstanceOutput struct {
 	LastModifiedTime       epochSeconds `json:"LastModifiedTime"`
 }
 
-func (e *Emulator) describeNotebookInstance(_ *caller, body []byte, _ *http.Request) (any, *apiError) {
+func (e *Emulator) describeNotebookInstance(who *caller, body []byte, r *http.Request) (any, *apiError) {
 	var in struct{ NotebookInstanceName *string }
 	if aerr := decodeInput(body, &in); aerr != nil {
 		return nil, aerr
@@ -199,6 +203,10 @@ func (e *Emulator) describeNotebookInstance(_ *caller, body []byte, _ *http.Requ
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	nb := e.lookupNotebookLocked(*in.NotebookInstanceName)
+	if aerr := e.authorizeLocked("sagemaker", grantorOf(who), originOf(r),
+		e.notebookCheck("sagemaker:DescribeNotebookInstance", *in.NotebookInstanceName, nb)); aerr != nil {
+		return nil, aerr
+	}
 	if nb == nil {
 		return nil, recordNotFound
 	}
@@ -233,7 +241,7 @@ type listTagsOutput struct {
 	NextToken string    `json:"NextToken,omitempty"`
 }
 
-func (e *Emulator) listTags(_ *caller, body []byte, _ *http.Request) (any, *apiError) {
+func (e *Emulator) listTags(who *caller, body []byte, r *http.Request) (any, *apiError) {
 	var in struct {
 		ResourceArn *string
 		MaxResults  *int
@@ -275,6 +283,13 @@ func (e *Emulator) listTags(_ *caller, body []byte, _ *http.Request) (any, *apiE
 			nb = n
 			break
 		}
+	}
+	c := check{action: "sagemaker:ListTags", resource: *in.ResourceArn, context: map[string][]string{}}
+	if nb != nil {
+		addResourceTags(c.context, nb.tags)
+	}
+	if aerr := e.authorizeLocked("sagemaker", grantorOf(who), originOf(r), c); aerr != nil {
+		return nil, aerr
 	}
 	if nb == nil {
 		return nil, validationException(fmt.Sprintf("Resource %s does not exist or is not a notebook instance known to the emulator.", *in.ResourceArn))

@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -21,12 +19,12 @@ const (
 	presignedRetention = time.Hour
 )
 
-// presignedURL is what a sign-in link's token stands for.
+// presignedURL is what a sign-in link's token stands for. It carries the
+// presigner's authorization: every use of the link is authorized again with
+// the presigner's policies, as AWS does.
 type presignedURL struct {
 	notebook        string // canonical notebook name
-	principal       string // ARN of the caller that presigned it
-	sourceIdentity  string
-	tags            []Tag
+	grantor         grantor
 	sessionDuration time.Duration
 	expires         time.Time
 	used            bool
@@ -63,7 +61,7 @@ func (e *Emulator) createPresignedNotebookInstanceURL(who *caller, body []byte, 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	nb := e.lookupNotebookLocked(name)
-	if aerr := e.authorizePresignLocked(who, name, nb); aerr != nil {
+	if aerr := e.authorizeLocked("sagemaker", grantorOf(who), originOf(r), e.notebookCheck(presignAction, name, nb)); aerr != nil {
 		return nil, aerr
 	}
 	if nb == nil {
@@ -77,13 +75,9 @@ func (e *Emulator) createPresignedNotebookInstanceURL(who *caller, body []byte, 
 	e.prunePresignedLocked(now)
 	p := &presignedURL{
 		notebook:        nb.Name,
-		principal:       who.arn,
+		grantor:         grantorOf(who),
 		sessionDuration: time.Duration(duration) * time.Second,
 		expires:         now.Add(presignedURLLifetime),
-	}
-	if who.session != nil {
-		p.sourceIdentity = who.session.sourceIdentity
-		p.tags = slices.Clone(who.session.tags)
 	}
 	token := newAuthToken()
 	e.presigned[tokenKey(token)] = p
@@ -98,30 +92,9 @@ func (e *Emulator) createPresignedNotebookInstanceURL(who *caller, body []byte, 
 	}{u}, nil
 }
 
-// authorizePresignLocked applies the team role's identity policy: a role
-// session may presign only notebooks whose team tag equals its own team
-// session tag (sagemaker:ResourceTag/team == aws:PrincipalTag/team). Long-lived
-// seed credentials model an administrator and are not restricted. As in IAM,
-// a missing tag on either side (or a missing notebook) never matches, so a
-// session cannot probe for notebook names outside its team.
-func (e *Emulator) authorizePresignLocked(who *caller, name string, nb *notebook) *apiError {
-	if who.session == nil {
-		return nil
-	}
-	resource := fmt.Sprintf("arn:aws:sagemaker:%s:%s:notebook-instance/%s", e.region, e.accountID, strings.ToLower(name))
-	if nb != nil {
-		resource = nb.arn
-		team, ok := lookupTag(who.session.tags, "team")
-		nbTeam, nbOK := lookupTag(nb.tags, "team")
-		if ok && nbOK && team != "" && team == nbTeam {
-			return nil
-		}
-	}
-	const action = "sagemaker:CreatePresignedNotebookInstanceUrl"
-	return &apiError{http.StatusBadRequest, "AccessDeniedException", fmt.Sprintf(
-		"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
-		who.arn, action, resource, action)}
-}
+// presignAction is authorized for the presign call and again for every
+// request made with the URL or its page session.
+const presignAction = "sagemaker:CreatePresignedNotebookInstanceUrl"
 
 func (e *Emulator) prunePresignedLocked(now time.Time) {
 	for k, p := range e.presigned {

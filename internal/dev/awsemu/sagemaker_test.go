@@ -14,7 +14,7 @@ import (
 
 func TestListNotebookInstancesPagination(t *testing.T) {
 	env := newTestEnv(t)
-	client := env.brokerSageMaker()
+	client := env.adminSageMaker()
 	var names []string
 	pages := 0
 	p := sagemaker.NewListNotebookInstancesPaginator(client, &sagemaker.ListNotebookInstancesInput{MaxResults: aws.Int32(2)})
@@ -40,7 +40,7 @@ func TestListNotebookInstancesPagination(t *testing.T) {
 func TestListNotebookInstancesFields(t *testing.T) {
 	start := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	env := newTestEnv(t, WithClock(func() time.Time { return start }), WithMaxClockSkew(0))
-	out, err := env.brokerSageMaker().ListNotebookInstances(context.Background(), &sagemaker.ListNotebookInstancesInput{NameContains: aws.String("ALICE-STOP")})
+	out, err := env.adminSageMaker().ListNotebookInstances(context.Background(), &sagemaker.ListNotebookInstancesInput{NameContains: aws.String("ALICE-STOP")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestListNotebookInstancesFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := env.brokerSageMaker().ListNotebookInstances(context.Background(), &tt.in)
+			out, err := env.adminSageMaker().ListNotebookInstances(context.Background(), &tt.in)
 			if got := errorCode(t, err); got != tt.wantCode {
 				t.Fatalf("error code = %q, want %q (%v)", got, tt.wantCode, err)
 			}
@@ -104,7 +104,7 @@ func TestListNotebookInstancesFilters(t *testing.T) {
 func TestDescribeNotebookInstance(t *testing.T) {
 	env := newTestEnv(t)
 	ctx := context.Background()
-	out, err := env.brokerSageMaker().DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("Fraud-Alice")})
+	out, err := env.adminSageMaker().DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("Fraud-Alice")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,12 +116,12 @@ func TestDescribeNotebookInstance(t *testing.T) {
 	if err := env.emu.SetNotebookStatus("fraud-alice", "Stopping"); err != nil {
 		t.Fatal(err)
 	}
-	out, err = env.brokerSageMaker().DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("fraud-alice")})
+	out, err = env.adminSageMaker().DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("fraud-alice")})
 	if err != nil || out.NotebookInstanceStatus != smtypes.NotebookInstanceStatusStopping {
 		t.Errorf("after SetNotebookStatus: %v %v", out, err)
 	}
 
-	_, err = env.brokerSageMaker().DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("nope")})
+	_, err = env.adminSageMaker().DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("nope")})
 	if got := errorCode(t, err); got != "ValidationException" || !strings.Contains(err.Error(), "RecordNotFound") {
 		t.Errorf("unknown notebook: %v", err)
 	}
@@ -144,10 +144,11 @@ func TestListTags(t *testing.T) {
 		want     []Tag
 		wantCode string
 	}{
-		{"admin", env.brokerSageMaker(), arn, []Tag{{"owner", "bob"}, {"team", "marketing"}}, ""},
+		{"admin", env.adminSageMaker(), arn, []Tag{{"owner", "bob"}, {"team", "marketing"}}, ""},
+		{"broker's own key, no SageMaker policy", env.brokerSageMaker(), arn, nil, "AccessDeniedException"},
 		{"session may read other teams' tags", env.sessionSageMaker(session), arn, []Tag{{"owner", "bob"}, {"team", "marketing"}}, ""},
-		{"untagged", env.brokerSageMaker(), "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/untagged", nil, ""},
-		{"unknown", env.brokerSageMaker(), "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nope", nil, "ValidationException"},
+		{"untagged", env.adminSageMaker(), "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/untagged", nil, ""},
+		{"unknown", env.adminSageMaker(), "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nope", nil, "ValidationException"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,8 +191,9 @@ func TestCreatePresignedNotebookInstanceURL(t *testing.T) {
 		{"team session, unknown notebook", fraud, "nope", nil, "AccessDeniedException"},
 		{"tag value compared exactly", wrongCase, "fraud-alice", nil, "AccessDeniedException"},
 		{"session without team tag", noTeam, "fraud-alice", nil, "AccessDeniedException"},
-		{"admin, any notebook", env.brokerSageMaker(), "marketing-bob", aws.Int32(1800), ""},
-		{"admin, unknown notebook", env.brokerSageMaker(), "nope", nil, "ValidationException"},
+		{"admin, any notebook", env.adminSageMaker(), "marketing-bob", aws.Int32(1800), ""},
+		{"broker's own key, no SageMaker policy", env.brokerSageMaker(), "fraud-alice", nil, "AccessDeniedException"},
+		{"admin, unknown notebook", env.adminSageMaker(), "nope", nil, "ValidationException"},
 		{"stopped notebook", fraud, "fraud-alice-stopped", nil, "ValidationException"},
 		{"duration 1799", fraud, "fraud-alice", aws.Int32(1799), "ValidationException"},
 		{"duration 43201", fraud, "fraud-alice", aws.Int32(43201), "ValidationException"},

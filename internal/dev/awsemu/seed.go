@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"strings"
@@ -23,23 +24,29 @@ type Seed struct {
 }
 
 // Credential is a long-lived access key the emulator accepts, such as the
-// broker's own identity. Requests signed with it model an admin: SageMaker
-// calls are not subject to the ABAC rule.
+// broker's own identity (an IAM user's key, or a role principal's standing
+// credentials). Its requests are authorized by its principal's identity
+// policies like any other: without a policy it can do nothing.
 type Credential struct {
 	AccessKeyID     string `yaml:"access_key_id"`
 	SecretAccessKey string `yaml:"secret_access_key"`
 	// Principal is the ARN reported as the caller, e.g.
 	// arn:aws:iam::123456789012:user/secds-broker.
 	Principal string `yaml:"principal"`
+	// Policies are the principal's identity policies (inline or attached),
+	// by name, as IAM JSON documents.
+	Policies map[string]string `yaml:"policies"`
 }
 
 // Role is an IAM role that can be assumed with AssumeRole.
 type Role struct {
 	ARN string `yaml:"arn"`
-	// TrustedPrincipals are the principal ARNs allowed to assume the role
-	// (a role ARN also admits sessions of that role); empty admits any
-	// known credential.
-	TrustedPrincipals []string `yaml:"trusted_principals"`
+	// TrustPolicy is the role's trust policy (IAM JSON). It is required: a
+	// role without one cannot be assumed, so the seed refuses it.
+	TrustPolicy string `yaml:"trust_policy"`
+	// Policies are the role's permission policies (inline or attached), by
+	// name, as IAM JSON documents; they bound what its sessions may do.
+	Policies map[string]string `yaml:"policies"`
 	// MaxSessionDuration in seconds, 3600..43200; default 3600.
 	MaxSessionDuration int `yaml:"max_session_duration"`
 }
@@ -118,8 +125,12 @@ func (s Seed) withDefaults() Seed {
 		s.AccountID = defaultAccountID
 	}
 	s.Credentials = append([]Credential(nil), s.Credentials...)
+	for i := range s.Credentials {
+		s.Credentials[i].Policies = maps.Clone(s.Credentials[i].Policies)
+	}
 	s.Roles = append([]Role(nil), s.Roles...)
 	for i := range s.Roles {
+		s.Roles[i].Policies = maps.Clone(s.Roles[i].Policies)
 		if s.Roles[i].MaxSessionDuration == 0 {
 			s.Roles[i].MaxSessionDuration = defaultMaxSession
 		}
@@ -174,6 +185,9 @@ func (s Seed) validate() error {
 		if !principalPattern.MatchString(c.Principal) {
 			add("%s.principal %q: must be an IAM ARN like arn:aws:iam::123456789012:user/name", at, c.Principal)
 		}
+		if _, err := parsePolicies(c.Policies); err != nil {
+			add("%s (%s).policies: %w", at, c.Principal, err)
+		}
 	}
 
 	roles := map[string]bool{}
@@ -188,10 +202,11 @@ func (s Seed) validate() error {
 		if r.MaxSessionDuration < 3600 || r.MaxSessionDuration > 43200 {
 			add("%s.max_session_duration %d: must be 3600..43200 seconds", at, r.MaxSessionDuration)
 		}
-		for j, p := range r.TrustedPrincipals {
-			if !principalPattern.MatchString(p) {
-				add("%s.trusted_principals[%d] %q: must be a principal ARN", at, j, p)
-			}
+		if _, err := parseTrust(r.TrustPolicy); err != nil {
+			add("%s (%s).trust_policy: %w", at, r.ARN, err)
+		}
+		if _, err := parsePolicies(r.Policies); err != nil {
+			add("%s (%s).policies: %w", at, r.ARN, err)
 		}
 	}
 

@@ -14,6 +14,7 @@ credentials:
   - {access_key_id: AKIAEXAMPLEBROKER01, secret_access_key: example-secret-0000000, principal: "arn:aws:iam::123456789012:user/b"}
 roles:
   - arn: arn:aws:iam::123456789012:role/path/team-x
+    trust_policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/b"},"Action":"sts:AssumeRole"}]}'
 notebooks:
   - name: nb-1
 `))
@@ -47,8 +48,23 @@ credentials:
 `, []string{"credentials[1].access_key_id \"AKIAEXAMPLEBROKER01\": duplicate"}},
 		{"role problems", `
 roles:
-  - {arn: "arn:aws:iam::123456789012:user/not-a-role", max_session_duration: 60, trusted_principals: [bob]}
-`, []string{"roles[0].arn", "roles[0].max_session_duration 60", "roles[0].trusted_principals[0]"}},
+  - {arn: "arn:aws:iam::123456789012:user/not-a-role", max_session_duration: 60}
+  - arn: "arn:aws:iam::123456789012:role/bad-docs"
+    trust_policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Principal":"*","Action":"sts:AssumeRole"}]}'
+    policies:
+      good: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:ListTags","Resource":"*"}]}'
+      broken: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:ListTags","Resource":"*","Condition":{"NoSuchOperator":{"a":"b"}}}]}'
+`, []string{"roles[0].arn", "roles[0].max_session_duration 60",
+			"roles[0] (arn:aws:iam::123456789012:user/not-a-role).trust_policy: required",
+			"roles[1] (arn:aws:iam::123456789012:role/bad-docs).trust_policy",
+			`roles[1] (arn:aws:iam::123456789012:role/bad-docs).policies: policy "broken"`}},
+		{"credential policy problems", `
+credentials:
+  - access_key_id: AKIAEXAMPLEBROKER01
+    secret_access_key: example-secret-0000000
+    principal: "arn:aws:iam::123456789012:user/b"
+    policies: {mine: 'not json'}
+`, []string{`credentials[0] (arn:aws:iam::123456789012:user/b).policies: policy "mine"`}},
 		{"notebook problems", `
 notebooks:
   - {name: bad_name, status: Sleeping, instance_type: t3, root_access: maybe, tags: {"bad;key": v}}

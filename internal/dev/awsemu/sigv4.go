@@ -28,9 +28,10 @@ const (
 
 // caller is the authenticated principal of a request.
 type caller struct {
-	arn     string
-	userID  string
-	session *session // nil for a long-lived seed credential
+	arn       string
+	userID    string
+	accessKey string   // the long-lived key's ID; "" for a session
+	session   *session // nil for a long-lived seed credential
 }
 
 // authHeader is a parsed SigV4 Authorization header.
@@ -131,7 +132,7 @@ func (e *Emulator) lookupKey(akid, token string) (aws.Credentials, *caller, *ses
 			// A token with a long-lived key is a forgery or a mix-up; AWS refuses it.
 			return aws.Credentials{}, nil, nil, &authError{failUnknownKey, msgInvalidToken}
 		}
-		who := &caller{arn: c.Principal, userID: stableID("AIDA", c.Principal)}
+		who := &caller{arn: c.Principal, userID: stableID("AIDA", c.Principal), accessKey: akid}
 		return aws.Credentials{AccessKeyID: akid, SecretAccessKey: c.SecretAccessKey}, who, nil, nil
 	}
 	if s, ok := e.sessions[akid]; ok {

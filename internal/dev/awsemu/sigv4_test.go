@@ -46,7 +46,9 @@ func TestSignatureVerification(t *testing.T) {
 		smC           *sagemaker.Client
 		wantSTS, want string
 	}{
-		{name: "right secret", key: brokerKey, secret: brokerSecret},
+		{name: "right secret", key: adminKey, secret: adminSecret},
+		// Authenticated, then authorized: the broker's policy allows no SageMaker call.
+		{name: "right secret, no permission", key: brokerKey, secret: brokerSecret, want: "AccessDeniedException"},
 		{name: "session credentials", key: *session.AccessKeyId, secret: *session.SecretAccessKey, token: *session.SessionToken},
 		{name: "wrong secret", key: brokerKey, secret: otherSecret, wantSTS: "SignatureDoesNotMatch", want: "InvalidSignatureException"},
 		{name: "unknown key", key: "AKIAUNKNOWNKEY00001", secret: brokerSecret, wantSTS: "InvalidClientTokenId", want: "UnrecognizedClientException"},
@@ -82,7 +84,7 @@ func TestExpiredSessionRefused(t *testing.T) {
 		t.Errorf("after expiry codes = (%q, %q), want (ExpiredToken, ExpiredTokenException)", gotSTS, gotSM)
 	}
 	// Long-lived keys keep working: Advance does not move the signing clock.
-	if gotSTS, gotSM := callBoth(t, env.brokerSTS(), env.brokerSageMaker()); gotSTS != "" || gotSM != "" {
+	if gotSTS, gotSM := callBoth(t, env.brokerSTS(), env.adminSageMaker()); gotSTS != "" || gotSM != "" {
 		t.Errorf("broker refused after Advance: %q %q", gotSTS, gotSM)
 	}
 }
@@ -101,7 +103,7 @@ func TestClockSkew(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newTestEnv(t, tt.opts...)
-			gotSTS, gotSM := callBoth(t, env.brokerSTS(), env.brokerSageMaker())
+			gotSTS, gotSM := callBoth(t, env.brokerSTS(), env.adminSageMaker())
 			if gotSTS != tt.wantSTS || gotSM != tt.want {
 				t.Errorf("codes = (%q, %q), want (%q, %q)", gotSTS, gotSM, tt.wantSTS, tt.want)
 			}

@@ -48,7 +48,7 @@ func (e *Emulator) serveSTS(w http.ResponseWriter, r *http.Request, body []byte,
 	)
 	switch action {
 	case "AssumeRole":
-		out, aerr = e.assumeRole(who, form, requestID)
+		out, aerr = e.assumeRole(who, form, r, requestID)
 	case "GetCallerIdentity":
 		out = e.getCallerIdentity(who, requestID)
 	case "":

@@ -25,7 +25,7 @@ func TestAssumeRoleMintsWorkingSession(t *testing.T) {
 		DurationSeconds:   aws.Int32(1800),
 		Tags:              []ststypes.Tag{{Key: aws.String("team"), Value: aws.String("fraud")}, {Key: aws.String("user"), Value: aws.String("alice")}},
 		TransitiveTagKeys: []string{"team"},
-		Policy:            aws.String(`{"Version":"2012-10-17","Statement":[]}`),
+		Policy:            aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:List*","Resource":"*"}]}`),
 	})
 	if err != nil {
 		t.Fatalf("AssumeRole: %v", err)

@@ -20,11 +20,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/secds/secds/abac"
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/compose"
 	"github.com/secds/secds/internal/config"
 	"github.com/secds/secds/internal/dev/awsemu"
 	"github.com/secds/secds/internal/dev/devidp"
+	"github.com/secds/secds/internal/dev/iamseed"
+	"github.com/secds/secds/internal/iampolicy"
 	"github.com/secds/secds/server"
 )
 
@@ -83,12 +86,24 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	st := &Stack{BrokerURL: "http://" + brokerLn.Addr().String(), IdPURL: "http://" + idpLn.Addr().String()}
 
+	removeMapping, err := st.seedMapping(opts.MappingDir)
+	if err != nil {
+		return nil, closeAll(err, brokerLn, idpLn)
+	}
 	seed, err := awsemu.ParseSeed(configs.DevAWS)
 	if err != nil {
+		removeMapping()
 		return nil, closeAll(fmt.Errorf("dev stack: AWS seed: %w", err), brokerLn, idpLn)
 	}
+	// IAM starts with the policies of the mapping the broker starts with.
+	mapping, err := compose.LoadMapping(st.MappingFile)
+	if err != nil {
+		removeMapping()
+		return nil, closeAll(fmt.Errorf("dev stack: %w", err), brokerLn, idpLn)
+	}
 	var awsCfg aws.Config
-	if st.AWS, awsCfg, err = StartAWS(ctx, seed, opts.Log); err != nil {
+	if st.AWS, awsCfg, err = StartAWS(ctx, seed, mapping, opts.Log); err != nil {
+		removeMapping()
 		return nil, closeAll(err, brokerLn, idpLn)
 	}
 	st.AWSURL = *awsCfg.BaseEndpoint
@@ -100,14 +115,10 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		Clients: []devidp.Client{{ID: ClientID, Secret: secret, RedirectURIs: []string{st.BrokerURL + "/callback"}}},
 	})
 	if err != nil {
+		removeMapping()
 		return nil, closeAll(fmt.Errorf("dev stack: identity provider: %w", err), brokerLn, idpLn)
 	}
 	go func() { _ = devidp.Serve(ctx, st.IdP, idpLn) }()
-
-	removeMapping, err := st.seedMapping(opts.MappingDir)
-	if err != nil {
-		return nil, closeAll(err, brokerLn)
-	}
 	cfg := &config.Config{
 		PublicURL:   st.BrokerURL,
 		MappingFile: st.MappingFile,
@@ -121,6 +132,11 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if err != nil {
 		removeMapping()
 		return nil, closeAll(err, brokerLn)
+	}
+	// An admin's edit reaches IAM too, as `secds admin iam` applied would.
+	if err := iamseed.Follow(ctx, st.AWS, st.Broker.Mapping, BrokerPolicyOptions(seed), opts.Log); err != nil {
+		removeMapping()
+		return nil, closeAll(fmt.Errorf("dev stack: follow the mapping for IAM: %w", err), brokerLn)
 	}
 	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -148,9 +164,18 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 }
 
 // StartAWS runs the AWS emulator with seed on a free loopback port until ctx
-// is done, and returns it with the SDK configuration that reaches it as the
-// seed's first credentials (the broker's own).
-func StartAWS(ctx context.Context, seed awsemu.Seed, log *slog.Logger) (*awsemu.Emulator, aws.Config, error) {
+// is done, its IAM seeded with the policies generated from mapping m for the
+// broker (iamseed.Apply with BrokerPolicyOptions), and returns it with the
+// SDK configuration that reaches it as the seed's first credentials (the
+// broker's own).
+func StartAWS(ctx context.Context, seed awsemu.Seed, m *abac.Mapping, log *slog.Logger) (*awsemu.Emulator, aws.Config, error) {
+	if len(seed.Credentials) == 0 {
+		return nil, aws.Config{}, errors.New("dev stack: AWS seed: the broker's credentials (the first) are missing")
+	}
+	seed, err := iamseed.Apply(seed, m, BrokerPolicyOptions(seed))
+	if err != nil {
+		return nil, aws.Config{}, fmt.Errorf("dev stack: %w", err)
+	}
 	emu, err := awsemu.New(seed, awsemu.WithLogger(log.With("component", "awsemu")))
 	if err != nil {
 		return nil, aws.Config{}, fmt.Errorf("dev stack: AWS emulator: %w", err)
@@ -165,6 +190,15 @@ func StartAWS(ctx context.Context, seed awsemu.Seed, log *slog.Logger) (*awsemu.
 		Credentials:  credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
 		BaseEndpoint: aws.String(u),
 	}, nil
+}
+
+// BrokerPolicyOptions are the policy generator's options for a dev seed:
+// the broker is the seed's first credential, on an unpinned network.
+func BrokerPolicyOptions(seed awsemu.Seed) iampolicy.Options {
+	if len(seed.Credentials) == 0 {
+		return iampolicy.Options{}
+	}
+	return iampolicy.Options{BrokerPrincipal: seed.Credentials[0].Principal}
 }
 
 func random() string {

@@ -5,9 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/dev/devstack"
 )
 
@@ -41,5 +44,44 @@ func TestStart(t *testing.T) {
 	}
 	if st.MappingFile == "" || st.AWSURL == "" {
 		t.Errorf("stack = %+v", st)
+	}
+}
+
+// TestMappingEditsReachIAM: when an admin edits the dev stack's mapping,
+// the emulator gets the edited mapping's generated policies, as an admin
+// applying `secds admin iam` would.
+func TestMappingEditsReachIAM(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := devstack.Start(ctx, devstack.Options{Addr: "127.0.0.1:0", Log: slog.New(slog.DiscardHandler), AuditOut: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const risk = "arn:aws:iam::123456789012:role/secds-team-risk"
+	if _, ok := st.AWS.Role("arn:aws:iam::123456789012:role/secds-team-fraud"); !ok {
+		t.Fatal("the dev mapping's fraud role is not in the emulator")
+	}
+	if _, ok := st.AWS.Role(risk); ok {
+		t.Fatal("the risk role exists before the edit")
+	}
+	edited := string(configs.DevTeams) + `  - name: risk
+    match: [{groups: [ds-risk]}]
+    role_arn: ` + risk + `
+    notebooks: {tags: {owner: "{{.Username}}"}}
+`
+	if err := os.WriteFile(st.MappingFile, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The file is picked up in the background; wait for the role.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if r, ok := st.AWS.Role(risk); ok {
+			if r.TrustPolicy == "" {
+				t.Errorf("the new role has no trust policy")
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the edited mapping's role never reached the emulator")
+		}
 	}
 }
