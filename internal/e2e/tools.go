@@ -1,13 +1,14 @@
 package e2e
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/secds/secds/internal/testutil"
 )
 
 // RequireEnv is the environment variable that turns a missing tool from a
@@ -42,7 +43,7 @@ func HydraPath() (string, error) {
 	if p := os.Getenv(HydraBinEnv); p != "" {
 		return executable(p)
 	}
-	root, err := ModuleRoot()
+	root, err := testutil.ModuleRoot()
 	if err != nil {
 		return "", err
 	}
@@ -77,24 +78,4 @@ func executable(p string) (string, error) {
 		return "", fmt.Errorf("%s is not an executable file", p)
 	}
 	return p, nil
-}
-
-// ModuleRoot is the directory of secds's go.mod, found by walking up from
-// the working directory (go test runs in the package's directory).
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.HasPrefix(string(data), "module github.com/secds/secds\n") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("the secds module root (go.mod) is not above the working directory")
-		}
-		dir = parent
-	}
 }

@@ -41,6 +41,33 @@ func check(t *testing.T, m *abac.Mapping, opts iamcheck.Options) *iamcheck.Repor
 	return r
 }
 
+// tampered runs the check on the policies generated for m, with each
+// permission policy statement kept only when edit (which may change it)
+// says so: a deployed policy someone got wrong.
+func tampered(t *testing.T, m *abac.Mapping, opts iamcheck.Options, edit func(*iampolicy.Statement) bool) *iamcheck.Report {
+	t.Helper()
+	pols, err := iampolicy.Generate(m, "", opts.Policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range pols.Teams {
+		doc := &pols.Teams[i].Permissions
+		kept := doc.Statement[:0]
+		for _, s := range doc.Statement {
+			if edit(&s) {
+				kept = append(kept, s)
+			}
+		}
+		doc.Statement = kept
+	}
+	ids, nbs := iamcheck.Synthesize(m)
+	r, err := iamcheck.CheckPolicies(m, pols, ids, nbs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func why(pairs []iamcheck.Pair) map[string]int {
 	out := map[string]int{}
 	for _, p := range pairs {
@@ -109,31 +136,15 @@ func TestIAMRefusesTeammatesAndOtherTeams(t *testing.T) {
 // condition lets a teammate's session presign a member's notebook, and the
 // check reports it as IAM looser than the broker.
 func TestCheckFindsAHoleInThePolicies(t *testing.T) {
-	m := mapping(t, "teams.yaml", configs.DevTeams)
-	pols, err := iampolicy.Generate(m, "", brokerOpts.Policy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range pols.Teams {
-		doc := &pols.Teams[i].Permissions
-		kept := doc.Statement[:0]
-		for _, s := range doc.Statement {
-			if s.Effect == "Deny" {
-				continue // the explicit denies would still catch it
-			}
-			for _, ops := range s.Condition {
-				delete(ops, "sagemaker:ResourceTag/owner")
-				delete(ops, "sagemaker:resourcetag/owner")
-			}
-			kept = append(kept, s)
+	r := tampered(t, mapping(t, "teams.yaml", configs.DevTeams), brokerOpts, func(s *iampolicy.Statement) bool {
+		if s.Effect == "Deny" {
+			return false // the explicit denies would still catch it
 		}
-		doc.Statement = kept
-	}
-	ids, nbs := iamcheck.Synthesize(m)
-	r, err := iamcheck.CheckPolicies(m, pols, ids, nbs, brokerOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
+		for _, ops := range s.Condition {
+			delete(ops, "sagemaker:ResourceTag/owner")
+		}
+		return true
+	})
 	if r.OK() || len(r.Looser) == 0 {
 		t.Fatalf("a policy without the owner condition passed the check: %+v", why(r.Looser))
 	}
@@ -233,28 +244,7 @@ func TestPinning(t *testing.T) {
 	if r := check(t, m, pinnedOpts); !r.OK() || r.BothAllow == 0 {
 		t.Fatalf("pinned policies fail the check: %v %v", r.Looser, r.Stricter)
 	}
-	tamper := func(edit func(*iampolicy.Statement) bool) *iamcheck.Report {
-		pols, err := iampolicy.Generate(m, "", pinnedOpts.Policy)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range pols.Teams {
-			doc := &pols.Teams[i].Permissions
-			kept := doc.Statement[:0]
-			for _, s := range doc.Statement {
-				if edit(&s) {
-					kept = append(kept, s)
-				}
-			}
-			doc.Statement = kept
-		}
-		ids, nbs := iamcheck.Synthesize(m)
-		r, err := iamcheck.CheckPolicies(m, pols, ids, nbs, pinnedOpts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
+	tamper := func(edit func(*iampolicy.Statement) bool) *iamcheck.Report { return tampered(t, m, pinnedOpts, edit) }
 	presigns := func(s *iampolicy.Statement) bool {
 		for _, a := range s.Action {
 			if a == "sagemaker:CreatePresignedNotebookInstanceUrl" {

@@ -1,13 +1,13 @@
 package iamsim
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/secds/secds/internal/testutil"
 )
 
 // DirEnv names the folder holding iam-simulate's node_modules (the Makefile
@@ -27,7 +27,7 @@ type Tool struct {
 // Find locates node, tools/iamsim/simulate.mjs and the installed modules,
 // saying how to install what is missing.
 func Find() (Tool, error) {
-	root, err := moduleRoot()
+	root, err := testutil.ModuleRoot()
 	if err != nil {
 		return Tool{}, err
 	}
@@ -61,24 +61,4 @@ func Require(t testing.TB) Tool {
 	}
 	t.Skipf("skipping: iam-simulate is not available: %v (%s=1 turns this skip into a failure)", err, RequireEnv)
 	return Tool{}
-}
-
-// moduleRoot is the directory of secds's go.mod, found by walking up from
-// the working directory (go test runs in the package's directory).
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.HasPrefix(string(data), "module github.com/secds/secds\n") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("the secds module root (go.mod) is not above the working directory")
-		}
-		dir = parent
-	}
 }
