@@ -135,7 +135,7 @@ func CheckPolicies(m *abac.Mapping, pols iampolicy.Policies, ids []abac.Identity
 		c.teams = append(c.teams, t)
 	}
 	r := &Report{Identities: len(ids), Notebooks: len(notebooks), Teams: len(c.teams), Pairs: len(ids) * len(notebooks)}
-	r.Unenforced = append(r.Unenforced, "Team membership (groups, claims, subjects, email domains) is decided by the broker alone: IAM only sees the session the broker asks for.")
+	r.Unenforced = append(r.Unenforced, "Team membership (groups, claims, subjects, email domains) is decided by the broker alone: IAM only sees the session the broker asks for.", caseNote)
 	for _, tp := range pols.Teams {
 		for _, s := range tp.BrokerOnly {
 			r.Unenforced = append(r.Unenforced, "team "+tp.Team+": "+s)
@@ -283,10 +283,16 @@ func (c *checker) brokerOnly(t *team, g *abac.Grant, unusable string, nb Noteboo
 	if !t.namesEnforced {
 		relaxed.NotebookNames = nil
 	}
-	if !relaxed.Allows(nb.Name, nb.Tags) {
-		return ""
-	}
 	var parts []string
+	if !relaxed.Allows(nb.Name, nb.Tags) {
+		// IAM reads condition key names, tag keys in
+		// sagemaker:ResourceTag/<key> too, without regard to letter case;
+		// the broker wants each key as the mapping writes it.
+		if !relaxed.Allows(nb.Name, foldKeys(nb.Tags, relaxed.NotebookTags)) {
+			return ""
+		}
+		parts = append(parts, "the letter case of tag keys")
+	}
 	for k := range g.NotebookTags {
 		if !t.enforcedTags[k] {
 			parts = append(parts, "notebook tag "+k)
@@ -300,6 +306,29 @@ func (c *checker) brokerOnly(t *team, g *abac.Grant, unusable string, nb Noteboo
 }
 
 const presignAction = "sagemaker:CreatePresignedNotebookInstanceUrl"
+
+// caseNote is the grant part that is the broker's alone in every mapping.
+const caseNote = "The letter case of notebook tag keys: IAM reads sagemaker:ResourceTag/<key> whatever the key's case (Owner=alice passes owner's check), the broker wants the key exactly as the mapping writes it."
+
+// foldKeys renames the notebook's tag keys that equal a selector key but for
+// letter case to the selector's spelling, as IAM would read them.
+func foldKeys(tags, selector map[string]string) map[string]string {
+	out := make(map[string]string, len(tags))
+	for k, v := range tags {
+		out[k] = v
+	}
+	for sk := range selector {
+		if _, exact := tags[sk]; exact {
+			continue
+		}
+		for k, v := range tags {
+			if strings.EqualFold(k, sk) {
+				out[sk] = v
+			}
+		}
+	}
+	return out
+}
 
 // opens says what IAM refuses of an open the broker makes with session s,
 // or "": the describe call and the presign call from the broker's network,

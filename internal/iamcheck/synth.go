@@ -19,8 +19,9 @@ import (
 //     someone in no team;
 //   - notebooks: for every member and team, the notebook the team's
 //     selector gives them, and variants that must be refused: each selector
-//     tag changed, the team tag missing or in another case, a name the
-//     selector does not list; plus an untagged notebook.
+//     tag changed, or under a key in other letter case, the team tag
+//     missing or in another case, a name the selector does not list; plus
+//     an untagged notebook.
 func Synthesize(m *abac.Mapping) ([]abac.Identity, []Notebook) {
 	s := &synth{m: m, refs: m.References(), users: map[string]bool{}}
 	for ti := range m.Teams {
@@ -172,6 +173,12 @@ func (s *synth) notebooks() []Notebook {
 			for _, k := range sortedKeys(g.NotebookTags) {
 				if k != "team" {
 					add(base+"-other-"+k, clone(g.NotebookTags, k, "someone-else"))
+				}
+				// The same tag under a key in other letter case.
+				if up := strings.ToUpper(k); up != k {
+					recased := clone(g.NotebookTags, up, g.NotebookTags[k])
+					delete(recased, k)
+					add(base+"-key-case-"+k, recased)
 				}
 			}
 			noTeam := clone(g.NotebookTags, "", "")
