@@ -55,6 +55,19 @@ type assumeRoleResponse struct {
 	Metadata responseMetadata `xml:"ResponseMetadata"`
 }
 
+// trustsNobody is the trust policy an unknown role is evaluated with.
+var trustsNobody = func() *iameval.Policy {
+	p, err := iameval.Parse([]byte(`{"Version":"2012-10-17","Statement":[]}`))
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
+
+func unknownRole(arn string) *role {
+	return &role{Role: Role{ARN: arn}, trust: trustsNobody}
+}
+
 // assumeRole validates the request, applies the role's trust list and the
 // duration limits, and mints a session.
 func (e *Emulator) assumeRole(who *caller, form url.Values, r *http.Request, requestID string) (*assumeRoleResponse, *apiError) {
@@ -65,15 +78,19 @@ func (e *Emulator) assumeRole(who *caller, form url.Values, r *http.Request, req
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	role, ok := e.roles[in.roleARN]
-	if !ok {
-		// An unknown role is refused like one whose trust policy does not
-		// admit the caller, so the error does not reveal which roles exist.
-		return nil, accessDenied("sts", who.arn, "sts:AssumeRole", in.roleARN,
-			iameval.Result{Reason: "because no resource-based policy allows the sts:AssumeRole action"})
+	role, known := e.roles[in.roleARN]
+	if !known {
+		// An unknown role is evaluated as a role whose trust policy admits
+		// no one, so its refusal reads exactly like that of a role that
+		// does not trust the caller: the error reveals no role's existence.
+		role = unknownRole(in.roleARN)
 	}
 	if aerr := e.authorizeLocked("sts", grantorOf(who), originOf(r), assumeRoleChecks(role, who, in)...); aerr != nil {
 		return nil, aerr
+	}
+	if !known {
+		// Unreachable with a trust policy that admits no one; fail closed.
+		return nil, accessDenied("sts", who.arn, "sts:AssumeRole", in.roleARN, iameval.Result{})
 	}
 
 	parent := who.session

@@ -17,8 +17,12 @@
 //     must be allowed by the caller's identity policies and by the role's
 //     trust policy (required of every role), with aws:RequestTag/*,
 //     aws:TagKeys, sts:TransitiveTagKeys, sts:SourceIdentity and
-//     sts:RoleSessionName. Unlike AWS in one account, the identity policy
-//     is needed even when the trust policy names the caller.
+//     sts:RoleSessionName. AWS's rule decides first (across accounts both
+//     policies must allow; a trust policy naming the caller's account hands
+//     the decision to the caller's identity policies); then, stricter than
+//     AWS in one account, the caller's identity policy must allow too, even
+//     when the trust policy names the caller. An unknown role is refused
+//     exactly as one whose trust policy admits no one.
 //   - The SageMaker calls are allowed by the caller's identity policies: a
 //     long-lived key's principal's, or a session's role's permission
 //     policies intersected with the session policy passed to AssumeRole,
@@ -29,6 +33,11 @@
 //   - Every request carries where it comes from: aws:SourceIp, the TCP
 //     peer's address, or through EndpointHandler (a VPC interface
 //     endpoint) aws:SourceVpce and no aws:SourceIp.
+//
+// The emulator is one account (Seed.AccountID): roles of other accounts can
+// be assumed, but every notebook lives in the emulator's account, so a
+// session of another account's role is refused by SageMaker, as AWS refuses
+// a notebook of another account (SageMaker has no resource policies).
 //
 // A refusal is AWS's: AccessDenied (403) from STS, AccessDeniedException
 // (400) from SageMaker, naming the principal, action and resource and why.

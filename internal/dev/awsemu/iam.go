@@ -120,18 +120,18 @@ func (e *Emulator) evaluateLocked(g grantor, c check, o origin) iameval.Result {
 	if c.trust == nil {
 		return iameval.Evaluate(req, p)
 	}
+	// AWS's own rule first: across accounts both sides must allow; in one
+	// account the trust policy must admit the caller (naming the account
+	// hands the decision to the caller's identity policies).
 	p.Resource = c.trust
-	res := iameval.Evaluate(req, p)
-	if res.Decision != iameval.Allow {
+	if res := iameval.Evaluate(req, p); res.Decision != iameval.Allow {
 		return res
 	}
-	// Each wall on its own: the trust policy must admit the caller, and
-	// the identity (and session) policies must allow the call.
-	if r := iameval.Evaluate(req, iameval.Policies{Resource: c.trust, PrincipalAccount: p.ResourceAccount, ResourceAccount: p.ResourceAccount}); r.Decision != iameval.Allow {
-		return r
-	}
-	p.Resource = nil
-	return iameval.Evaluate(req, p)
+	// Then the emulator's stricter rule: the caller's own identity (and
+	// session) policies must allow the call too, as a same-account call
+	// without a resource policy.
+	return iameval.Evaluate(req, iameval.Policies{Identity: p.Identity, Session: p.Session,
+		PrincipalAccount: p.PrincipalAccount, ResourceAccount: p.PrincipalAccount})
 }
 
 // authorizeLocked evaluates every check in turn and returns AWS's refusal

@@ -3,6 +3,7 @@ package awsemu
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -335,5 +336,109 @@ func TestChainedAssumeRoleContext(t *testing.T) {
 			}
 			wantDenied(t, err, "AccessDenied", "arn:aws:sts::123456789012:assumed-role/secds-team-fraud/s1", "sts:AssumeRole", "resource-based policy")
 		})
+	}
+}
+
+// TestAssumeRoleAcrossAccounts: a team role in another account is assumed
+// when its trust policy admits the broker and the broker's own policy allows
+// it (both walls, as AWS requires across accounts); either alone is not
+// enough. A trust policy that names the broker's account hands the decision
+// to the broker's identity policy.
+func TestAssumeRoleAcrossAccounts(t *testing.T) {
+	env := newTestEnv(t)
+	const other = "arn:aws:iam::111122223333:role/secds-team-remote"
+	allowRemote := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+		"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],
+		"Resource":["arn:aws:iam::123456789012:role/secds-team-*","` + other + `"]}]}`
+	accountTrust := strings.Replace(openTrust, `"arn:aws:iam::123456789012:user/secds-broker"`, `"arn:aws:iam::123456789012:root"`, 1)
+	tests := []struct {
+		name, trust, brokerPolicy, why string
+	}{
+		{"both allow", openTrust, allowRemote, ""},
+		{"trust names the broker's account", accountTrust, allowRemote, ""},
+		{"the broker's policy does not name the role", openTrust, brokerPolicy, "no identity-based policy allows"},
+		{"the trust policy does not admit the broker", strings.Replace(openTrust, "user/secds-broker", "user/someone-else", 1), allowRemote, "because no"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := env.emu.PutRole(Role{ARN: other, TrustPolicy: tt.trust}); err != nil {
+				t.Fatal(err)
+			}
+			if err := env.emu.SetPrincipalPolicies(brokerPrincipal, map[string]string{"p": tt.brokerPolicy}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := env.brokerSTS().AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String(other), RoleSessionName: aws.String("alice")})
+			if tt.why == "" {
+				if err != nil {
+					t.Fatalf("AssumeRole: %v", err)
+				}
+				return
+			}
+			wantDenied(t, err, "AccessDenied", brokerPrincipal, "sts:AssumeRole", tt.why)
+		})
+	}
+}
+
+// TestUnknownRoleLooksLikeAnUntrustingOne: the refusal for a role that does
+// not exist reads exactly as one for a role whose trust policy does not
+// admit the caller, so no one learns which roles exist.
+func TestUnknownRoleLooksLikeAnUntrustingOne(t *testing.T) {
+	env := newTestEnv(t)
+	const untrusting = "arn:aws:iam::123456789012:role/secds-team-untrusting"
+	if err := env.emu.PutRole(Role{ARN: untrusting, TrustPolicy: strings.Replace(openTrust, "user/secds-broker", "user/someone-else", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	message := func(role string) string {
+		_, err := env.brokerSTS().AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("alice")})
+		var apiErr smithy.APIError
+		if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "AccessDenied" {
+			t.Fatalf("AssumeRole %s: %v, want AccessDenied", role, err)
+		}
+		return strings.Replace(apiErr.ErrorMessage(), role, "ROLE", 1)
+	}
+	if known, unknown := message(untrusting), message("arn:aws:iam::123456789012:role/secds-team-nope"); known != unknown {
+		t.Fatalf("the refusals differ:\nknown   %s\nunknown %s", known, unknown)
+	}
+}
+
+// TestListTagsIsAuthorizedAsTheNotebook: a notebook's tags are read under
+// its own ARN whatever letter case the caller writes, so an ARN in capitals
+// does not slip past a Deny written for the real one.
+func TestListTagsIsAuthorizedAsTheNotebook(t *testing.T) {
+	env := newTestEnv(t)
+	const arn = "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/marketing-bob"
+	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"sagemaker:ListTags","Resource":"` + arn + `"}]}`
+	if err := env.emu.SetPrincipalPolicies(adminPrincipal, map[string]string{"admin": adminPolicy, "deny": deny}); err != nil {
+		t.Fatal(err)
+	}
+	for _, asked := range []string{arn, strings.Replace(arn, "marketing-bob", "MARKETING-BOB", 1)} {
+		_, err := env.adminSageMaker().ListTags(context.Background(), &sagemaker.ListTagsInput{ResourceArn: aws.String(asked)})
+		wantDenied(t, err, "AccessDeniedException", adminPrincipal, "sagemaker:ListTags", "explicit deny")
+	}
+}
+
+// TestExampleSeedWorks: the example seed's own role can be assumed by the
+// principal it is written for, and its session may describe a notebook.
+func TestExampleSeedWorks(t *testing.T) {
+	seed, err := LoadSeed("../../../configs/awsemu.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, err := New(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu.Handler())
+	t.Cleanup(srv.Close)
+	env := &testEnv{emu: emu, url: srv.URL}
+	reader := seed.Credentials[1]
+	out, err := env.sts(reader.AccessKeyID, reader.SecretAccessKey, "").AssumeRole(context.Background(),
+		&sts.AssumeRoleInput{RoleArn: aws.String(seed.Roles[0].ARN), RoleSessionName: aws.String("auditor")})
+	if err != nil {
+		t.Fatalf("%s assumes %s: %v", reader.Principal, seed.Roles[0].ARN, err)
+	}
+	if _, err := env.sessionSageMaker(out.Credentials).DescribeNotebookInstance(context.Background(),
+		&sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String(seed.Notebooks[0].Name)}); err != nil {
+		t.Fatalf("the auditor session describes %s: %v", seed.Notebooks[0].Name, err)
 	}
 }

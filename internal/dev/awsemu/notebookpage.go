@@ -83,7 +83,8 @@ func (e *Emulator) serveNotebookPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if aerr := e.authorizePageLocked(p.grantor, p.notebook, originOf(r)); aerr != nil {
 		e.mu.Unlock()
-		refuse(w, http.StatusForbidden, "Access denied", aerr.message)
+		e.log.Info("awsemu notebook request refused", "notebook", name, "origin", originOf(r).String(), "reason", aerr.message)
+		refuse(w, http.StatusForbidden, "Access denied", accessDeniedPage)
 		return
 	}
 	if nb := e.lookupNotebookLocked(name); nb == nil || nb.Status != "InService" {
@@ -108,6 +109,11 @@ func (e *Emulator) serveNotebookPage(w http.ResponseWriter, r *http.Request) {
 	renderNotebook(w, ps)
 }
 
+// accessDeniedPage is all a refused request learns: the policy's wording
+// names the presigner's role, account and person, which a holder of a
+// leaked link has no business reading. The log has the detail.
+const accessDeniedPage = "The notebook's access policy does not allow this request from where it was made. Open the notebook through the notebook broker, from your usual network."
+
 func (e *Emulator) serveFromCookie(w http.ResponseWriter, r *http.Request, name string) {
 	c, err := r.Cookie(pageCookie)
 	if err != nil {
@@ -127,8 +133,8 @@ func (e *Emulator) serveFromCookie(w http.ResponseWriter, r *http.Request, name 
 		refusePage(w, http.StatusForbidden, "Your notebook session has ended", "Open this notebook through the notebook broker again.")
 		return
 	case aerr != nil:
-		e.log.Info("awsemu notebook request refused", "notebook", name, "origin", originOf(r).String())
-		refusePage(w, http.StatusForbidden, "Access denied", aerr.message)
+		e.log.Info("awsemu notebook request refused", "notebook", name, "origin", originOf(r).String(), "reason", aerr.message)
+		refusePage(w, http.StatusForbidden, "Access denied", accessDeniedPage)
 		return
 	}
 	renderNotebook(w, ps)

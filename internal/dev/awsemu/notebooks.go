@@ -284,8 +284,12 @@ func (e *Emulator) listTags(who *caller, body []byte, r *http.Request) (any, *ap
 			break
 		}
 	}
+	// A notebook found is authorized as itself (its ARN as AWS spells it),
+	// whatever case the caller wrote: an ARN in other letters must not slip
+	// past a Deny written for the real one.
 	c := check{action: "sagemaker:ListTags", resource: *in.ResourceArn, context: map[string][]string{}}
 	if nb != nil {
+		c.resource = nb.arn
 		addResourceTags(c.context, nb.tags)
 	}
 	if aerr := e.authorizeLocked("sagemaker", grantorOf(who), originOf(r), c); aerr != nil {

@@ -52,7 +52,7 @@ func TestPresignedURLReauthorizedPerRequest(t *testing.T) {
 		wantStatus int
 		wantText   string
 	}{
-		{"link from another address", elsewhere, link, http.StatusForbidden, "is not authorized to perform: sagemaker:CreatePresignedNotebookInstanceUrl"},
+		{"link from another address", elsewhere, link, http.StatusForbidden, "Access denied"},
 		{"same link from the user's address", user, link, http.StatusOK, `id="notebook-name">fraud-alice<`},
 		{"reload from the user's address", user, reload, http.StatusOK, `id="notebook-name">fraud-alice<`},
 		{"reload with the cookie from another address", elsewhere, reload, http.StatusForbidden, "Access denied"},
@@ -62,6 +62,11 @@ func TestPresignedURLReauthorizedPerRequest(t *testing.T) {
 			resp, body := get(t, s.client, s.url)
 			if resp.StatusCode != s.wantStatus || !strings.Contains(body, s.wantText) {
 				t.Errorf("status %d, want %d with %q:\n%s", resp.StatusCode, s.wantStatus, s.wantText, body)
+			}
+			// A refusal names no role, account or person to whoever holds
+			// the link.
+			if resp.StatusCode == http.StatusForbidden && (strings.Contains(body, "assumed-role") || strings.Contains(body, "alice")) {
+				t.Errorf("the refusal page tells too much:\n%s", body)
 			}
 		})
 	}

@@ -96,14 +96,21 @@ func (e *Emulator) PutRole(r Role) error {
 // IAM.
 func (e *Emulator) SetRolePolicies(arn, trust string, policies map[string]string) error {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	old, ok := e.roles[arn]
-	e.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("set role policies: no role %s", arn)
 	}
 	r := old.Role
 	r.TrustPolicy, r.Policies = trust, policies
-	return e.PutRole(r)
+	parsed, err := newRole(r)
+	if err != nil {
+		return fmt.Errorf("set %w", err)
+	}
+	// One hold of the lock from read to write, so a concurrent change of
+	// the role's other settings is not lost.
+	e.roles[arn] = parsed
+	return nil
 }
 
 // SetPrincipalPolicies replaces the identity policies of a seed principal
