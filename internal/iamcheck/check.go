@@ -167,6 +167,7 @@ func (c *checker) identity(r *Report, id abac.Identity, notebooks []Notebook) {
 	// IAM's view: every team session the broker could ask for this person.
 	type session struct {
 		t *team
+		g abac.Grant // the team's grant rendered for the person
 		s *roleSession
 	}
 	var sessions []session
@@ -181,7 +182,7 @@ func (c *checker) identity(r *Report, id abac.Identity, notebooks []Notebook) {
 			refused[t.name] = true
 			continue
 		}
-		sessions = append(sessions, session{t, s})
+		sessions = append(sessions, session{t, g, s})
 	}
 	for _, nb := range notebooks {
 		brokerOpens := false
@@ -213,7 +214,7 @@ func (c *checker) identity(r *Report, id abac.Identity, notebooks []Notebook) {
 			if brokerOpens {
 				continue
 			}
-			switch reason := c.brokerOnly(ss.t, g, unusable, nb); reason {
+			switch reason := c.brokerOnly(ss.t, g, &ss.g, unusable, nb); reason {
 			case "":
 				looser = append(looser, ss.t.name)
 			default:
@@ -265,17 +266,16 @@ func (c *checker) brokerView(id abac.Identity) (name, unusable string) {
 }
 
 // brokerOnly says why IAM may allow what the broker refuses, or "" when
-// nothing IAM cannot see explains it.
-func (c *checker) brokerOnly(t *team, g *abac.Grant, unusable string, nb Notebook) string {
-	switch {
-	case unusable != "":
-		return unusable
-	case g == nil:
-		return membership
-	}
-	relaxed := *g
+// nothing IAM cannot see explains it. rendered is the team's grant rendered
+// for the person (GrantFor), member the grant the broker gives them (nil
+// when they are not in the team): either way IAM must still refuse every
+// notebook that grant would refuse for a reason IAM can see, so a
+// non-member's pair is put down to membership only when the team's grant,
+// cut to what IAM enforces, would let them open it.
+func (c *checker) brokerOnly(t *team, member, rendered *abac.Grant, unusable string, nb Notebook) string {
+	relaxed := *rendered
 	relaxed.NotebookTags = map[string]string{}
-	for k, v := range g.NotebookTags {
+	for k, v := range rendered.NotebookTags {
 		if t.enforcedTags[k] {
 			relaxed.NotebookTags[k] = v
 		}
@@ -293,12 +293,18 @@ func (c *checker) brokerOnly(t *team, g *abac.Grant, unusable string, nb Noteboo
 		}
 		parts = append(parts, "the letter case of tag keys")
 	}
-	for k := range g.NotebookTags {
+	switch {
+	case unusable != "":
+		return unusable
+	case member == nil:
+		return membership
+	}
+	for k := range rendered.NotebookTags {
 		if !t.enforcedTags[k] {
 			parts = append(parts, "notebook tag "+k)
 		}
 	}
-	if len(g.NotebookNames) > 0 && !t.namesEnforced {
+	if len(rendered.NotebookNames) > 0 && !t.namesEnforced {
 		parts = append(parts, "notebook names")
 	}
 	slices.Sort(parts)

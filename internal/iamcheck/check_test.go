@@ -278,3 +278,42 @@ func TestPinning(t *testing.T) {
 		t.Fatalf("a URL the users cannot use passed the check: %v", locked.Stricter)
 	}
 }
+
+// A team whose policy lets any session presign any notebook is a hole even
+// when no member of that team is in the matrix: a non-member's pair is put
+// down to membership only when the team's own grant would let them open it.
+func TestNonMembersDoNotExcuseAnOpenPolicy(t *testing.T) {
+	m := mapping(t, "teams.yaml", configs.DevTeams)
+	pols, err := iampolicy.Generate(m, "", brokerOpts.Policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range pols.Teams {
+		doc := &pols.Teams[i].Permissions
+		kept := doc.Statement[:0]
+		for _, s := range doc.Statement {
+			if s.Effect == "Allow" {
+				s.Condition = nil
+				kept = append(kept, s)
+			}
+		}
+		doc.Statement = kept
+	}
+	ids, nbs := iamcheck.Synthesize(m)
+	var outsiders []abac.Identity
+	for _, id := range ids {
+		if grants, _ := m.Evaluate(id); len(grants) == 0 {
+			outsiders = append(outsiders, id)
+		}
+	}
+	if len(outsiders) == 0 {
+		t.Fatal("the matrix has no one outside every team")
+	}
+	r, err := iamcheck.CheckPolicies(m, pols, outsiders, nbs, brokerOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Looser) == 0 {
+		t.Fatalf("wide-open team policies passed with outsiders only: %d broker-only pairs %v", len(r.BrokerOnly), why(r.BrokerOnly))
+	}
+}
