@@ -61,6 +61,11 @@ type Report struct {
 	Looser []Pair `json:"iam_looser"`
 	// Stricter are pairs the broker opens and IAM refuses: opens that fail.
 	Stricter []Pair `json:"iam_stricter"`
+	// TrustProbes counts the wrong AssumeRole calls tried on the trust
+	// policies (no SourceIdentity, another team's tag, an unlisted tag key,
+	// another principal, ...); TrustHoles says which were admitted.
+	TrustProbes int      `json:"trust_probes"`
+	TrustHoles  []string `json:"trust_holes"`
 	// Unenforced lists, in plain words, the grants IAM cannot enforce.
 	Unenforced []string `json:"unenforced"`
 
@@ -77,8 +82,11 @@ type Case struct {
 }
 
 // OK reports whether IAM is nowhere looser and nowhere stricter than the
-// broker, broker-only pairs aside.
-func (r *Report) OK() bool { return len(r.Looser) == 0 && len(r.Stricter) == 0 }
+// broker, broker-only pairs aside, and every trust policy refused every
+// wrong AssumeRole.
+func (r *Report) OK() bool {
+	return len(r.Looser) == 0 && len(r.Stricter) == 0 && len(r.TrustHoles) == 0
+}
 
 // membership is the reason every pair of a non-member is the broker's alone.
 const membership = "team membership: IAM never sees groups or claims; the trust policy admits the broker, which picks the team"
@@ -118,7 +126,7 @@ func CheckPolicies(m *abac.Mapping, pols iampolicy.Policies, ids []abac.Identity
 	if err != nil {
 		return nil, fmt.Errorf("broker identity policy: %w", err)
 	}
-	c := &checker{m: m, opts: opts, broker: newBrokerPrincipal(opts.Policy.BrokerPrincipal), brokerPolicy: brokerPolicy}
+	c := &checker{probed: map[string]bool{}, m: m, opts: opts, broker: newBrokerPrincipal(opts.Policy.BrokerPrincipal), brokerPolicy: brokerPolicy}
 	for _, tp := range pols.Teams {
 		t := &team{name: tp.Team, roleARN: tp.RoleARN, account: arnAccount(tp.RoleARN)}
 		if t.trust, err = parse(tp.Trust); err != nil {
@@ -149,6 +157,7 @@ func CheckPolicies(m *abac.Mapping, pols iampolicy.Policies, ids []abac.Identity
 }
 
 type checker struct {
+	probed       map[string]bool // teams whose trust policy was probed
 	m            *abac.Mapping
 	opts         Options
 	broker       principal
@@ -183,6 +192,10 @@ func (c *checker) identity(r *Report, id abac.Identity, notebooks []Notebook) {
 			continue
 		}
 		sessions = append(sessions, session{t, g, s})
+		if unusable == "" && !c.probed[t.name] {
+			c.probed[t.name] = true
+			c.checkTrust(r, t, s)
+		}
 	}
 	for _, nb := range notebooks {
 		brokerOpens := false

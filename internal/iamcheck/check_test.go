@@ -317,3 +317,44 @@ func TestNonMembersDoNotExcuseAnOpenPolicy(t *testing.T) {
 		t.Fatalf("wide-open team policies passed with outsiders only: %d broker-only pairs %v", len(r.BrokerOnly), why(r.BrokerOnly))
 	}
 }
+
+// The check tries wrong AssumeRole calls on every trust policy: a trust
+// policy that lost its conditions admits a call without a SourceIdentity,
+// with another team's tag or an unlisted key, and the check fails.
+func TestCheckProbesTheTrustPolicies(t *testing.T) {
+	m := exampleMapping(t)
+	if r := check(t, m, brokerOpts); r.TrustProbes < 2*7 || len(r.TrustHoles) != 0 {
+		t.Fatalf("%d probes, holes %v", r.TrustProbes, r.TrustHoles)
+	}
+	pols, err := iampolicy.Generate(m, "", brokerOpts.Policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range pols.Teams {
+		for j := range pols.Teams[i].Trust.Statement {
+			pols.Teams[i].Trust.Statement[j].Condition = nil
+		}
+	}
+	ids, nbs := iamcheck.Synthesize(m)
+	r, err := iamcheck.CheckPolicies(m, pols, ids, nbs, brokerOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holes := strings.Join(r.TrustHoles, "\n")
+	for _, want := range []string{
+		"team fraud: the trust policy admits an AssumeRole without a SourceIdentity",
+		"team fraud: the trust policy admits an AssumeRole with team tag marketing",
+		"team marketing: the trust policy admits an AssumeRole with a tag key the mapping does not name",
+		"team fraud: the trust policy admits an AssumeRole with session tag cost-center set to another value",
+	} {
+		if !strings.Contains(holes, want) {
+			t.Errorf("trust holes lack %q:\n%s", want, holes)
+		}
+	}
+	if strings.Contains(holes, "principal other than the broker") {
+		t.Errorf("the trust policy still names only the broker, yet a stranger got in:\n%s", holes)
+	}
+	if r.OK() {
+		t.Fatal("trust policies without conditions passed the check")
+	}
+}

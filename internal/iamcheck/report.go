@@ -18,6 +18,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		r.Identities, r.Notebooks, r.Pairs, r.Teams, r.Requests)
 	fmt.Fprintf(&b, "Both allow: %d. Both refuse: %d. Broker only: %d. IAM looser than the broker: %d. IAM stricter than the broker: %d.\n",
 		r.BothAllow, r.BothRefuse, len(r.BrokerOnly), len(r.Looser), len(r.Stricter))
+	fmt.Fprintf(&b, "Trust policies: %d wrong AssumeRole calls tried (no SourceIdentity, another team's tag, an unlisted tag key, another principal, ...), %d admitted.\n",
+		r.TrustProbes, len(r.TrustHoles))
 	b.WriteString("\nWhat only the broker enforces:\n")
 	for _, u := range r.Unenforced {
 		fmt.Fprintf(&b, "  - %s\n", u)
@@ -30,8 +32,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	listPairs(&b, "IAM would allow what the broker refuses (a hole in the second wall)", r.Looser)
 	listPairs(&b, "The broker opens what IAM refuses (these opens would fail)", r.Stricter)
+	if len(r.TrustHoles) > 0 {
+		fmt.Fprintf(&b, "\nTrust policies that admit a wrong AssumeRole: %d\n", len(r.TrustHoles))
+		for _, h := range r.TrustHoles {
+			fmt.Fprintf(&b, "  - %s\n", h)
+		}
+	}
 	if r.OK() {
-		b.WriteString("\nOK: IAM refuses everything the broker refuses, except the broker-only pairs above.\n")
+		b.WriteString("\nOK: IAM refuses everything the broker refuses, except the broker-only pairs above, and every wrong AssumeRole.\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -1,6 +1,7 @@
 package iamcheck
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -39,14 +40,15 @@ func newBrokerPrincipal(arn string) principal {
 
 // roleSession is what the broker asks STS for on a person's behalf.
 type roleSession struct {
-	name       string // RoleSessionName and SourceIdentity
-	tags       map[string]string
-	tagKeys    []string
-	transitive []string
+	name           string // RoleSessionName
+	sourceIdentity string // the broker sends the name; "" for none
+	tags           map[string]string
+	tagKeys        []string
+	transitive     []string
 }
 
 func newRoleSession(id abac.Identity, g abac.Grant, name string) *roleSession {
-	s := &roleSession{name: name, tags: map[string]string{}, transitive: g.TransitiveTagKeys}
+	s := &roleSession{name: name, sourceIdentity: name, tags: map[string]string{}, transitive: g.TransitiveTagKeys}
 	for _, t := range broker.SessionTags(id, g) {
 		k := aws.ToString(t.Key)
 		s.tags[k] = aws.ToString(t.Value)
@@ -55,25 +57,52 @@ func newRoleSession(id abac.Identity, g abac.Grant, name string) *roleSession {
 	return s
 }
 
+// clone copies s for a probe to change.
+func (s *roleSession) clone() *roleSession {
+	c := *s
+	c.tags = maps.Clone(s.tags)
+	c.tagKeys = slices.Clone(s.tagKeys)
+	c.transitive = slices.Clone(s.transitive)
+	return &c
+}
+
+// setTag sets (or, with remove, drops) one session tag.
+func (s *roleSession) setTag(k, v string, remove bool) {
+	s.tagKeys = slices.DeleteFunc(s.tagKeys, func(key string) bool { return key == k })
+	delete(s.tags, k)
+	if !remove {
+		s.tags[k] = v
+		s.tagKeys = append(s.tagKeys, k)
+	}
+}
+
 func principalName(issuer string, id abac.Identity) (string, error) {
 	return broker.PrincipalName(issuer, id.Subject, id.Username)
 }
 
-// assume evaluates the broker's AssumeRole of t's role for s: sts:AssumeRole,
-// sts:TagSession and sts:SetSourceIdentity must all be allowed, by the
-// broker's identity policy and the role's trust policy.
+// assume evaluates the broker's AssumeRole of t's role for s.
 func (c *checker) assume(r *Report, t *team, s *roleSession) bool {
+	return c.assumeAs(r, c.broker, t, s)
+}
+
+// assumeAs evaluates an AssumeRole of t's role for s by p: sts:AssumeRole,
+// plus sts:TagSession with tags and sts:SetSourceIdentity with a source
+// identity, must all be allowed, by p's identity policy (the broker's) and
+// the role's trust policy.
+func (c *checker) assumeAs(r *Report, p principal, t *team, s *roleSession) bool {
 	ctx := map[string][]string{
-		"aws:PrincipalArn":     {c.broker.principalARN()},
-		"aws:PrincipalAccount": {c.broker.account},
-		"aws:TagKeys":          slices.Clone(s.tagKeys),
+		"aws:PrincipalArn":     {p.principalARN()},
+		"aws:PrincipalAccount": {p.account},
 		"sts:RoleSessionName":  {s.name},
 	}
-	if c.broker.user != "" {
-		ctx["aws:username"] = []string{c.broker.user}
+	if len(s.tagKeys) > 0 {
+		ctx["aws:TagKeys"] = slices.Clone(s.tagKeys)
 	}
-	if s.name != "" {
-		ctx["sts:SourceIdentity"] = []string{s.name}
+	if p.user != "" {
+		ctx["aws:username"] = []string{p.user}
+	}
+	if s.sourceIdentity != "" {
+		ctx["sts:SourceIdentity"] = []string{s.sourceIdentity}
 	}
 	for k, v := range s.tags {
 		ctx["aws:RequestTag/"+k] = []string{v}
@@ -84,15 +113,18 @@ func (c *checker) assume(r *Report, t *team, s *roleSession) bool {
 	for k, v := range c.brokerNetwork() {
 		ctx[k] = v
 	}
-	actions := []string{"sts:AssumeRole", "sts:TagSession"}
-	if s.name != "" {
+	actions := []string{"sts:AssumeRole"}
+	if len(s.tags) > 0 {
+		actions = append(actions, "sts:TagSession")
+	}
+	if s.sourceIdentity != "" {
 		actions = append(actions, "sts:SetSourceIdentity")
 	}
 	ok := true
 	for _, action := range actions {
-		req := iameval.Request{Principal: c.broker.arn, Role: c.broker.role, Action: action, Resource: t.roleARN, Context: forAction(action, ctx)}
+		req := iameval.Request{Principal: p.arn, Role: p.role, Action: action, Resource: t.roleARN, Context: forAction(action, ctx)}
 		pols := iameval.Policies{Identity: []*iameval.Policy{c.brokerPolicy}, Resource: t.trust,
-			PrincipalAccount: c.broker.account, ResourceAccount: t.account}
+			PrincipalAccount: p.account, ResourceAccount: t.account}
 		if !record(r, req, pols) {
 			ok = false
 		}
