@@ -347,3 +347,29 @@ func TestGeneratedPoliciesCrossCheck(t *testing.T) {
 		}
 	}
 }
+
+// A session without the principal tag a selector compares with (no user
+// tag) passes no tag Deny by itself, since a policy variable with no value
+// matches nothing; the Null Deny keeps another policy attached to the role
+// from opening any notebook to it.
+func TestSessionWithoutUserTagCannotBeWidened(t *testing.T) {
+	ps, err := iampolicy.Generate(devMappingTB(t), "fraud", iampolicy.Options{BrokerPrincipal: "arn:aws:iam::123456789012:user/secds-broker"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowAll, err := iameval.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:*","Resource":"*"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := iameval.Policies{Identity: []*iameval.Policy{parsePolicy(t, ps.Teams[0].Permissions), allowAll}, PrincipalAccount: devAccount, ResourceAccount: devAccount}
+	req := iameval.Request{Principal: aliceSession, Role: fraudRole, Action: presignAct, Resource: nb("fraud-carol"),
+		Context: ctx("aws:PrincipalTag/team", "fraud", "aws:PrincipalArn", fraudRole, "aws:PrincipalAccount", devAccount,
+			"sagemaker:ResourceTag/team", "fraud", "sagemaker:ResourceTag/owner", "carol")}
+	if got := iameval.Evaluate(req, pol); got.Decision != iameval.ExplicitDeny {
+		t.Fatalf("a session without a user tag presigns carol's notebook: %v (%s)", got.Decision, got.Reason)
+	}
+	req.Context["aws:PrincipalTag/user"] = []string{"carol"}
+	if got := iameval.Evaluate(req, pol); got.Decision != iameval.Allow {
+		t.Fatalf("carol's own session is refused: %v (%s)", got.Decision, got.Reason)
+	}
+}

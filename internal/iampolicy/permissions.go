@@ -125,6 +125,22 @@ func tagDenies(sel selector, notebooks string) []Statement {
 		s.with("StringNotEquals", resourceTag(t.key), t.value)
 		out = append(out, s)
 	}
+	// A policy variable with no value makes its condition match nothing,
+	// the negated one above included: without this Deny a session lacking
+	// the principal tag would pass every tag Deny, and another policy on
+	// the role could then open any notebook to it.
+	seen := map[string]bool{}
+	for _, t := range sel.tags {
+		key, ok := strings.CutPrefix(t.value, "${aws:PrincipalTag/")
+		if !ok || seen[key] {
+			continue
+		}
+		key = strings.TrimSuffix(key, "}")
+		seen[key] = true
+		s := Statement{Sid: uniqueSid(sids, "DenyWithout"+sidPart(key)+"SessionTag"), Effect: "Deny", Action: []string{actDescribe, actPresign}, Resource: []string{notebooks}}
+		s.with("Null", "aws:PrincipalTag/"+key, "true")
+		out = append(out, s)
+	}
 	return out
 }
 

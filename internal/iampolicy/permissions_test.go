@@ -1,6 +1,7 @@
 package iampolicy_test
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -86,10 +87,21 @@ func TestWholeGrant(t *testing.T) {
 					t.Errorf("%s resource = %v", sid, s.Resource)
 				}
 			}
-			// One explicit deny per checked tag, each on its own.
-			denies := 0
+			// One explicit deny per checked tag, each on its own, and one
+			// per principal tag compared with, for sessions without it.
+			denies, nullDenies := 0, 0
 			for _, s := range perms.Statement {
 				if s.Effect != "Deny" {
+					continue
+				}
+				if nulls := s.Condition["Null"]; len(s.Condition) == 1 && len(nulls) == 1 {
+					for key, v := range nulls {
+						pk := strings.TrimPrefix(key, "aws:PrincipalTag/")
+						if v != "true" || !slices.ContainsFunc(slices.Collect(maps.Values(tc.want)), func(w string) bool { return w == "${aws:PrincipalTag/"+pk+"}" }) {
+							t.Errorf("deny %s: Null %s = %v, want true for a principal tag a selector uses", s.Sid, key, v)
+						}
+					}
+					nullDenies++
 					continue
 				}
 				denies++
@@ -111,6 +123,15 @@ func TestWholeGrant(t *testing.T) {
 			}
 			if denies != len(tc.want) {
 				t.Errorf("%d denies, want one per tag %v: %v", denies, tc.want, perms.sids())
+			}
+			variables := map[string]bool{}
+			for _, v := range tc.want {
+				if strings.HasPrefix(v, "${aws:PrincipalTag/") {
+					variables[v] = true
+				}
+			}
+			if nullDenies != len(variables) {
+				t.Errorf("%d Null denies, want one per principal tag compared with %v: %v", nullDenies, tc.want, perms.sids())
 			}
 			if len(p.Teams[0].BrokerOnly) != len(tc.brokerOnly) {
 				t.Fatalf("broker only = %q, want %q", p.Teams[0].BrokerOnly, tc.brokerOnly)
