@@ -301,7 +301,9 @@ func (c *checker) brokerOnly(t *team, member, rendered *abac.Grant, unusable str
 		// IAM reads condition key names, tag keys in
 		// sagemaker:ResourceTag/<key> too, without regard to letter case;
 		// the broker wants each key as the mapping writes it.
-		if !relaxed.Allows(nb.Name, foldKeys(nb.Tags, relaxed.NotebookTags)) {
+		if !slices.ContainsFunc(readings(nb.Tags), func(tags map[string]string) bool {
+			return relaxed.Allows(nb.Name, foldKeys(tags, relaxed.NotebookTags))
+		}) {
 			return ""
 		}
 		parts = append(parts, "the letter case of tag keys")
@@ -327,7 +329,7 @@ func (c *checker) brokerOnly(t *team, member, rendered *abac.Grant, unusable str
 const presignAction = "sagemaker:CreatePresignedNotebookInstanceUrl"
 
 // caseNote is the grant part that is the broker's alone in every mapping.
-const caseNote = "The letter case of notebook tag keys: IAM reads sagemaker:ResourceTag/<key> whatever the key's case (Owner=alice passes owner's check), the broker wants the key exactly as the mapping writes it."
+const caseNote = "The letter case of notebook tag keys: IAM reads sagemaker:ResourceTag/<key> whatever the key's case (Owner=alice passes owner's check, and on a notebook tagged both owner=bob and Owner=alice which one IAM reads is not defined); the broker wants the key exactly as the mapping writes it."
 
 // foldKeys renames the notebook's tag keys that equal a selector key but for
 // letter case to the selector's spelling, as IAM would read them.

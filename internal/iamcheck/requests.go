@@ -161,16 +161,30 @@ func forAction(action string, ctx map[string][]string) map[string][]string {
 
 // sageMaker evaluates one SageMaker call on nb by t's session s.
 func (c *checker) sageMaker(r *Report, t *team, s *roleSession, action string, nb Notebook, from origin) bool {
+	allowed := false
+	for _, tags := range readings(nb.Tags) {
+		if c.sageMakerReading(r, t, s, action, nb.Name, tags, from) {
+			allowed = true
+		}
+	}
+	return allowed
+}
+
+// sageMakerReading evaluates the call with the notebook's tags as IAM reads
+// them in one reading (see readings).
+func (c *checker) sageMakerReading(r *Report, t *team, s *roleSession, action, name string, tags map[string]string, from origin) bool {
 	roleName := t.roleARN[strings.LastIndex(t.roleARN, "/")+1:]
 	ctx := map[string][]string{
 		"aws:PrincipalArn":     {t.roleARN},
 		"aws:PrincipalAccount": {t.account},
-		"aws:SourceIdentity":   {s.name},
+	}
+	if s.sourceIdentity != "" {
+		ctx["aws:SourceIdentity"] = []string{s.sourceIdentity}
 	}
 	for k, v := range s.tags {
 		ctx["aws:PrincipalTag/"+k] = []string{v}
 	}
-	for k, v := range nb.Tags {
+	for k, v := range tags {
 		ctx["aws:ResourceTag/"+k] = []string{v}
 		ctx["sagemaker:ResourceTag/"+k] = []string{v}
 	}
@@ -181,11 +195,38 @@ func (c *checker) sageMaker(r *Report, t *team, s *roleSession, action string, n
 		Principal: "arn:aws:sts::" + t.account + ":assumed-role/" + roleName + "/" + s.name,
 		Role:      t.roleARN,
 		Action:    action,
-		Resource:  "arn:aws:sagemaker:" + region + ":" + t.account + ":notebook-instance/" + strings.ToLower(nb.Name),
+		Resource:  "arn:aws:sagemaker:" + region + ":" + t.account + ":notebook-instance/" + strings.ToLower(name),
 		Context:   ctx,
 	}
 	pols := iameval.Policies{Identity: []*iameval.Policy{t.permissions}, PrincipalAccount: t.account, ResourceAccount: t.account}
 	return record(r, req, pols)
+}
+
+// readings are the ways IAM may read a notebook's tags. SageMaker tag keys
+// are case-sensitive, so a notebook can carry owner=bob and Owner=alice,
+// but IAM condition key names are not: which of the two
+// sagemaker:ResourceTag/owner reads is not defined. Each reading keeps one
+// key of every such group; a notebook without one has the one reading.
+func readings(tags map[string]string) []map[string]string {
+	groups := map[string][]string{}
+	for k := range tags {
+		groups[strings.ToLower(k)] = append(groups[strings.ToLower(k)], k)
+	}
+	out := []map[string]string{{}}
+	for _, lower := range slices.Sorted(maps.Keys(groups)) {
+		keys := groups[lower]
+		slices.Sort(keys)
+		var next []map[string]string
+		for _, reading := range out {
+			for _, k := range keys {
+				r := maps.Clone(reading)
+				r[k] = tags[k]
+				next = append(next, r)
+			}
+		}
+		out = next
+	}
+	return out
 }
 
 // origin is where a request comes from, as IAM sees it: aws:SourceVpce

@@ -19,7 +19,8 @@ import (
 //     someone in no team;
 //   - notebooks: for every member and team, the notebook the team's
 //     selector gives them, and variants that must be refused: each selector
-//     tag changed, or under a key in other letter case, the team tag
+//     tag changed, or under a key in other letter case (alone or beside
+//     the key carrying someone else's value), the team tag
 //     missing or in another case, a name the selector does not list; plus
 //     an untagged notebook.
 func Synthesize(m *abac.Mapping) ([]abac.Identity, []Notebook) {
@@ -174,11 +175,14 @@ func (s *synth) notebooks() []Notebook {
 				if k != "team" {
 					add(base+"-other-"+k, clone(g.NotebookTags, k, "someone-else"))
 				}
-				// The same tag under a key in other letter case.
+				// The same tag under a key in other letter case, alone and
+				// beside the key the mapping names carrying someone else's
+				// value.
 				if up := strings.ToUpper(k); up != k {
 					recased := clone(g.NotebookTags, up, g.NotebookTags[k])
 					delete(recased, k)
 					add(base+"-key-case-"+k, recased)
+					add(base+"-two-cases-"+k, clone(clone(g.NotebookTags, k, "someone-else"), up, g.NotebookTags[k]))
 				}
 			}
 			noTeam := clone(g.NotebookTags, "", "")
