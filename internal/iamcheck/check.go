@@ -122,17 +122,17 @@ func CheckPolicies(m *abac.Mapping, pols iampolicy.Policies, ids []abac.Identity
 	if opts.Issuer == "" {
 		opts.Issuer = "https://idp.invalid"
 	}
-	brokerPolicy, err := parse(pols.Broker.Policy)
+	brokerPolicy, err := parse(pols.Broker.Policy, (*iameval.Policy).CheckIdentity)
 	if err != nil {
 		return nil, fmt.Errorf("broker identity policy: %w", err)
 	}
 	c := &checker{probed: map[string]bool{}, m: m, opts: opts, broker: newBrokerPrincipal(opts.Policy.BrokerPrincipal), brokerPolicy: brokerPolicy}
 	for _, tp := range pols.Teams {
 		t := &team{name: tp.Team, roleARN: tp.RoleARN, account: arnAccount(tp.RoleARN)}
-		if t.trust, err = parse(tp.Trust); err != nil {
+		if t.trust, err = parse(tp.Trust, (*iameval.Policy).CheckResource); err != nil {
 			return nil, fmt.Errorf("team %s trust policy: %w", tp.Team, err)
 		}
-		if t.permissions, err = parse(tp.Permissions); err != nil {
+		if t.permissions, err = parse(tp.Permissions, (*iameval.Policy).CheckIdentity); err != nil {
 			return nil, fmt.Errorf("team %s permission policy: %w", tp.Team, err)
 		}
 		at := teamNamed(m, tp.Team)
@@ -372,12 +372,17 @@ func pair(id abac.Identity, nb Notebook, broker, iam bool, teams []string, why s
 	return Pair{User: id.Username, Subject: id.Subject, Notebook: nb.Name, Broker: broker, IAM: iam, Teams: teams, Why: why}
 }
 
-func parse(d iampolicy.Document) (*iameval.Policy, error) {
+// parse reads a document and checks it is of the kind it is used as.
+func parse(d iampolicy.Document, kind func(*iameval.Policy) error) (*iameval.Policy, error) {
 	raw, err := json.Marshal(d)
 	if err != nil {
 		return nil, err
 	}
-	return iameval.Parse(raw)
+	p, err := iameval.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	return p, kind(p)
 }
 
 func teamNamed(m *abac.Mapping, name string) *abac.Team {

@@ -99,6 +99,9 @@ func parseAssumeRole(form url.Values) (assumeRoleInput, *apiError) {
 			return in, &apiError{http.StatusBadRequest, "MalformedPolicyDocument", "The policy is not in the valid JSON format."}
 		}
 		p, err := iameval.Parse([]byte(in.policy))
+		if err == nil {
+			err = p.CheckIdentity()
+		}
 		if err != nil {
 			return in, &apiError{http.StatusBadRequest, "MalformedPolicyDocument", "Syntax errors in policy: " + err.Error()}
 		}

@@ -442,3 +442,21 @@ func TestExampleSeedWorks(t *testing.T) {
 		t.Fatalf("the auditor session describes %s: %v", seed.Notebooks[0].Name, err)
 	}
 }
+
+// TestPoliciesOfTheWrongKindAreRefused: as IAM refuses to store them, a
+// trust policy statement without a Principal and an identity policy naming
+// one are seed errors, not statements the evaluator would skip or misapply.
+func TestPoliciesOfTheWrongKindAreRefused(t *testing.T) {
+	seed := testSeed()
+	seed.Roles[0].TrustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"sts:AssumeRole"}]}`
+	seed.Credentials[0].Policies = map[string]string{"odd": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`}
+	_, err := New(seed)
+	if err == nil {
+		t.Fatal("a seed with policies of the wrong kind was accepted")
+	}
+	for _, want := range []string{"a resource policy needs a Principal", `policy "odd"`, "an identity policy has no Principal"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}

@@ -34,6 +34,9 @@ func parsePolicies(docs map[string]string) ([]*iameval.Policy, error) {
 	)
 	for _, name := range slices.Sorted(maps.Keys(docs)) {
 		p, err := iameval.Parse([]byte(docs[name]))
+		if err == nil {
+			err = p.CheckIdentity()
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("policy %q: %w", name, err))
 			continue
@@ -50,7 +53,11 @@ func parseTrust(doc string) (*iameval.Policy, error) {
 	if doc == "" {
 		return nil, errors.New("required: a role without a trust policy cannot be assumed")
 	}
-	return iameval.Parse([]byte(doc))
+	p, err := iameval.Parse([]byte(doc))
+	if err != nil {
+		return nil, err
+	}
+	return p, p.CheckResource()
 }
 
 func newRole(r Role) (*role, error) {
