@@ -30,7 +30,10 @@ func Follow(ctx context.Context, emu *awsemu.Emulator, live *mapstore.Live, opts
 		for r := range ch {
 			m, err := live.Parse(r.Content)
 			if err != nil {
-				continue // the broker reports it; IAM keeps the last good version
+				// The broker reports why; IAM keeps the last good version's
+				// policies, as the broker keeps serving it.
+				log.Info("dev stack: the AWS emulator keeps the last good mapping's IAM policies", "version", r.Number)
+				continue
 			}
 			if err := Update(emu, m, opts); err != nil {
 				log.Error("dev stack: applying the edited mapping's IAM policies to the AWS emulator", "version", r.Number, "err", err)

@@ -20,11 +20,13 @@ import (
 	"github.com/secds/secds/internal/dev/iamseed"
 	"github.com/secds/secds/internal/iampolicy"
 	"github.com/secds/secds/internal/mapstore"
+	"github.com/secds/secds/internal/testutil"
 )
 
 const (
 	brokerPrincipal = "arn:aws:iam::123456789012:user/secds-broker"
 	riskRole        = "arn:aws:iam::123456789012:role/secds-team-risk"
+	fraudRole       = "arn:aws:iam::123456789012:role/secds-team-fraud"
 )
 
 func devSeed(t *testing.T) awsemu.Seed {
@@ -136,7 +138,8 @@ func TestFollow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := iamseed.Follow(ctx, emu, live, opts, slog.New(slog.DiscardHandler)); err != nil {
+	logs := &testutil.Buffer{}
+	if err := iamseed.Follow(ctx, emu, live, opts, slog.New(slog.NewTextHandler(logs, nil))); err != nil {
 		t.Fatal(err)
 	}
 	put := func(content string) {
@@ -159,7 +162,14 @@ func TestFollow(t *testing.T) {
 			}
 		}
 	}
+	fraudBefore, _ := emu.Role(fraudRole)
 	put("version: 1\nteams: [oops\n") // invalid: skipped
+	waitFor("the invalid version", func() bool {
+		return strings.Contains(logs.String(), "keeps the last good mapping's IAM policies")
+	})
+	if fraudAfter, _ := emu.Role(fraudRole); fraudAfter.TrustPolicy != fraudBefore.TrustPolicy || fraudAfter.Policies[iamseed.TeamPolicyName] != fraudBefore.Policies[iamseed.TeamPolicyName] {
+		t.Fatal("an invalid version changed the fraud role's policies")
+	}
 	put(withRisk)
 	waitFor("the new team's role", func() bool { _, ok := emu.Role(riskRole); return ok })
 	if r, _ := emu.Role(riskRole); r.TrustPolicy == "" || r.Policies[iamseed.TeamPolicyName] == "" {
