@@ -46,6 +46,19 @@ func check(t *testing.T, m *abac.Mapping, opts iamcheck.Options) *iamcheck.Repor
 // says so: a deployed policy someone got wrong.
 func tampered(t *testing.T, m *abac.Mapping, opts iamcheck.Options, edit func(*iampolicy.Statement) bool) *iamcheck.Report {
 	t.Helper()
+	pols := tamperedPolicies(t, m, opts, edit)
+	ids, nbs := iamcheck.Synthesize(m)
+	r, err := iamcheck.CheckPolicies(m, pols, ids, nbs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// tamperedPolicies are the policies generated for m with each permission
+// policy statement kept only when edit (which may change it) says so.
+func tamperedPolicies(t *testing.T, m *abac.Mapping, opts iamcheck.Options, edit func(*iampolicy.Statement) bool) iampolicy.Policies {
+	t.Helper()
 	pols, err := iampolicy.Generate(m, "", opts.Policy)
 	if err != nil {
 		t.Fatal(err)
@@ -60,12 +73,7 @@ func tampered(t *testing.T, m *abac.Mapping, opts iamcheck.Options, edit func(*i
 		}
 		doc.Statement = kept
 	}
-	ids, nbs := iamcheck.Synthesize(m)
-	r, err := iamcheck.CheckPolicies(m, pols, ids, nbs, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return pols
 }
 
 func why(pairs []iamcheck.Pair) map[string]int {
@@ -284,21 +292,10 @@ func TestPinning(t *testing.T) {
 // down to membership only when the team's own grant would let them open it.
 func TestNonMembersDoNotExcuseAnOpenPolicy(t *testing.T) {
 	m := mapping(t, "teams.yaml", configs.DevTeams)
-	pols, err := iampolicy.Generate(m, "", brokerOpts.Policy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range pols.Teams {
-		doc := &pols.Teams[i].Permissions
-		kept := doc.Statement[:0]
-		for _, s := range doc.Statement {
-			if s.Effect == "Allow" {
-				s.Condition = nil
-				kept = append(kept, s)
-			}
-		}
-		doc.Statement = kept
-	}
+	pols := tamperedPolicies(t, m, brokerOpts, func(s *iampolicy.Statement) bool {
+		s.Condition = nil
+		return s.Effect == "Allow"
+	})
 	ids, nbs := iamcheck.Synthesize(m)
 	var outsiders []abac.Identity
 	for _, id := range ids {
