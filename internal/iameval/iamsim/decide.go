@@ -90,15 +90,6 @@ func (t Tool) Decide(ctx context.Context, cases []Case) ([]iameval.Decision, err
 	return decisions, nil
 }
 
-// Decide finds the tool and decides the cases; see Tool.Decide.
-func Decide(ctx context.Context, cases []Case) ([]iameval.Decision, error) {
-	t, err := Find()
-	if err != nil {
-		return nil, err
-	}
-	return t.Decide(ctx, cases)
-}
-
 func toInput(c Case) (input, error) {
 	in := input{
 		Principal:        c.Request.Principal,
