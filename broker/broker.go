@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/secds/secds/abac"
+	"github.com/secds/secds/broker/awsname"
 	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
 )
@@ -41,7 +42,7 @@ type Config struct {
 	// QueueTimeout is how long a request waits for a free slot.
 	QueueTimeout time.Duration
 	// Issuer is the OIDC issuer the identities come from. It goes into the
-	// derived AWS names (see PrincipalName), so two brokers on one AWS
+	// derived AWS names (see awsname.PrincipalName), so two brokers on one AWS
 	// account with different identity providers cannot name two people alike.
 	Issuer string
 }
@@ -255,7 +256,7 @@ func (b *Broker) principal(m *abac.Mapping, id abac.Identity) (string, error) {
 		return "", &api.Error{Kind: api.KindForbidden, Code: api.CodeIdentityUnusable,
 			Message: fmt.Sprintf("Your username %s cannot be used with AWS as it is: it %s. secds does not change it to fit, since the changed name could be someone else's. Ask the platform team to correct your username at the identity provider.", quote(id.Username), problem)}
 	}
-	name, err := PrincipalName(b.issuer, id.Subject, id.Username)
+	name, err := awsname.PrincipalName(b.issuer, id.Subject, id.Username)
 	if err != nil {
 		return "", &api.Error{Kind: api.KindForbidden, Code: api.CodeIdentityUnusable, Err: err,
 			Message: "Your account has no subject, so secds cannot name you to AWS. Sign in again; if it keeps happening, " + lowerFirst(orAsk(m))}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/broker"
+	"github.com/secds/secds/broker/awsname"
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
@@ -60,7 +61,7 @@ func TestUnicodeNamesGetAnAWSNameOfTheirOwn(t *testing.T) {
 		if !ok {
 			t.Fatal("the emulator does not know the session")
 		}
-		want, _ := broker.PrincipalName("", id.Subject, username)
+		want, _ := awsname.PrincipalName("", id.Subject, username)
 		if sess.SourceIdentity != want || sess.SessionName != want || !strings.Contains(want, "=") {
 			t.Errorf("%s: SourceIdentity %q, RoleSessionName %q, want derived %q", username, sess.SourceIdentity, sess.SessionName, want)
 		}

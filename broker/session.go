@@ -3,13 +3,13 @@ package broker
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/secds/secds/abac"
+	"github.com/secds/secds/broker/awsname"
 	"github.com/secds/secds/internal/api"
 )
 
@@ -38,7 +38,7 @@ func (b *Broker) assumeRole(ctx context.Context, id abac.Identity, name string, 
 		RoleSessionName: aws.String(name),
 		SourceIdentity:  aws.String(name),
 		DurationSeconds: aws.Int32(int32(g.RoleSessionSeconds)),
-		Tags:            SessionTags(id, g),
+		Tags:            sessionTags(id, g),
 	}
 	if len(g.TransitiveTagKeys) > 0 {
 		in.TransitiveTagKeys = g.TransitiveTagKeys
@@ -63,22 +63,11 @@ func (b *Broker) assumeRole(ctx context.Context, id abac.Identity, name string, 
 	return creds, nil
 }
 
-// SessionTags are the session tags the broker asks AWS for: the grant's tags
-// plus team and user. The user tag is the username exactly; the broker has
-// refused any username AWS would not take as it is, so it is never changed
-// into someone else's. `secds admin iam --check` evaluates the same tags.
-func SessionTags(id abac.Identity, g abac.Grant) []ststypes.Tag {
-	tags := []ststypes.Tag{
-		{Key: aws.String("team"), Value: aws.String(g.Team)},
-		{Key: aws.String("user"), Value: aws.String(id.Username)},
-	}
-	keys := make([]string, 0, len(g.SessionTags))
-	for k := range g.SessionTags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		tags = append(tags, ststypes.Tag{Key: aws.String(k), Value: aws.String(g.SessionTags[k])})
+// sessionTags are awsname.SessionTags in the SDK's type.
+func sessionTags(id abac.Identity, g abac.Grant) []ststypes.Tag {
+	var tags []ststypes.Tag
+	for _, t := range awsname.SessionTags(id, g) {
+		tags = append(tags, ststypes.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
 	}
 	return tags
 }

@@ -6,10 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/secds/secds/abac"
-	"github.com/secds/secds/broker"
+	"github.com/secds/secds/broker/awsname"
 	"github.com/secds/secds/internal/iameval"
 )
 
@@ -49,10 +47,9 @@ type roleSession struct {
 
 func newRoleSession(id abac.Identity, g abac.Grant, name string) *roleSession {
 	s := &roleSession{name: name, sourceIdentity: name, tags: map[string]string{}, transitive: g.TransitiveTagKeys}
-	for _, t := range broker.SessionTags(id, g) {
-		k := aws.ToString(t.Key)
-		s.tags[k] = aws.ToString(t.Value)
-		s.tagKeys = append(s.tagKeys, k)
+	for _, t := range awsname.SessionTags(id, g) {
+		s.tags[t.Key] = t.Value
+		s.tagKeys = append(s.tagKeys, t.Key)
 	}
 	return s
 }
@@ -77,7 +74,7 @@ func (s *roleSession) setTag(k, v string, remove bool) {
 }
 
 func principalName(issuer string, id abac.Identity) (string, error) {
-	return broker.PrincipalName(issuer, id.Subject, id.Username)
+	return awsname.PrincipalName(issuer, id.Subject, id.Username)
 }
 
 // assume evaluates the broker's AssumeRole of t's role for s.

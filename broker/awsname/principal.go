@@ -1,4 +1,4 @@
-package broker
+package awsname
 
 import (
 	"crypto/sha256"

@@ -1,4 +1,4 @@
-package broker_test
+package awsname_test
 
 import (
 	"math/rand/v2"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/secds/secds/broker"
+	"github.com/secds/secds/broker/awsname"
 )
 
 // awsName is AWS's rule for RoleSessionName and SourceIdentity (\w is ASCII
@@ -46,7 +46,7 @@ func TestPrincipalNamesNameOnePerson(t *testing.T) {
 	}
 	seen := map[string]person{}
 	for _, p := range people {
-		name, err := broker.PrincipalName(iss, p.sub, p.username)
+		name, err := awsname.PrincipalName(iss, p.sub, p.username)
 		if err != nil {
 			t.Fatalf("%+v: %v", p, err)
 		}
@@ -63,17 +63,17 @@ func TestPrincipalNamesNameOnePerson(t *testing.T) {
 	}
 	// Someone whose username is another person's derived name gets a name
 	// of their own, and the same subject at another issuer another one.
-	li, _ := broker.PrincipalName(iss, "s-8", "李雷")
-	if got, _ := broker.PrincipalName(iss, "s-99", li); got == li {
+	li, _ := awsname.PrincipalName(iss, "s-8", "李雷")
+	if got, _ := awsname.PrincipalName(iss, "s-99", li); got == li {
 		t.Errorf("the username %q was given to another person as their name", li)
 	}
-	if got, _ := broker.PrincipalName("https://other.example", "s-8", "李雷"); got == li {
+	if got, _ := awsname.PrincipalName("https://other.example", "s-8", "李雷"); got == li {
 		t.Error("one subject at two issuers got one name")
 	}
-	if got, _ := broker.PrincipalName(iss, "s-8", "李雷"); got != li {
+	if got, _ := awsname.PrincipalName(iss, "s-8", "李雷"); got != li {
 		t.Errorf("the name is not stable: %q, then %q", li, got)
 	}
-	if _, err := broker.PrincipalName(iss, "", "李雷"); err == nil {
+	if _, err := awsname.PrincipalName(iss, "", "李雷"); err == nil {
 		t.Error("a derived name was made without a subject")
 	}
 }
@@ -102,7 +102,7 @@ func TestPrincipalNamesAreInjective(t *testing.T) {
 		if r.IntN(4) == 0 { // plenty of clashing subjects and usernames
 			p.sub = "s"
 		}
-		name, err := broker.PrincipalName("https://idp.example", p.sub, p.username)
+		name, err := awsname.PrincipalName("https://idp.example", p.sub, p.username)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,8 +124,8 @@ func FuzzPrincipalName(f *testing.F) {
 		if sub1 == "" || sub2 == "" {
 			return
 		}
-		n1, err1 := broker.PrincipalName("iss", sub1, user1)
-		n2, err2 := broker.PrincipalName("iss", sub2, user2)
+		n1, err1 := awsname.PrincipalName("iss", sub1, user1)
+		n2, err2 := awsname.PrincipalName("iss", sub2, user2)
 		if err1 != nil || err2 != nil {
 			t.Fatal(err1, err2)
 		}
