@@ -126,3 +126,26 @@ func (m *historyMAC) verify(e Entry, mac string) (why string, resign bool) {
 	}
 	return UnverifiedBadMAC, false
 }
+
+// HistoryMAC authenticates version records kept outside the broker (the
+// file store's history, a shared table), with keys derived from the
+// broker's session keys: the first signs, all verify, so keys rotate as
+// they do for cookies.
+type HistoryMAC struct{ m *historyMAC }
+
+// NewHistoryMAC derives the record keys from the broker's session keys.
+func NewHistoryMAC(sessionKeys [][]byte) (*HistoryMAC, error) {
+	m, err := newHistoryMAC(sessionKeys)
+	if err != nil {
+		return nil, err
+	}
+	return &HistoryMAC{m: m}, nil
+}
+
+// Sign returns the MAC of e (every field but Unverified).
+func (h *HistoryMAC) Sign(e Entry) string { return h.m.sign(e) }
+
+// Verify reports why mac does not authenticate e (one of the Unverified
+// reasons; "" when it does), and whether it verified under a key other
+// than the first, so the record should be signed again.
+func (h *HistoryMAC) Verify(e Entry, mac string) (why string, resign bool) { return h.m.verify(e, mac) }
