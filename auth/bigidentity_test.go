@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -142,7 +143,7 @@ func TestLargeIdentityCLILoginKeepsWhatTheMappingReads(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, _, err := tk.Redeem(code, verifier, "")
+			tok, _, err := tk.Redeem(context.Background(), code, verifier, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -223,7 +224,7 @@ func TestSessionAndCodeNeverLoseAttributes(t *testing.T) {
 				}
 				return
 			}
-			_, got, err := tk.Redeem(code, verifier, "")
+			_, got, err := tk.Redeem(context.Background(), code, verifier, "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,13 +1,13 @@
 package auth
 
 import (
+	"context"
 	"crypto"
 	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -48,7 +48,19 @@ type TokenConfig struct {
 	TTL      time.Duration // how long a token lasts; required
 	Leeway   time.Duration // clock skew allowed between replicas; 0: none
 	Codec    *Codec        // seals the one-time login codes; required
-	Now      func() time.Time
+	// Spent records redeemed login codes; default: this process's memory,
+	// which makes a code single-use per replica only. A shared record
+	// (internal/dynamostore.Codes) makes it single-use everywhere.
+	Spent SpentCodes
+	Now   func() time.Time
+}
+
+// SpentCodes records redeemed CLI login codes.
+type SpentCodes interface {
+	// Spend records code id as used until it would have expired, and
+	// reports whether it was fresh. Of two concurrent spends of one id,
+	// at most one is fresh.
+	Spend(ctx context.Context, id string, until time.Time) (bool, error)
 }
 
 // Tokens issues and verifies the broker's CLI tokens and the one-time codes a
@@ -63,8 +75,7 @@ type Tokens struct {
 	now     func() time.Time
 	codeTTL time.Duration
 
-	mu    sync.Mutex
-	spent map[string]time.Time // code ID → when it would have expired
+	spent SpentCodes
 }
 
 // NewTokens returns a Tokens for cfg.
@@ -87,7 +98,10 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	t := &Tokens{cfg: cfg, public: map[string]ed25519.PublicKey{}, now: cfg.Now, codeTTL: CodeTTL, spent: map[string]time.Time{}}
+	t := &Tokens{cfg: cfg, public: map[string]ed25519.PublicKey{}, now: cfg.Now, codeTTL: CodeTTL, spent: cfg.Spent}
+	if t.spent == nil {
+		t.spent = &memorySpent{m: map[string]time.Time{}, now: cfg.Now}
+	}
 	for i, seed := range cfg.Keys {
 		if len(seed) != TokenKeySize {
 			return nil, fmt.Errorf("tokens: key %d is %d bytes, want %d", i+1, len(seed), TokenKeySize)

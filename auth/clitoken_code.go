@@ -1,11 +1,13 @@
 package auth
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/secds/secds/abac"
@@ -54,7 +56,7 @@ func (t *Tokens) NewCode(id abac.Identity, challenge, redirectURI string) (strin
 // challenge, and the same redirect URI for a token. A code is spent by its
 // first redemption attempt that decrypts, right or wrong, so a stolen code
 // cannot be retried with guessed verifiers.
-func (t *Tokens) Redeem(code, verifier, redirectURI string) (Token, abac.Identity, error) {
+func (t *Tokens) Redeem(ctx context.Context, code, verifier, redirectURI string) (Token, abac.Identity, error) {
 	var st codeState
 	if err := t.cfg.Codec.Open(codePurpose, code, &st); err != nil {
 		msg := "The sign-in code is not valid. Copy it whole, or run secds login again."
@@ -63,7 +65,12 @@ func (t *Tokens) Redeem(code, verifier, redirectURI string) (Token, abac.Identit
 		}
 		return Token{}, abac.Identity{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeCodeInvalid, Message: msg, Err: err}
 	}
-	if !t.spend(st.ID) {
+	fresh, err := t.spent.Spend(ctx, st.ID, t.now().Add(t.codeTTL+time.Second))
+	if err != nil {
+		return Token{}, abac.Identity{}, &api.Error{Kind: api.KindUnavailable, Code: api.CodeCodeUnavailable, Err: err,
+			Message: "The broker cannot check this sign-in code right now (its shared store did not answer). Try secds login again in a minute."}
+	}
+	if !fresh {
 		return Token{}, abac.Identity{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeCodeUsed, Message: "This sign-in code was already used; codes work once. Run secds login again."}
 	}
 	if !validVerifier(verifier) || subtle.ConstantTimeCompare([]byte(S256Challenge(verifier)), []byte(st.Challenge)) != 1 {
@@ -79,23 +86,29 @@ func (t *Tokens) Redeem(code, verifier, redirectURI string) (Token, abac.Identit
 	return tok, st.Identity, nil
 }
 
-// spend records a code ID as used and reports whether it was fresh. Entries
-// are dropped once the code would have expired anyway, so the set holds at
-// most a minute of logins.
-func (t *Tokens) spend(id string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	for k, exp := range t.spent {
+// memorySpent is the spent-code record of one process. Entries are dropped
+// once the code would have expired anyway, so it holds at most a minute of
+// logins.
+type memorySpent struct {
+	mu  sync.Mutex
+	m   map[string]time.Time // code ID → when it would have expired
+	now func() time.Time
+}
+
+func (s *memorySpent) Spend(_ context.Context, id string, until time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for k, exp := range s.m {
 		if now.After(exp) {
-			delete(t.spent, k)
+			delete(s.m, k)
 		}
 	}
-	if _, used := t.spent[id]; used {
-		return false
+	if _, used := s.m[id]; used {
+		return false, nil
 	}
-	t.spent[id] = now.Add(t.codeTTL + time.Second)
-	return true
+	s.m[id] = until
+	return true, nil
 }
 
 // S256Challenge is the PKCE S256 challenge of a verifier (RFC 7636 §4.2).

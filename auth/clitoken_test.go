@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -259,14 +260,14 @@ func TestLoginCodes(t *testing.T) {
 		if strings.Contains(code, "alice") {
 			t.Error("the code shows the identity")
 		}
-		tok, id, err := tk.Redeem(code, verifier, redirect)
+		tok, id, err := tk.Redeem(context.Background(), code, verifier, redirect)
 		if err != nil || id.Username != "alice" {
 			t.Fatalf("Redeem = %v, %v", id, err)
 		}
 		if v, err := tk.Verify(tok.Raw); err != nil || v.Identity.Username != "alice" {
 			t.Fatalf("the token from a code: %+v, %v", v, err)
 		}
-		if _, _, err := tk.Redeem(code, verifier, redirect); codeErr(err) != "code_used" {
+		if _, _, err := tk.Redeem(context.Background(), code, verifier, redirect); codeErr(err) != "code_used" {
 			t.Errorf("replay: %v, want code_used", err)
 		}
 	})
@@ -276,33 +277,33 @@ func TestLoginCodes(t *testing.T) {
 		wantCode string
 	}{
 		{"wrong verifier, then the right one", func(tk *auth.Tokens, _ *clock, code string) error {
-			if _, _, err := tk.Redeem(code, strings.Repeat("w", 43), redirect); codeErr(err) != "verifier_mismatch" {
+			if _, _, err := tk.Redeem(context.Background(), code, strings.Repeat("w", 43), redirect); codeErr(err) != "verifier_mismatch" {
 				return err
 			}
-			_, _, err := tk.Redeem(code, verifier, redirect) // burnt by the failed try
+			_, _, err := tk.Redeem(context.Background(), code, verifier, redirect) // burnt by the failed try
 			return err
 		}, "code_used"},
 		{"verifier of bad syntax", func(tk *auth.Tokens, _ *clock, code string) error {
-			_, _, err := tk.Redeem(code, "", redirect)
+			_, _, err := tk.Redeem(context.Background(), code, "", redirect)
 			return err
 		}, "verifier_mismatch"},
 		{"other redirect", func(tk *auth.Tokens, _ *clock, code string) error {
-			_, _, err := tk.Redeem(code, verifier, "http://127.0.0.1:4712/callback")
+			_, _, err := tk.Redeem(context.Background(), code, verifier, "http://127.0.0.1:4712/callback")
 			return err
 		}, "redirect_mismatch"},
 		{"after 61 seconds", func(tk *auth.Tokens, c *clock, code string) error {
 			c.t = c.t.Add(61 * time.Second)
-			_, _, err := tk.Redeem(code, verifier, redirect)
+			_, _, err := tk.Redeem(context.Background(), code, verifier, redirect)
 			return err
 		}, "code_invalid"},
 		{"tampered", func(tk *auth.Tokens, _ *clock, code string) error {
-			_, _, err := tk.Redeem(code[:len(code)-3]+"AAA", verifier, redirect)
+			_, _, err := tk.Redeem(context.Background(), code[:len(code)-3]+"AAA", verifier, redirect)
 			return err
 		}, "code_invalid"},
 		{"a session cookie is not a code", func(tk *auth.Tokens, c *clock, _ string) error {
 			codec, _ := auth.NewCodec([][]byte{key(9)}, c.now)
 			sealed, _ := codec.Seal("session", alice, time.Hour)
-			_, _, err := tk.Redeem(sealed, verifier, redirect)
+			_, _, err := tk.Redeem(context.Background(), sealed, verifier, redirect)
 			return err
 		}, "code_invalid"},
 	}

@@ -124,7 +124,7 @@ func (s *Server) cliToken(c echo.Context) error {
 		return err
 	}
 	ev := audit.Event{Type: audit.TypeLogin, ClientIP: c.RealIP(), RequestID: requestID(c), Via: "api"}
-	tok, id, err := s.cfg.Tokens.Redeem(req.Code, req.Verifier, req.RedirectURI)
+	tok, id, err := s.cfg.Tokens.Redeem(c.Request().Context(), req.Code, req.Verifier, req.RedirectURI)
 	if err != nil {
 		ev.Decision, ev.Code = audit.Denied, "login_failed"
 		var ae *api.Error

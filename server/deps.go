@@ -47,7 +47,7 @@ type Tokens interface {
 	// NewCode and Redeem are the CLI login's one-time code and its
 	// exchange for a token.
 	NewCode(id abac.Identity, challenge, redirectURI string) (string, error)
-	Redeem(code, verifier, redirectURI string) (auth.Token, abac.Identity, error)
+	Redeem(ctx context.Context, code, verifier, redirectURI string) (auth.Token, abac.Identity, error)
 	TTL() time.Duration
 }
 

@@ -71,6 +71,7 @@ const (
 	CodeCLILoginDisabled   Code = "cli_login_disabled"
 	CodeMappingUnavailable Code = "mapping_unavailable"
 	CodeRateLimited        Code = "rate_limited"
+	CodeCodeUnavailable    Code = "code_unavailable" // the spent-code record cannot be reached
 )
 
 // Codes of the admin API and page.

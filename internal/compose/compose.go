@@ -25,6 +25,7 @@ import (
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/internal/audit"
 	"github.com/secds/secds/internal/config"
+	"github.com/secds/secds/internal/dynamostore"
 	"github.com/secds/secds/internal/mapstore"
 	"github.com/secds/secds/server"
 )
@@ -41,9 +42,13 @@ type Options struct {
 	// MappingStore keeps the mapping's versions; default: a file store on
 	// cfg.MappingFile, hot-reloaded.
 	MappingStore mapstore.Store
-	// Revocations keeps CLI token revocations; default: a file in the
-	// mapping's history directory (none with a fixed mapping or store).
+	// Revocations keeps CLI token revocations; default: the shared store's
+	// (mapping_store: dynamodb), else a file in the mapping's history
+	// directory (none with a fixed mapping or store).
 	Revocations server.Revocations
+	// DynamoDB is the client of the shared store; default: one made from
+	// AWS and mapping_store's region and endpoint.
+	DynamoDB dynamostore.API
 }
 
 // The concrete pieces satisfy what the HTTP layer declares it needs.
@@ -112,9 +117,6 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		auditOut = io.MultiWriter(auditOut, f)
 	}
 	rec := audit.NewWriter(auditOut, opts.Now)
-	if err := b.openMapping(ctx, cfg, opts, rec); err != nil {
-		return nil, errors.Join(err, b.Close())
-	}
 
 	awsCfg := opts.AWS
 	if awsCfg == nil {
@@ -124,9 +126,32 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		}
 		c, err := awsconfig.LoadDefaultConfig(ctx, lopts...)
 		if err != nil {
-			return nil, fmt.Errorf("load AWS config: %w", err)
+			return nil, errors.Join(fmt.Errorf("load AWS config: %w", err), b.Close())
 		}
 		awsCfg = &c
+	}
+	var sh *shared
+	if cfg.MappingStore.Shared() && opts.Mapping == nil && opts.MappingStore == nil {
+		var err error
+		if sh, err = openShared(ctx, cfg, opts, *awsCfg); err != nil {
+			return nil, errors.Join(err, b.Close())
+		}
+		opts.MappingStore = sh.mapping
+		if opts.Revocations == nil {
+			opts.Revocations = sh.revocations
+		}
+	}
+	if err := b.openMapping(ctx, cfg, opts, rec); err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
+	ready := b.Mapping.Ready
+	if sh != nil {
+		ready = func(ctx context.Context) error {
+			if err := b.Mapping.Ready(ctx); err != nil {
+				return err
+			}
+			return sh.mapping.Ready(ctx)
+		}
 	}
 
 	a, err := auth.New(auth.Config{
@@ -149,9 +174,13 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	}
 	b.Auth = a
 	if len(cfg.TokenKeys) > 0 {
-		if b.Tokens, err = auth.NewTokens(auth.TokenConfig{
+		tc := auth.TokenConfig{
 			Issuer: cfg.Public.String(), Keys: cfg.TokenKeys, TTL: cfg.Tokens.TTL, Leeway: config.TokenLeeway, Codec: a.Codec(), Now: opts.Now,
-		}); err != nil {
+		}
+		if sh != nil {
+			tc.Spent = sh.codes
+		}
+		if b.Tokens, err = auth.NewTokens(tc); err != nil {
 			return nil, err
 		}
 	} else {
@@ -178,7 +207,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	sc := server.Config{
 		Auth: a, Broker: b.Broker, Audit: rec, Log: opts.Log, PublicURL: cfg.Public, TrustedProxies: cfg.Proxies,
 		Limits: cfg.Limits,
-		Ready:  b.Mapping.Ready, Mapping: b.Mapping, Claims: claimPaths(cfg),
+		Ready:  ready, Mapping: b.Mapping, Claims: claimPaths(cfg),
 		Revocations: revs, Now: opts.Now,
 	}
 	if b.Tokens != nil {

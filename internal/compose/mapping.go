@@ -29,7 +29,7 @@ func (b *Broker) openMapping(ctx context.Context, cfg *config.Config, opts Optio
 		b.closers = append(b.closers, f)
 		st = f
 	}
-	live, err := mapstore.NewLive(ctx, st, mapstore.LiveOptions{Name: cfg.MappingFile, Log: opts.Log, Audit: rec, Metrics: b.Metrics, Now: opts.Now})
+	live, err := mapstore.NewLive(ctx, st, mapstore.LiveOptions{Name: mappingName(cfg), Log: opts.Log, Audit: rec, Metrics: b.Metrics, Now: opts.Now})
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func openRevocations(cfg *config.Config, opts Options) (server.Revocations, erro
 	if opts.Revocations != nil {
 		return opts.Revocations, nil
 	}
-	if opts.Mapping != nil || opts.MappingStore != nil || cfg.MappingFile == "" {
+	if opts.Mapping != nil || opts.MappingStore != nil || cfg.MappingFile == "" || cfg.MappingStore.Shared() {
 		return nil, nil
 	}
 	// A cutoff older than the longest token (plus clock leeway) refuses

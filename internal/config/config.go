@@ -25,6 +25,7 @@ type Config struct {
 	Listen         string            `yaml:"listen"`
 	PublicURL      string            `yaml:"public_url"`
 	MappingFile    string            `yaml:"mapping_file"`
+	MappingStore   MappingStore      `yaml:"mapping_store"`
 	TrustedProxies []string          `yaml:"trusted_proxies"`
 	OIDC           OIDC              `yaml:"oidc"`
 	Session        Session           `yaml:"session"`
@@ -49,6 +50,36 @@ type Config struct {
 	// MetricsAddr is where /metrics is served; empty: nowhere.
 	MetricsAddr string `yaml:"-"`
 }
+
+// The mapping stores, values of mapping_store.type.
+const (
+	StoreFile     = "file"
+	StoreDynamoDB = "dynamodb"
+)
+
+// MappingStore says where the team mapping's versions live. The file store
+// (the default) serves one replica, or a GitOps deployment where the file
+// is a ConfigMap and edits go through git. The DynamoDB store is shared by
+// every replica: admins edit what all of them serve, and the spent CLI
+// login codes and token revocations live there too. With it, mapping_file
+// is only the seed: version 1 when the table holds no mapping yet.
+type MappingStore struct {
+	Type  string `yaml:"type"`  // StoreFile or StoreDynamoDB; default StoreFile
+	Table string `yaml:"table"` // the DynamoDB table (docs/dynamodb.md)
+	// Region of the table; default aws.region.
+	Region string `yaml:"region"`
+	// Endpoint overrides DynamoDB's, for a local emulator in tests.
+	Endpoint string `yaml:"endpoint"`
+	// PollInterval is how often each replica reads the table for a new
+	// mapping version and revocations; default DefaultPollInterval.
+	PollInterval time.Duration `yaml:"poll_interval"`
+	// StartTimeout is how long the broker retries a table it cannot read
+	// at start before it exits; default DefaultStoreStartTimeout.
+	StartTimeout time.Duration `yaml:"start_timeout"`
+}
+
+// Shared reports whether the store is shared by replicas (DynamoDB).
+func (m MappingStore) Shared() bool { return m.Type == StoreDynamoDB }
 
 // Metrics configures the Prometheus endpoint. It has a listener of its own,
 // away from the public one, because the load balancer would otherwise hand

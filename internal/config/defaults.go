@@ -24,6 +24,12 @@ const (
 	DefaultDiscoveryTTL     = 30 * time.Second // how long a team's notebook list is reused
 	DefaultAWSTimeout       = 20 * time.Second // the AWS work of one open or list
 	DefaultMaxConcurrentAWS = 64               // opens and lists talking to AWS at once
+	// DefaultPollInterval is how often a replica reads the shared store's
+	// head: a new mapping version is served everywhere within about this.
+	DefaultPollInterval = time.Second
+	// DefaultStoreStartTimeout is how long the broker keeps trying a shared
+	// store it cannot read at start before it exits.
+	DefaultStoreStartTimeout = 30 * time.Second
 )
 
 // Settings the file does not offer: the composition root passes these on
@@ -64,8 +70,14 @@ func (c *Config) applyDefaults() {
 	default:
 		c.MetricsAddr = c.Metrics.Listen
 	}
-	if c.MappingFile != "" {
+	orDefault(&c.MappingStore.Type, StoreFile)
+	if c.MappingFile != "" && c.MappingStore.Type == StoreFile {
 		orDefault(&c.MappingHistoryDir, c.MappingFile+DefaultHistorySuffix)
+	}
+	if c.MappingStore.Type == StoreDynamoDB {
+		orDefault(&c.MappingStore.Region, c.AWS.Region)
+		orDefault(&c.MappingStore.PollInterval, DefaultPollInterval)
+		orDefault(&c.MappingStore.StartTimeout, DefaultStoreStartTimeout)
 	}
 	orDefault(&c.OIDC.ClientSecretEnv, DefaultClientSecretEnv)
 	if len(c.OIDC.Scopes) == 0 {

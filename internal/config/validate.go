@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,7 +46,8 @@ func (c *Config) Validate() error {
 	checks := []check{
 		{"listen", addrProblem(c.Listen) != "", fmt.Sprintf("%q %s", c.Listen, addrProblem(c.Listen))},
 		{"public_url", publicProblem != "", publicProblem},
-		{"mapping_file", c.MappingFile == "", "is required (see configs/teams.example.yaml)"},
+		{"mapping_file", c.MappingFile == "" && c.MappingStore.Type != StoreDynamoDB, "is required (see configs/teams.example.yaml)"},
+		{"mapping_store.type", c.MappingStore.Type != StoreFile && c.MappingStore.Type != StoreDynamoDB, fmt.Sprintf("%q must be %q or %q", c.MappingStore.Type, StoreFile, StoreDynamoDB)},
 		{"oidc.issuer", c.OIDC.Issuer == "", "is required"},
 		{"oidc.issuer", c.OIDC.Issuer != "" && issuerProblem(c.OIDC.Issuer) != "", fmt.Sprintf("%q %s", c.OIDC.Issuer, issuerProblem(c.OIDC.Issuer))},
 		{"oidc.client_id", c.OIDC.ClientID == "", "is required"},
@@ -65,6 +67,7 @@ func (c *Config) Validate() error {
 		{"metrics.listen", c.MetricsAddr != "" && addrProblem(c.MetricsAddr) == "" && addrProblem(c.Listen) == "" && sameSocket(c.Listen, c.MetricsAddr),
 			fmt.Sprintf("%q is the broker's own listen address %q: metrics need a port of their own, or they are public", c.MetricsAddr, c.Listen)},
 	}
+	checks = append(checks, c.storeChecks()...)
 	for i, p := range c.TrustedProxies {
 		_, _, err := net.ParseCIDR(p)
 		checks = append(checks, check{fmt.Sprintf("trusted_proxies[%d]", i), err != nil, fmt.Sprintf("%q is not a CIDR range", p)})
@@ -182,3 +185,38 @@ func validRegion(r string) bool {
 func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
 
 func hours(d time.Duration) string { return strconv.Itoa(int(d.Hours())) + "h" }
+
+// Bounds of the shared store's settings.
+const (
+	minPollInterval = 100 * time.Millisecond
+	maxPollInterval = time.Minute
+	maxStartTimeout = 10 * time.Minute
+)
+
+// tableNameRE is DynamoDB's rule for table names.
+var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
+
+func (c *Config) storeChecks() []check {
+	s := c.MappingStore
+	if s.Type == StoreFile {
+		return []check{
+			{"mapping_store.table", s.Table != "", "is only for type dynamodb"},
+			{"mapping_store.endpoint", s.Endpoint != "", "is only for type dynamodb"},
+		}
+	}
+	if s.Type != StoreDynamoDB {
+		return nil
+	}
+	endpoint, err := url.Parse(s.Endpoint)
+	return []check{
+		{"mapping_store.table", s.Table == "", "is required with type dynamodb (see docs/dynamodb.md)"},
+		{"mapping_store.table", s.Table != "" && !tableNameRE.MatchString(s.Table), fmt.Sprintf("%q is not a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -); give the name, not the ARN", s.Table)},
+		{"mapping_store.region", s.Region == "", "is required with type dynamodb (or set aws.region)"},
+		{"mapping_store.region", s.Region != "" && !validRegion(s.Region), fmt.Sprintf("%q is not an AWS region name (like eu-west-1)", s.Region)},
+		{"mapping_store.endpoint", s.Endpoint != "" && (err != nil || (endpoint.Scheme != "https" && endpoint.Scheme != "http") || endpoint.Host == ""), fmt.Sprintf("%q must be an http(s) URL", s.Endpoint)},
+		{"mapping_store.endpoint", s.Endpoint != "" && err == nil && endpoint.Scheme == "http" && !isLoopbackHost(endpoint.Hostname()), fmt.Sprintf("%q must use https unless it is a loopback address", s.Endpoint)},
+		{"mapping_store.poll_interval", s.PollInterval < minPollInterval || s.PollInterval > maxPollInterval, fmt.Sprintf("%s must be between %s and %s (unset: %s)", s.PollInterval, minPollInterval, maxPollInterval, DefaultPollInterval)},
+		{"mapping_store.start_timeout", s.StartTimeout < 0 || s.StartTimeout > maxStartTimeout, fmt.Sprintf("%s must be between 0 and %s (unset: %s)", s.StartTimeout, maxStartTimeout, DefaultStoreStartTimeout)},
+		{"mapping_history_dir", c.MappingHistoryDir != "", "is for the file store; with type dynamodb the history is the table's (secds admin mapping import moves an old one in)"},
+	}
+}

@@ -52,6 +52,8 @@ const (
 const (
 	unverifiedMissing  = "the head names this version but its item is missing"
 	unverifiedMismatch = "the item's content does not match its digest, or the head names another digest"
+	unverifiedUnsigned = "the item has no MAC: it was written outside the broker"
+	unverifiedBadMAC   = "the item's MAC does not verify: it was written outside the broker, or signed with a session key this broker no longer has"
 )
 
 // MappingOptions configure a Mapping.
@@ -74,6 +76,10 @@ type Mapping struct {
 
 	mu   sync.Mutex
 	subs map[chan mapstore.Revision]struct{}
+	// lastRead is when the head was last read; lastErr the error of the
+	// reads since, if they failed.
+	lastRead time.Time
+	lastErr  error
 }
 
 var _ mapstore.Store = (*Mapping)(nil)
@@ -108,6 +114,13 @@ func (m *Mapping) head(ctx context.Context) (mapstore.Version, bool, error) {
 	out, err := m.c.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(m.opts.Table), Key: key(mappingPK, headSK), ConsistentRead: aws.Bool(true),
 	})
+	m.mu.Lock()
+	if err != nil {
+		m.lastErr = err
+	} else {
+		m.lastRead, m.lastErr = m.opts.Now(), nil
+	}
+	m.mu.Unlock()
 	if err != nil {
 		return mapstore.Version{}, false, fmt.Errorf("read the mapping's head item from DynamoDB table %s: %w", m.opts.Table, describe(err))
 	}
@@ -171,6 +184,12 @@ func (m *Mapping) load(ctx context.Context, h mapstore.Version) (mapstore.Revisi
 // is dropped.
 func (m *Mapping) verify(ctx context.Context, e mapstore.Entry, mac string) string {
 	why, resign := m.mac.Verify(e, mac)
+	switch why {
+	case mapstore.UnverifiedUnsigned:
+		why = unverifiedUnsigned
+	case mapstore.UnverifiedBadMAC:
+		why = unverifiedBadMAC
+	}
 	if resign {
 		_, err := m.c.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(m.opts.Table), Key: key(mappingPK, versionSK(e.Number)),
@@ -491,6 +510,37 @@ func (m *Mapping) Seed(ctx context.Context, content []byte, c mapstore.Change) (
 	}
 	return err == nil, err
 }
+
+// Ready reports a table the broker has not been able to read for several
+// poll intervals. The error is degraded, not fatal: the broker keeps
+// serving the last mapping it read, and taking every replica out of the load
+// balancer because DynamoDB throttles would end every session for nothing.
+func (m *Mapping) Ready(context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	limit := max(5*m.opts.PollInterval, 10*time.Second)
+	if m.lastErr == nil || m.opts.Now().Sub(m.lastRead) <= limit {
+		return nil
+	}
+	return &UnreachableError{Table: m.opts.Table, Since: m.lastRead, Err: m.lastErr}
+}
+
+// UnreachableError says the table has not been read for a while.
+type UnreachableError struct {
+	Table string
+	Since time.Time
+	Err   error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("the mapping store (DynamoDB table %s) has not been read since %s; serving the last mapping read: %v", e.Table, e.Since.UTC().Format(time.RFC3339), e.Err)
+}
+
+// Unwrap returns the last read's error.
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Degraded marks the problem as one the broker serves through.
+func (e *UnreachableError) Degraded() bool { return true }
 
 // Table is the table's name.
 func (m *Mapping) Table() string { return m.opts.Table }

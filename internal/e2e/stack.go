@@ -26,6 +26,7 @@ import (
 	"github.com/secds/secds/internal/dev/devstack"
 	"github.com/secds/secds/internal/dev/iamseed"
 	"github.com/secds/secds/internal/testutil"
+	"github.com/secds/secds/internal/testutil/moto"
 )
 
 // StackOptions configure a broker stack. The zero value is the dev stack's
@@ -62,6 +63,11 @@ type StackOptions struct {
 	HTTPClient *http.Client
 	// Now is the brokers' clock; default time.Now.
 	Now func() time.Time
+	// SharedStore runs the replicas on one DynamoDB table in moto_server
+	// (mapping_store: dynamodb), as the Kubernetes shared-store deployment
+	// does: the mapping file only seeds the empty table, and the mapping's
+	// versions, spent login codes and revocations live in the table.
+	SharedStore bool
 }
 
 // Stack is secds as deployed, on loopback: broker replicas built with
@@ -88,9 +94,12 @@ type Stack struct {
 	ProviderURL string
 	Config      *config.Config
 	ConfigFile  string
-	MappingFile string           // the mapping every replica serves (file store)
-	Logs        *testutil.Buffer // every replica's log lines
-	Audit       *testutil.Buffer // every replica's audit events, as a collector would gather them
+	MappingFile string // the mapping every replica serves (file store); the seed with SharedStore
+	// Moto and Table are the shared store's server and table (SharedStore).
+	Moto  *moto.Server
+	Table string
+	Logs  *testutil.Buffer // every replica's log lines
+	Audit *testutil.Buffer // every replica's audit events, as a collector would gather them
 	// Responses are the replicas' answers: status, headers and body, but
 	// the cookies they set and the places a presigned URL or a CLI login
 	// code may go (see capture).
@@ -212,7 +221,13 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 		t.Fatal(err)
 	}
 	st.AWS = emu
-	st.ConfigFile = writeBrokerConfig(t, dir, st.URL, issuer, clientID, secret, st.MappingFile)
+	var store string
+	if opts.SharedStore {
+		st.Moto = moto.Start(t)
+		st.Table = st.Moto.NewTable(t)
+		store = fmt.Sprintf("mapping_store:\n  type: dynamodb\n  table: %s\n  endpoint: %s\n  start_timeout: 5s\n", st.Table, st.Moto.URL)
+	}
+	st.ConfigFile = writeBrokerConfig(t, dir, st.URL, issuer, clientID, secret, st.MappingFile, store)
 	if st.Config, err = config.Load(st.ConfigFile); err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +412,7 @@ func tail(s string, n int) string {
 
 // writeBrokerConfig writes the configuration a real deployment would have:
 // a file with the secrets in files beside it, serving mappingFile.
-func writeBrokerConfig(t testing.TB, dir, publicURL, issuer, clientID, secret, mappingFile string) string {
+func writeBrokerConfig(t testing.TB, dir, publicURL, issuer, clientID, secret, mappingFile, extra string) string {
 	t.Helper()
 	key, tokenKey := make([]byte, 32), make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
@@ -426,7 +441,7 @@ tokens:
 aws:
   region: us-east-1
   discovery_ttl: 1s
-`, publicURL, mappingFile, issuer, clientID)
+%s`, publicURL, mappingFile, issuer, clientID, extra)
 	files := map[string][]byte{
 		"broker.yaml":   []byte(cfg),
 		"client-secret": []byte(secret + "\n"),

@@ -80,7 +80,7 @@ func NewLive(ctx context.Context, s Store, opts LiveOptions) (*Live, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load mapping: %w", err)
 	}
-	m, perr := l.Parse(cur.Content)
+	m, perr := l.parseRevision(cur)
 	st := &State{Mapping: m, Serving: cur.Entry, Latest: cur.Entry, CheckedAt: l.now()}
 	if perr != nil {
 		st.Problems = asProblems(perr)
@@ -155,7 +155,11 @@ func (l *Live) apply(r Revision, m *abac.Mapping) {
 	next.Latest, next.CheckedAt = r.Entry, l.now()
 	var err error
 	if m == nil {
-		m, err = l.Parse(r.Content)
+		m, err = l.parseRevision(r)
+	}
+	if r.Unverified != "" {
+		l.write(audit.Event{Type: audit.TypeMappingChange, Decision: audit.Denied, Code: "mapping_history_unverified", Via: "store",
+			Reason: fmt.Sprintf("version %d refused: %s", r.Number, r.Unverified), FromVersion: old.Serving.Number, ToVersion: r.Number, ToDigest: r.Digest})
 	}
 	if err != nil {
 		next.Problems = asProblems(err)
@@ -191,6 +195,15 @@ func (l *Live) logInvalid(bad, serving Entry, ps abac.Problems) {
 	for _, p := range ps {
 		l.log.Error("team mapping problem: "+p.String(), "version", bad.Number)
 	}
+}
+
+// parseRevision validates a stored revision; one whose record does not
+// authenticate is refused unread.
+func (l *Live) parseRevision(r Revision) (*abac.Mapping, error) {
+	if r.Unverified != "" {
+		return nil, abac.Problems{{File: l.name, Message: (&UnverifiedError{Number: r.Number, Why: r.Unverified}).Error()}}
+	}
+	return l.Parse(r.Content)
 }
 
 // Parse validates content as this mapping's file.
