@@ -73,6 +73,8 @@ func openShared(ctx context.Context, cfg *config.Config, opts Options, awsCfg aw
 }
 
 // waitForTable checks the table until it answers or start_timeout passes.
+// A table that answers with a mistake (it does not exist, has the wrong
+// keys, or refuses the broker) is reported at once: waiting will not fix it.
 func waitForTable(ctx context.Context, c dynamostore.API, sc config.MappingStore, log *slog.Logger) error {
 	deadline := time.Now().Add(sc.StartTimeout)
 	for attempt := 1; ; attempt++ {
@@ -82,6 +84,10 @@ func waitForTable(ctx context.Context, c dynamostore.API, sc config.MappingStore
 				log.Info("the mapping store's DynamoDB table answers", "table", sc.Table, "attempts", attempt)
 			}
 			return nil
+		}
+		var permanent *dynamostore.ConfigError
+		if errors.As(err, &permanent) {
+			return fmt.Errorf("mapping store: %w", err)
 		}
 		wait := min(time.Duration(attempt)*time.Second, 5*time.Second)
 		if time.Now().Add(wait).After(deadline) {

@@ -19,6 +19,10 @@ func valid() *config.Config {
 	}
 }
 
+func ddb(table string) config.MappingStore {
+	return config.MappingStore{Type: config.StoreDynamoDB, Table: table}
+}
+
 var validEnv = map[string]string{config.DefaultClientSecretEnv: "s", config.DefaultSessionKeysEnv: key}
 
 func resolve(c *config.Config, env map[string]string) error {
@@ -38,6 +42,27 @@ func TestEveryFieldIsValidated(t *testing.T) {
 		{"public_url with a path", func(c *config.Config) { c.PublicURL = "https://n.example/broker" }, nil, "must be an http(s) URL with no path"},
 		{"public_url plain http", func(c *config.Config) { c.PublicURL = "http://n.example" }, nil, "must use https unless it is a loopback address"},
 		{"mapping_file missing", func(c *config.Config) { c.MappingFile = "" }, nil, "mapping_file: is required"},
+		{"mapping_store.type unknown", func(c *config.Config) { c.MappingStore.Type = "postgres" }, nil, `mapping_store.type: "postgres" must be "file" or "dynamodb"`},
+		{"mapping_store.table missing", func(c *config.Config) { c.MappingStore = ddb(""); c.AWS.Region = "eu-west-1" }, nil, "mapping_store.table: is required with type dynamodb"},
+		{"mapping_store.table an ARN", func(c *config.Config) {
+			c.MappingStore = ddb("arn:aws:dynamodb:eu-west-1:123456789012:table/secds")
+			c.AWS.Region = "eu-west-1"
+		}, nil, "is not a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -); give the name, not the ARN"},
+		{"mapping_store.region missing", func(c *config.Config) { c.MappingStore = ddb("secds") }, nil, "mapping_store.region: is required with type dynamodb (or set aws.region)"},
+		{"mapping_store.region bad", func(c *config.Config) { c.MappingStore = ddb("secds"); c.MappingStore.Region = "Europe" }, nil, `mapping_store.region: "Europe" is not an AWS region name`},
+		{"mapping_store.endpoint plain http", func(c *config.Config) {
+			c.MappingStore = ddb("secds")
+			c.MappingStore.Region, c.MappingStore.Endpoint = "eu-west-1", "http://dynamodb.example"
+		}, nil, `mapping_store.endpoint: "http://dynamodb.example" must use https unless it is a loopback address`},
+		{"mapping_store.poll_interval too short", func(c *config.Config) {
+			c.MappingStore = ddb("secds")
+			c.MappingStore.Region, c.MappingStore.PollInterval = "eu-west-1", time.Millisecond
+		}, nil, "mapping_store.poll_interval: 1ms must be between 100ms and 1m0s"},
+		{"mapping_store.table on the file store", func(c *config.Config) { c.MappingStore.Table = "secds" }, nil, "mapping_store.table: is only for type dynamodb"},
+		{"mapping_history_dir with dynamodb", func(c *config.Config) {
+			c.MappingStore = ddb("secds")
+			c.MappingStore.Region, c.MappingHistoryDir = "eu-west-1", "/var/lib/secds"
+		}, nil, "mapping_history_dir: is for the file store"},
 		{"trusted_proxies not a CIDR", func(c *config.Config) { c.TrustedProxies = []string{"10.0.0.1"} }, nil, `trusted_proxies[0]: "10.0.0.1" is not a CIDR range`},
 		{"oidc.issuer missing", func(c *config.Config) { c.OIDC.Issuer = "" }, nil, "oidc.issuer: is required"},
 		{"oidc.issuer not a URL", func(c *config.Config) { c.OIDC.Issuer = "idp.example" }, nil, `oidc.issuer: "idp.example" must be the provider's https URL`},
@@ -191,5 +216,20 @@ func TestValidateAfterAnOverride(t *testing.T) {
 	c.Listen = "127.0.0.1:9464"
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "metrics.listen: ") {
 		t.Fatalf("a --listen on the metrics port: %v", err)
+	}
+}
+
+// TestSharedStoreNeedsNoMappingFile: with DynamoDB the mapping file is only
+// an optional seed, and the store's defaults come from aws.region.
+func TestSharedStoreNeedsNoMappingFile(t *testing.T) {
+	c := valid()
+	c.MappingFile = ""
+	c.AWS.Region = "eu-west-1"
+	c.MappingStore = ddb("secds-state")
+	if err := resolve(c, validEnv); err != nil {
+		t.Fatal(err)
+	}
+	if c.MappingStore.Region != "eu-west-1" || c.MappingStore.PollInterval != config.DefaultPollInterval || c.MappingStore.StartTimeout != config.DefaultStoreStartTimeout || c.MappingHistoryDir != "" {
+		t.Errorf("resolved store = %+v, history dir %q", c.MappingStore, c.MappingHistoryDir)
 	}
 }

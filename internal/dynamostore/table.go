@@ -44,7 +44,10 @@ func CheckTable(ctx context.Context, c API, table string) error {
 	if err != nil {
 		var nf *types.ResourceNotFoundException
 		if errors.As(err, &nf) {
-			return fmt.Errorf("DynamoDB table %q does not exist in this account and region: create it (docs/dynamodb.md), or fix mapping_store.table / aws.region", table)
+			return &ConfigError{fmt.Errorf("DynamoDB table %q does not exist in this account and region: create it (docs/dynamodb.md), or fix mapping_store.table / mapping_store.region", table)}
+		}
+		if denied(err) {
+			return &ConfigError{fmt.Errorf("DynamoDB table %q: %w", table, describe(err))}
 		}
 		return fmt.Errorf("DynamoDB table %q: %w", table, describe(err))
 	}
@@ -64,20 +67,38 @@ func CheckTable(ctx context.Context, c API, table string) error {
 		attrTypes[aws.ToString(a.AttributeName)] = a.AttributeType
 	}
 	if keys["HASH"] != AttrPK || keys["RANGE"] != AttrSK || len(keys) != 2 || attrTypes[AttrPK] != "S" || attrTypes[AttrSK] != "S" {
-		return fmt.Errorf("DynamoDB table %q has key schema %v; secds needs partition key %q and sort key %q, both strings (docs/dynamodb.md)", table, keys, AttrPK, AttrSK)
+		return &ConfigError{fmt.Errorf("DynamoDB table %q has key schema %v; secds needs partition key %q and sort key %q, both strings (docs/dynamodb.md)", table, keys, AttrPK, AttrSK)}
 	}
 	return nil
+}
+
+// ConfigError is a table the broker cannot use until someone changes
+// something (its name, its key schema, the broker's permissions): retrying
+// does not help.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func denied(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException":
+		return true
+	}
+	return false
 }
 
 // describe turns an SDK error into one a person can act on, naming the
 // error code and never the request.
 func describe(err error) error {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case "AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException":
-			return fmt.Errorf("DynamoDB refused the broker's credentials (%s): give its role the actions `secds admin iam` prints on this table: %w", ae.ErrorCode(), err)
-		}
+	if denied(err) {
+		return fmt.Errorf("DynamoDB refused the broker's credentials: give its role the actions `secds admin iam --state-table` prints, on this table: %w", err)
 	}
 	return err
 }

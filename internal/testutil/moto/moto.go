@@ -91,12 +91,15 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
+// staticCreds are test credentials; moto accepts any.
+var staticCreds = credentials.NewStaticCredentialsProvider("AKIAMOTOTESTKEY00000", "moto-test-secret", "")
+
 // Config is an AWS configuration for the server: static test credentials
 // (moto accepts any) and its endpoint for every service.
 func (s *Server) Config() aws.Config {
 	return aws.Config{
 		Region:       Region,
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIAMOTOTESTKEY00000", "moto-test-secret", ""),
+		Credentials:  staticCreds,
 		BaseEndpoint: aws.String(s.URL),
 	}
 }

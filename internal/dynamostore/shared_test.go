@@ -1,0 +1,493 @@
+package dynamostore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/secds/secds/internal/dynamostore"
+	"github.com/secds/secds/internal/iampolicy"
+	"github.com/secds/secds/internal/mapstore"
+	"github.com/secds/secds/internal/mapstore/conformance"
+	"github.com/secds/secds/internal/testutil/moto"
+)
+
+const validMapping = `version: 1
+admin_groups: [secds-admins]
+teams:
+  - name: fraud
+    match:
+      - groups: [ds-fraud]
+    role_arn: arn:aws:iam::123456789012:role/secds-team-fraud
+    notebooks:
+      tags:
+        owner: "{{.Username}}"
+`
+
+func openMapping(t testing.TB, c dynamostore.API, table string, keys [][]byte) *dynamostore.Mapping {
+	t.Helper()
+	m, err := dynamostore.NewMapping(c, dynamostore.MappingOptions{Table: table, Keys: keys, PollInterval: 50 * time.Millisecond, MaxBackoff: 400 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestAnotherReplicaSeesTheWrite: a store that did not make the write (a
+// second replica) delivers it from its poll of the head item.
+func TestAnotherReplicaSeesTheWrite(t *testing.T) {
+	srv := moto.Start(t)
+	table := srv.NewTable(t)
+	a := newMapping(t, srv, table, []byte(validMapping))
+	b := openMapping(t, srv.DynamoDB(), table, testKeys)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch, err := b.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := a.Get(ctx)
+	r, err := a.Put(ctx, []byte(validMapping+"# two\n"), cur.Version, mapstore.Change{Author: "admin", Reason: "edit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := conformance.WaitFor(t, ch, r.Version)
+	if string(got.Content) != validMapping+"# two\n" || got.Author != "admin" {
+		t.Errorf("B got %+v %q", got.Entry, got.Content)
+	}
+}
+
+// TestUnauthenticatedVersionsAreNotServed: items written without the
+// broker's keys are listed, marked, refused by At and never served by Live.
+func TestUnauthenticatedVersionsAreNotServed(t *testing.T) {
+	ctx := context.Background()
+	srv := moto.Start(t)
+	db := srv.DynamoDB()
+	otherKeys := [][]byte{[]byte("another-broker-key-of-32-bytes!!")}
+	for _, tc := range []struct {
+		name  string
+		write func(t *testing.T, table string, cur mapstore.Version) mapstore.Version
+		why   string
+	}{
+		{"signed with a key the broker does not have", func(t *testing.T, table string, cur mapstore.Version) mapstore.Version {
+			r, err := openMapping(t, db, table, otherKeys).Put(ctx, []byte(validMapping+"# forged\n"), cur, mapstore.Change{Author: "mallory"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.Version
+		}, "MAC does not verify"},
+		{"no MAC", func(t *testing.T, table string, cur mapstore.Version) mapstore.Version {
+			r, err := openMapping(t, db, table, otherKeys).Put(ctx, []byte(validMapping+"# forged\n"), cur, mapstore.Change{Author: "mallory"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			update(t, db, table, r.Number, "REMOVE mac", nil)
+			return r.Version
+		}, "no MAC"},
+		{"content changed after signing", func(t *testing.T, table string, cur mapstore.Version) mapstore.Version {
+			r, err := openMapping(t, db, table, testKeys).Put(ctx, []byte(validMapping+"# genuine\n"), cur, mapstore.Change{Author: "admin"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			update(t, db, table, r.Number, "SET content = :c", map[string]types.AttributeValue{":c": &types.AttributeValueMemberB{Value: []byte(validMapping + "# genuine, then changed\n")}})
+			return r.Version
+		}, "does not match its digest"},
+		{"author changed after signing", func(t *testing.T, table string, cur mapstore.Version) mapstore.Version {
+			r, err := openMapping(t, db, table, testKeys).Put(ctx, []byte(validMapping+"# genuine\n"), cur, mapstore.Change{Author: "admin"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			update(t, db, table, r.Number, "SET author = :a", map[string]types.AttributeValue{":a": &types.AttributeValueMemberS{Value: "someone-else"}})
+			return r.Version
+		}, "MAC does not verify"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			table := srv.NewTable(t)
+			store := newMapping(t, srv, table, []byte(validMapping))
+			liveCtx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			live, err := mapstore.NewLive(liveCtx, store, mapstore.LiveOptions{Name: "teams.yaml"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seed, _ := store.Get(ctx)
+			bad := tc.write(t, table, seed.Version)
+
+			r, err := store.Get(ctx)
+			if err != nil || r.Unverified == "" || !strings.Contains(r.Unverified, tc.why) || r.Content != nil {
+				t.Errorf("Get = %+v, content %q, %v; want unverified (%s) without content", r.Entry, r.Content, err, tc.why)
+			}
+			if _, err := store.At(ctx, bad.Number); !errors.Is(err, mapstore.ErrUnverified) {
+				t.Errorf("At(%d) = %v, want ErrUnverified", bad.Number, err)
+			}
+			hist, err := store.History(ctx)
+			if err != nil || len(hist) != 2 || hist[0].Unverified == "" || hist[1].Unverified != "" {
+				t.Errorf("History = %+v, %v; want the bad version marked, the seed not", hist, err)
+			}
+			deadline := time.Now().Add(3 * time.Second)
+			for live.State().Latest.Number != bad.Number && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			st := live.State()
+			if st.Latest.Number != bad.Number || st.Valid() || st.Serving.Number != seed.Number {
+				t.Fatalf("live state: latest %d valid %v serving %d; want %d seen, refused, %d served", st.Latest.Number, st.Valid(), st.Serving.Number, bad.Number, seed.Number)
+			}
+			// A broker started now serves the last authenticated version.
+			restarted, err := mapstore.NewLive(liveCtx, openMapping(t, db, table, testKeys), mapstore.LiveOptions{Name: "teams.yaml"})
+			if err != nil || restarted.State().Serving.Number != seed.Number {
+				t.Fatalf("a broker started on the table: %v, serving %+v", err, restarted.State().Serving)
+			}
+		})
+	}
+}
+
+func update(t *testing.T, db *dynamodb.Client, table string, number int64, expr string, values map[string]types.AttributeValue) {
+	t.Helper()
+	_, err := db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(table), UpdateExpression: aws.String(expr), ExpressionAttributeValues: values,
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "mapping"}, "sk": &types.AttributeValueMemberS{Value: fmt.Sprintf("v#%019d", number)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSessionKeyRotation: versions signed with the old key stay trusted
+// once a new key is put first, and are signed again with it, so they stay
+// trusted after the old key is dropped.
+func TestSessionKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	srv := moto.Start(t)
+	table := srv.NewTable(t)
+	oldKey, newKey := []byte("old-session-key-0123456789abcdef"), []byte("new-session-key-0123456789abcdef")
+	a := openMapping(t, srv.DynamoDB(), table, [][]byte{oldKey})
+	if _, err := a.Seed(ctx, []byte(validMapping), mapstore.Change{Author: "seed"}); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := a.Get(ctx)
+	if _, err := a.Put(ctx, []byte(validMapping+"# 2\n"), cur.Version, mapstore.Change{Author: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	rotated := openMapping(t, srv.DynamoDB(), table, [][]byte{newKey, oldKey})
+	if hist, err := rotated.History(ctx); err != nil || hist[0].Unverified != "" || hist[1].Unverified != "" {
+		t.Fatalf("with both keys: %+v %v", hist, err)
+	}
+	onlyNew := openMapping(t, srv.DynamoDB(), table, [][]byte{newKey})
+	hist, err := onlyNew.History(ctx)
+	if err != nil || hist[0].Unverified != "" || hist[1].Unverified != "" {
+		t.Fatalf("after the old key is dropped: %+v %v; want both versions re-signed", hist, err)
+	}
+	if r, err := onlyNew.Get(ctx); err != nil || r.Unverified != "" {
+		t.Fatalf("Get after rotation = %+v %v", r.Entry, err)
+	}
+}
+
+// TestThrottlingKeepsTheLastMapping: while DynamoDB throttles, the broker
+// serves the mapping it has, polls less often, reports itself degraded, and
+// picks up the new version once the table answers again.
+func TestThrottlingKeepsTheLastMapping(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := moto.Start(t)
+	table := srv.NewTable(t)
+	writer := newMapping(t, srv, table, []byte(validMapping))
+	proxy := srv.NewFaultProxy(t)
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	reader, err := dynamostore.NewMapping(proxy.DynamoDB(func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }), dynamostore.MappingOptions{
+		Table: table, Keys: testKeys, PollInterval: 20 * time.Millisecond, MaxBackoff: 320 * time.Millisecond, Now: now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := mapstore.NewLive(ctx, reader, mapstore.LiveOptions{Name: "teams.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := live.State().Serving
+
+	proxy.Set("*", moto.Throttle)
+	before := proxy.Calls()["GetItem"]
+	cur, _ := writer.Get(ctx)
+	next, err := writer.Put(ctx, []byte(validMapping+"# while throttled\n"), cur.Version, mapstore.Change{Author: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	throttled := proxy.Calls()["GetItem"] - before
+	// Polling every 20 ms would make 50 reads in the second; backing off
+	// to 320 ms makes at most about 8.
+	if throttled > 12 || throttled < 2 {
+		t.Errorf("%d head reads in a throttled second; want a few (backoff), not one per poll interval", throttled)
+	}
+	if s := live.State(); s.Serving != seed || live.Mapping() == nil {
+		t.Errorf("serving %+v while throttled, want the seed kept", s.Serving)
+	}
+	if err := reader.Ready(ctx); err != nil {
+		t.Errorf("Ready within the grace period = %v", err)
+	}
+	clock.Add(int64(time.Minute))
+	var d interface{ Degraded() bool }
+	if err := reader.Ready(ctx); !errors.As(err, &d) || !d.Degraded() || !dynamostore.Throttled(errors.Unwrap(err)) {
+		t.Errorf("Ready a minute into the throttling = %v, want a degraded throttling error", err)
+	}
+
+	proxy.Set("*", moto.Pass)
+	deadline := time.Now().Add(3 * time.Second)
+	for live.State().Serving.Number != next.Number && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := live.State(); s.Serving.Number != next.Number {
+		t.Fatalf("after the throttling serving %d, want %d", s.Serving.Number, next.Number)
+	}
+	if err := reader.Ready(ctx); err != nil {
+		t.Errorf("Ready after the throttling = %v", err)
+	}
+}
+
+// TestFailedWritesLeaveNothing: a transaction DynamoDB refuses writes
+// nothing; a version item left above the head (by a writer that died
+// between writes) is not part of the history and is overwritten by the next
+// write; a write whose answer is lost is not mistaken for a conflict.
+func TestFailedWritesLeaveNothing(t *testing.T) {
+	ctx := context.Background()
+	srv := moto.Start(t)
+	table := srv.NewTable(t)
+	seedStore := newMapping(t, srv, table, []byte(validMapping))
+	proxy := srv.NewFaultProxy(t)
+	store := openMapping(t, proxy.DynamoDB(), table, testKeys)
+	curRev, _ := store.Get(ctx)
+	cur := curRev.Version
+	hist0, _ := store.History(ctx)
+
+	t.Run("refused transaction", func(t *testing.T) {
+		proxy.Set("TransactWriteItems", moto.Fail)
+		defer proxy.Set("TransactWriteItems", moto.Pass)
+		_, err := store.Put(ctx, []byte(validMapping+"# lost\n"), cur, mapstore.Change{Author: "admin"})
+		if err == nil || errors.Is(err, mapstore.ErrConflict) || !strings.Contains(err.Error(), "nothing was changed") {
+			t.Fatalf("Put = %v, want a failure that says nothing changed", err)
+		}
+		if got, _ := seedStore.Get(ctx); got.Version != cur {
+			t.Errorf("head moved to %v", got.Version)
+		}
+		if hist, _ := seedStore.History(ctx); len(hist) != len(hist0) {
+			t.Errorf("history grew to %d entries", len(hist))
+		}
+	})
+	t.Run("leftover item above the head", func(t *testing.T) {
+		orphan, err := openMapping(t, srv.DynamoDB(), table, testKeys).Put(ctx, []byte(validMapping+"# orphan\n"), cur, mapstore.Change{Author: "ghost"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Put the head back: the orphan's item stays, above it.
+		_, err = srv.DynamoDB().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: "mapping"}, "sk": &types.AttributeValueMemberS{Value: "head"},
+			"number": &types.AttributeValueMemberN{Value: fmt.Sprint(cur.Number)}, "digest": &types.AttributeValueMemberS{Value: cur.Digest},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hist, _ := store.History(ctx); len(hist) != len(hist0) {
+			t.Errorf("history lists %d entries, want the leftover left out", len(hist))
+		}
+		if _, err := store.At(ctx, orphan.Number); !errors.Is(err, mapstore.ErrNotFound) {
+			t.Errorf("At(leftover) = %v, want ErrNotFound", err)
+		}
+		r, err := store.Put(ctx, []byte(validMapping+"# real\n"), cur, mapstore.Change{Author: "admin"})
+		if err != nil || r.Number != orphan.Number {
+			t.Fatalf("Put over the leftover = %+v %v", r.Version, err)
+		}
+		if got, err := store.At(ctx, r.Number); err != nil || string(got.Content) != validMapping+"# real\n" {
+			t.Errorf("At = %q %v", got.Content, err)
+		}
+		cur = r.Version
+	})
+	t.Run("lost answer", func(t *testing.T) {
+		proxy.Set("TransactWriteItems", moto.Drop)
+		var once sync.Once
+		// The SDK retries after the dropped connection; let the retry
+		// through, as a network would.
+		go func() {
+			time.Sleep(50 * time.Millisecond)
+			once.Do(func() { proxy.Set("TransactWriteItems", moto.Pass) })
+		}()
+		r, err := store.Put(ctx, []byte(validMapping+"# retried\n"), cur, mapstore.Change{Author: "admin"})
+		once.Do(func() { proxy.Set("TransactWriteItems", moto.Pass) })
+		if err != nil {
+			t.Fatalf("Put with a lost answer = %v; the retry of our own write is not a conflict", err)
+		}
+		if got, _ := seedStore.Get(ctx); got.Version != r.Version {
+			t.Errorf("head %v, want %v", got.Version, r.Version)
+		}
+	})
+}
+
+// TestCodesAreSpentOnceAcrossReplicas: of many replicas spending one code
+// at once, exactly one succeeds.
+func TestCodesAreSpentOnceAcrossReplicas(t *testing.T) {
+	srv := moto.Start(t)
+	table := srv.NewTable(t)
+	until := time.Now().Add(time.Minute)
+	var fresh atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		c, err := dynamostore.NewCodes(srv.DynamoDB(), table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			ok, err := c.Spend(context.Background(), "code-1", until)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				fresh.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if fresh.Load() != 1 {
+		t.Fatalf("%d replicas spent the code, want exactly 1", fresh.Load())
+	}
+	c, _ := dynamostore.NewCodes(srv.DynamoDB(), table)
+	if ok, err := c.Spend(context.Background(), "code-2", until); !ok || err != nil {
+		t.Errorf("another code = %v %v", ok, err)
+	}
+	proxy := srv.NewFaultProxy(t)
+	proxy.Set("*", moto.Fail)
+	down, _ := dynamostore.NewCodes(proxy.DynamoDB(func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }), table)
+	if ok, err := down.Spend(context.Background(), "code-3", until); ok || err == nil {
+		t.Errorf("with the table down = %v %v, want an error and not fresh", ok, err)
+	}
+}
+
+// TestRevocationsHoldOnEveryReplica: a revocation made through one store is
+// seen by another within its poll interval, only ever moves later, and a
+// replica that cannot read the table refuses rather than guesses.
+func TestRevocationsHoldOnEveryReplica(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := moto.Start(t)
+	table := srv.NewTable(t)
+	proxy := srv.NewFaultProxy(t)
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	open := func(c dynamostore.API) *dynamostore.Revocations {
+		r, err := dynamostore.NewRevocations(ctx, c, dynamostore.RevocationOptions{Table: table, PollInterval: 20 * time.Millisecond, MaxStale: 5 * time.Second, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b := open(srv.DynamoDB()), open(proxy.DynamoDB(func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }))
+	t1 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	if err := a.Revoke(ctx, "user:alice", t1); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := a.Cutoff(ctx, "user:alice"); !c.Equal(t1) {
+		t.Errorf("A at once: %v", c)
+	}
+	waitCutoff(t, b, "user:alice", t1)
+	if err := b.Revoke(ctx, "user:alice", t1.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := b.Cutoff(ctx, "user:alice"); !c.Equal(t1) {
+		t.Errorf("an earlier cutoff replaced a later one: %v", c)
+	}
+	if c, _ := b.Cutoff(ctx, "user:bob"); !c.IsZero() {
+		t.Errorf("bob = %v", c)
+	}
+	proxy.Set("*", moto.Fail)
+	if _, err := b.Cutoff(ctx, "user:alice"); err != nil {
+		t.Errorf("a failing table within MaxStale: %v", err)
+	}
+	clock.Add(int64(time.Minute))
+	if _, err := b.Cutoff(ctx, "user:alice"); err == nil {
+		t.Error("Cutoff answered from a copy a minute old while the table fails")
+	}
+	proxy.Set("*", moto.Pass)
+	if c, err := b.Cutoff(ctx, "user:alice"); err != nil || !c.Equal(t1) {
+		t.Errorf("once the table answers: %v %v", c, err)
+	}
+}
+
+func waitCutoff(t *testing.T, r *dynamostore.Revocations, key string, want time.Time) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		c, err := r.Cutoff(context.Background(), key)
+		if err == nil && c.Equal(want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cutoff of %s = %v %v, want %v", key, c, err, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestActionsAreWhatTheStoresCall: the IAM actions `secds admin iam`
+// grants the broker on its table are exactly those the stores call. A
+// transaction is authorized as the item actions in it (here PutItem).
+func TestActionsAreWhatTheStoresCall(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := moto.Start(t)
+	table := srv.NewTable(t)
+	proxy := srv.NewFaultProxy(t)
+	c := proxy.DynamoDB()
+	if err := dynamostore.CheckTable(ctx, c, table); err != nil {
+		t.Fatal(err)
+	}
+	old := openMapping(t, c, table, [][]byte{[]byte("old-session-key-0123456789abcdef")})
+	if _, err := old.Seed(ctx, []byte(validMapping), mapstore.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	m := openMapping(t, c, table, append(testKeys, []byte("old-session-key-0123456789abcdef")))
+	live, err := mapstore.NewLive(ctx, m, mapstore.LiveOptions{Name: "teams.yaml"}) // Watch, Get, History (re-signing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := live.Update(ctx, mapstore.Update{Content: []byte(validMapping + "# 2\n"), Expected: live.State().Serving.Version}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.At(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	codes, _ := dynamostore.NewCodes(c, table)
+	if _, err := codes.Spend(ctx, "x", time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	revs, err := dynamostore.NewRevocations(ctx, c, dynamostore.RevocationOptions{Table: table})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := revs.Revoke(ctx, "user:x", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var used []string
+	for op := range proxy.Calls() {
+		if op == "TransactWriteItems" {
+			op = "PutItem" // its items are Puts
+		}
+		used = append(used, "dynamodb:"+op)
+	}
+	slices.Sort(used)
+	used = slices.Compact(used)
+	want := slices.Sorted(slices.Values(iampolicy.DynamoDBActions))
+	if !slices.Equal(used, want) {
+		t.Errorf("the stores call %v; iampolicy.DynamoDBActions grants %v", used, want)
+	}
+}
