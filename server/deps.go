@@ -64,4 +64,5 @@ type LiveMapping interface {
 	Parse(content []byte) (*abac.Mapping, error)
 	Update(ctx context.Context, u mapstore.Update) (mapstore.Revision, error)
 	Rollback(ctx context.Context, number int64, u mapstore.Update) (mapstore.Revision, error)
+	Import(ctx context.Context, in mapstore.ImportInput, by mapstore.By) (mapstore.ImportResult, error)
 }

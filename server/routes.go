@@ -135,6 +135,7 @@ func (s *Server) routes() {
 	admin.GET(adminMapping+"/history", s.apiMappingHistory)
 	admin.GET(adminMapping+"/history/:version", s.apiMappingVersion)
 	admin.POST(adminMapping+"/rollback", s.apiRollbackMapping)
+	admin.POST(adminMapping+"/import", s.apiImportMapping)
 	admin.POST(adminAPI+"/explain", s.apiExplain)
 	admin.GET(adminAPI+"/readiness", s.apiReadiness)
 	admin.POST(adminAPI+"/tokens/revoke", s.apiRevokeTokens)

@@ -100,7 +100,12 @@ func New(cfg Config) (*Server, error) {
 			// will; the error and request ID are enough to reproduce.
 			return fmt.Errorf("panic: %w", err)
 		},
-	}), s.securityHeaders, middleware.BodyLimit("1M"))
+	}), s.securityHeaders, middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: "1M",
+		// A history import is one request of up to maxImportRequest; its
+		// handler bounds it, only admins reach it.
+		Skipper: func(c echo.Context) bool { return c.Path() == adminMapping+"/import" },
+	}))
 	e.Use(s.limited(*cfg.Limits))
 
 	s.routes()

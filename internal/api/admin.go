@@ -61,6 +61,48 @@ type HistoryResponse struct {
 	Versions []VersionInfo `json:"versions"`
 }
 
+// ImportRequest is the body of POST /api/v1/admin/mapping/import: another
+// store's history (a file store's history directory, as secds admin
+// mapping import reads it), oldest or newest first.
+type ImportRequest struct {
+	IfMatch        string          `json:"if_match,omitempty"` // as the If-Match header; required
+	SkipUnverified bool            `json:"skip_unverified,omitempty"`
+	Versions       []ImportVersion `json:"versions"`
+}
+
+// ImportVersion is one history record and its content.
+type ImportVersion struct {
+	Version int64     `json:"version"`
+	Digest  string    `json:"digest"`
+	Author  string    `json:"author,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	Time    time.Time `json:"time"`
+	Size    int       `json:"size"`
+	MAC     string    `json:"mac,omitempty"`
+	Content string    `json:"content"`
+}
+
+// ImportResponse says what an import did: each record's new version, the
+// records left out, and the current version (whose content is what was
+// served before).
+type ImportResponse struct {
+	VersionInfo
+	Imported []ImportedVersion `json:"imported"`
+	Skipped  []SkippedVersion  `json:"skipped,omitempty"`
+}
+
+// ImportedVersion maps a record to the version it became.
+type ImportedVersion struct {
+	From int64 `json:"from"`
+	To   int64 `json:"to"`
+}
+
+// SkippedVersion is a record left out of an import, and why.
+type SkippedVersion struct {
+	Version int64  `json:"version"`
+	Why     string `json:"why"`
+}
+
 // RollbackRequest is the body of POST /api/v1/admin/mapping/rollback.
 type RollbackRequest struct {
 	Version int64  `json:"version"`

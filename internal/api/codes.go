@@ -90,6 +90,9 @@ const (
 	CodeRevocationUnavailable  Code = "revocation_unavailable"
 	CodeRevocationsUnavailable Code = "revocations_unavailable"
 	CodeRevocationFailed       Code = "revocation_failed"
+	CodeImportUnsupported      Code = "import_unsupported"
+	CodeImportUnverified       Code = "import_unverified"
+	CodeImportFailed           Code = "import_failed"
 )
 
 // page says how the browser page of a code looks.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,6 +20,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/secds/secds/abac"
+	"github.com/secds/secds/cmd/secds/cli"
+	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/dynamostore"
 	"github.com/secds/secds/internal/mapstore"
 )
@@ -284,4 +287,80 @@ func putItem(t *testing.T, db *dynamodb.Client, table string, item map[string]ty
 	if _, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestImportFileHistory: an admin moves the history a broker on the file
+// store kept into the shared store with secds admin mapping import; the
+// versions keep their authors and content, a tampered record stops the
+// import (or is left out when asked), and what is served does not change.
+func TestImportFileHistory(t *testing.T) {
+	st := StartStack(t, StackOptions{SharedStore: true})
+	ctx := context.Background()
+
+	// The old broker's history, signed with the deployment's session keys.
+	dir := t.TempDir()
+	mappingFile := dir + "/teams.yaml"
+	if err := os.WriteFile(mappingFile, configs.DevTeams, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file, err := mapstore.OpenFile(ctx, mappingFile, mapstore.FileOptions{HistoryDir: dir + "/history", Keys: st.Config.SessionKeys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, _ := file.Get(ctx)
+	editA := edit(t, configs.DevTeams, "cost-center: cc-1042", "cost-center: cc-old-a")
+	editB := edit(t, configs.DevTeams, "cost-center: cc-2077", "cost-center: cc-old-b")
+	v2, err := file.Put(ctx, editA, v1.Version, mapstore.Change{Author: "ann", Reason: "edit: first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3, err := file.Put(ctx, editB, v2.Version, mapstore.Change{Author: "ben", Reason: "edit: second"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = file.Close()
+	served := st.Broker().Mapping.State().Serving
+
+	laptop := newLaptop(t, st, "admin")
+	laptop.configure()
+	laptop.run("admin", "mapping", "import", "--dry-run", dir+"/history").want(t, 0, "Read versions 1 to 3 (3 records)")
+
+	// A record changed on disk stops the whole import.
+	rec := fmt.Sprintf("%s/history/%06d.json", dir, v2.Number)
+	orig, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rec, []byte(strings.Replace(string(orig), `"ann"`, `"mallory"`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	laptop.run("admin", "mapping", "import", dir+"/history").want(t, cli.ExitDenied, "version 2", "do not authenticate", "--skip-unverified")
+	if hist := st.Broker().Mapping.State(); hist.Latest.Number != served.Number {
+		t.Fatalf("a refused import wrote versions: latest %d", hist.Latest.Number)
+	}
+	laptop.run("admin", "mapping", "import", "--skip-unverified", dir+"/history").want(t, 0, "Left out version 2", "Imported 2 versions (1-3) as versions 2-3", "Version 4 is current")
+
+	_, doc := bearer(t, st.URL, http.MethodGet, "/api/v1/admin/mapping/history/3", adminToken(t, st), "")
+	if doc["content"] != string(editB) || doc["author"] != "ben" || doc["reason"] != "imported version 3: edit: second" {
+		t.Errorf("version 3 = %v, want ben's second edit", doc)
+	}
+	state := st.Broker().Mapping.State()
+	if state.Serving.Number != 4 || state.Serving.Digest != served.Digest || state.Serving.Reason != dynamostore.ReasonKeptAfterImport {
+		t.Errorf("after the import serving %+v, want version 4 with the content served before (%s)", state.Serving, served.Digest)
+	}
+	_ = v3
+	var found bool
+	for _, ev := range mappingEvents(t, st) {
+		if ev["decision"] == "granted" && strings.HasPrefix(fmt.Sprint(ev["reason"]), "import of 2 history records") && ev["to_version"] == 4.0 {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the import is not in the audit trail")
+	}
+}
+
+func adminToken(t *testing.T, st *Stack) string {
+	tok, _ := issueToken(t, st, abac.Identity{Subject: "admin-sub", Username: "admin", Groups: []string{"secds-admins"}})
+	return tok
 }

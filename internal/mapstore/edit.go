@@ -103,6 +103,10 @@ func (l *Live) record(ev audit.Event, err error) {
 		ev.ToVersion, ev.ToDigest = ce.Current.Number, ce.Current.Digest
 	case errors.Is(err, ErrReadOnly):
 		ev.Decision, ev.Code = audit.Denied, "mapping_read_only"
+	case errors.Is(err, ErrImportUnsupported):
+		ev.Decision, ev.Code = audit.Denied, "import_unsupported"
+	case errors.As(err, new(*ImportRefusedError)):
+		ev.Decision, ev.Code = audit.Denied, "mapping_history_unverified"
 	default:
 		ev.Decision, ev.Code = audit.Failed, "mapping_store_failed"
 	}

@@ -24,7 +24,7 @@ func (a *App) mappingCmd() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(a.mappingGetCmd(), a.mappingEditCmd(), a.mappingApplyCmd(), a.mappingValidateCmd(),
-		a.mappingDiffCmd(), a.mappingHistoryCmd(), a.mappingRollbackCmd())
+		a.mappingDiffCmd(), a.mappingHistoryCmd(), a.mappingRollbackCmd(), a.mappingImportCmd())
 	return cmd
 }
 

@@ -28,6 +28,8 @@ const (
 	// Drop forwards the call and then closes the connection without an
 	// answer: the call happened, the caller does not know.
 	Drop
+	// DropOnce is Drop for the next call, then Pass.
+	DropOnce
 )
 
 // FaultProxy stands between a client and moto_server, counting calls by
@@ -53,6 +55,10 @@ func (s *Server) NewFaultProxy(t testing.TB) *FaultProxy {
 		f, ok := p.faults[op]
 		if !ok {
 			f = p.faults["*"]
+		}
+		if f == DropOnce {
+			delete(p.faults, op)
+			f = Drop
 		}
 		p.mu.Unlock()
 		switch f {
