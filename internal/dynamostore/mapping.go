@@ -75,7 +75,7 @@ type Mapping struct {
 	mac  *mapstore.HistoryMAC
 
 	mu   sync.Mutex
-	subs map[chan mapstore.Revision]struct{}
+	subs map[chan mapstore.Revision]mapstore.Version // each watch, and the last version it was given
 	// lastRead is when the head was last read; lastErr the error of the
 	// reads since, if they failed.
 	lastRead time.Time
@@ -106,7 +106,7 @@ func NewMapping(c API, opts MappingOptions) (*Mapping, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb mapping store: %w", err)
 	}
-	return &Mapping{c: c, opts: opts, mac: mac, subs: map[chan mapstore.Revision]struct{}{}}, nil
+	return &Mapping{c: c, opts: opts, mac: mac, subs: map[chan mapstore.Revision]mapstore.Version{}}, nil
 }
 
 // head is what the head item says: the current version.
@@ -432,7 +432,7 @@ func (m *Mapping) Watch(ctx context.Context) (<-chan mapstore.Revision, error) {
 	}
 	ch := make(chan mapstore.Revision, 1)
 	m.mu.Lock()
-	m.subs[ch] = struct{}{}
+	m.subs[ch] = start
 	m.mu.Unlock()
 	go m.poll(ctx, ch, start)
 	return ch, nil
@@ -454,6 +454,11 @@ func (m *Mapping) poll(ctx context.Context, ch chan mapstore.Revision, seen maps
 			return
 		case <-t.C:
 		}
+		m.mu.Lock()
+		if given := m.subs[ch]; given.Number > seen.Number {
+			seen = given // a write through this store, delivered already
+		}
+		m.mu.Unlock()
 		r, moved, err := m.pollOnce(ctx, seen)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -501,6 +506,7 @@ func (m *Mapping) deliver(ch chan mapstore.Revision, r mapstore.Revision) {
 	}
 	r.Content = bytes.Clone(r.Content)
 	ch <- r
+	m.subs[ch] = r.Version
 }
 
 func (m *Mapping) notify(r mapstore.Revision) {
