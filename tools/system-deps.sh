@@ -6,6 +6,11 @@
 # apt-get; without root it says what to install and leaves the decision to
 # the tests (they fail under make test when a tool is missing).
 set -euo pipefail
+# moto_server (Python moto) stands in for DynamoDB in the shared-store tests;
+# it comes with the machine, not from apt. Say so early when it is missing.
+if ! command -v moto_server >/dev/null 2>&1; then
+	echo "moto_server is missing: pip install 'moto[server]==5.2.1' (the shared-store tests need it)" >&2
+fi
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)

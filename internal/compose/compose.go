@@ -133,7 +133,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	var sh *shared
 	if cfg.MappingStore.Shared() && opts.Mapping == nil && opts.MappingStore == nil {
 		var err error
-		if sh, err = openShared(ctx, cfg, opts, *awsCfg); err != nil {
+		if sh, err = openShared(ctx, cfg, opts, *awsCfg, b.Metrics); err != nil {
 			return nil, errors.Join(err, b.Close())
 		}
 		opts.MappingStore = sh.mapping

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/internal/config"
@@ -34,7 +35,7 @@ const SeedAuthor = "secds-broker"
 // mapping_store.start_timeout for the table to answer (a broker without its
 // mapping has nothing to serve, so it then exits, and its supervisor starts
 // it again), and seeds an empty table from mapping_file.
-func openShared(ctx context.Context, cfg *config.Config, opts Options, awsCfg aws.Config) (*shared, error) {
+func openShared(ctx context.Context, cfg *config.Config, opts Options, awsCfg aws.Config, reg prometheus.Registerer) (*shared, error) {
 	sc := cfg.MappingStore
 	client := opts.DynamoDB
 	if client == nil {
@@ -49,7 +50,7 @@ func openShared(ctx context.Context, cfg *config.Config, opts Options, awsCfg aw
 		return nil, err
 	}
 	m, err := dynamostore.NewMapping(client, dynamostore.MappingOptions{
-		Table: sc.Table, Keys: cfg.SessionKeys, PollInterval: sc.PollInterval, Log: opts.Log, Now: opts.Now,
+		Table: sc.Table, Keys: cfg.SessionKeys, PollInterval: sc.PollInterval, Log: opts.Log, Now: opts.Now, Metrics: reg,
 	})
 	if err != nil {
 		return nil, err

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/secds/secds/internal/mapstore"
 )
@@ -66,13 +68,17 @@ type MappingOptions struct {
 	MaxBackoff   time.Duration // the longest wait between failing polls; default 30s
 	Log          *slog.Logger
 	Now          func() time.Time
+	// Metrics is where the store's read failures are counted; nil: not
+	// exported.
+	Metrics prometheus.Registerer
 }
 
 // Mapping is a mapstore.Store in a DynamoDB table.
 type Mapping struct {
-	c    API
-	opts MappingOptions
-	mac  *mapstore.HistoryMAC
+	c      API
+	opts   MappingOptions
+	mac    *mapstore.HistoryMAC
+	errors *prometheus.CounterVec
 
 	mu   sync.Mutex
 	subs map[chan mapstore.Revision]mapstore.Version // each watch, and the last version it was given
@@ -106,7 +112,17 @@ func NewMapping(c API, opts MappingOptions) (*Mapping, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb mapping store: %w", err)
 	}
-	return &Mapping{c: c, opts: opts, mac: mac, subs: map[chan mapstore.Revision]mapstore.Version{}}, nil
+	reg := opts.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	errs := promauto.With(reg).NewCounterVec(prometheus.CounterOpts{
+		Name: "secds_mapping_store_poll_errors_total",
+		Help: "Failed reads of the shared mapping store's head item, by kind (throttled or other); the broker serves the last mapping it read meanwhile.",
+	}, []string{"kind"})
+	errs.WithLabelValues("throttled")
+	errs.WithLabelValues("other")
+	return &Mapping{c: c, opts: opts, mac: mac, errors: errs, subs: map[chan mapstore.Revision]mapstore.Version{}}, nil
 }
 
 // head is what the head item says: the current version.
@@ -465,6 +481,11 @@ func (m *Mapping) poll(ctx context.Context, ch chan mapstore.Revision, seen maps
 				return
 			}
 			failures++
+			kind := "other"
+			if Throttled(err) {
+				kind = "throttled"
+			}
+			m.errors.WithLabelValues(kind).Inc()
 			m.opts.Log.Warn("cannot read the team mapping's head from DynamoDB; serving the last mapping read",
 				"table", m.opts.Table, "failures", failures, "throttled", Throttled(err), "retry_in", backoff(m.opts.PollInterval, failures, m.opts.MaxBackoff), "err", err)
 			continue

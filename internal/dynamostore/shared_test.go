@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/secds/secds/internal/dynamostore"
 	"github.com/secds/secds/internal/iampolicy"
@@ -205,8 +206,9 @@ func TestThrottlingKeepsTheLastMapping(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	reg := prometheus.NewRegistry()
 	reader, err := dynamostore.NewMapping(proxy.DynamoDB(func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }), dynamostore.MappingOptions{
-		Table: table, Keys: testKeys, PollInterval: 20 * time.Millisecond, MaxBackoff: 320 * time.Millisecond, Now: now,
+		Table: table, Keys: testKeys, PollInterval: 20 * time.Millisecond, MaxBackoff: 320 * time.Millisecond, Now: now, Metrics: reg,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -230,6 +232,9 @@ func TestThrottlingKeepsTheLastMapping(t *testing.T) {
 	// to 320 ms makes at most about 8.
 	if throttled > 12 || throttled < 2 {
 		t.Errorf("%d head reads in a throttled second; want a few (backoff), not one per poll interval", throttled)
+	}
+	if n := throttledPolls(t, reg); n < 2 {
+		t.Errorf("secds_mapping_store_poll_errors_total{kind=throttled} = %v, want the throttled polls counted", n)
 	}
 	if s := live.State(); s.Serving != seed || live.Mapping() == nil {
 		t.Errorf("serving %+v while throttled, want the seed kept", s.Serving)
@@ -488,4 +493,23 @@ func TestActionsAreWhatTheStoresCall(t *testing.T) {
 	if !slices.Equal(used, want) {
 		t.Errorf("the stores call %v; iampolicy.DynamoDBActions grants %v", used, want)
 	}
+}
+
+func throttledPolls(t *testing.T, reg *prometheus.Registry) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "secds_mapping_store_poll_errors_total" {
+			for _, m := range mf.GetMetric() {
+				if m.GetLabel()[0].GetValue() == "throttled" {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatal("no secds_mapping_store_poll_errors_total{kind=throttled}")
+	return 0
 }
