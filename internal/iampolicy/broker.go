@@ -10,11 +10,12 @@ import (
 
 // BrokerIdentity returns the identity policy of the broker's principal: it
 // may assume, tag and set the source identity of exactly the team roles of
-// the mapping, in every account the mapping names, and nothing else. The
-// broker makes no other AWS call with its own identity (its SageMaker calls
-// use the team sessions). AWS needs this policy for team roles in another
-// account than the broker's; in the same account it keeps the broker's own
-// permissions to these roles.
+// the mapping, in every account the mapping names, and, with
+// opts.StateTable, call DynamoDBActions on exactly that table; nothing
+// else. The broker makes no other AWS call with its own identity (its
+// SageMaker calls use the team sessions). AWS needs this policy for team
+// roles in another account than the broker's; in the same account it keeps
+// the broker's own permissions to these roles.
 func BrokerIdentity(m *abac.Mapping, opts Options) (Document, error) {
 	if err := opts.check(); err != nil {
 		return Document{}, err
@@ -30,10 +31,14 @@ func BrokerIdentity(m *abac.Mapping, opts Options) (Document, error) {
 		return Document{}, errors.New("the mapping has no team: the broker would assume no role")
 	}
 	slices.Sort(roles)
-	return Document{Version: policyVersion, Statement: []Statement{{
+	d := Document{Version: policyVersion, Statement: []Statement{{
 		Sid:      "AssumeTeamRoles",
 		Effect:   "Allow",
 		Action:   []string{"sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"},
 		Resource: slices.Compact(roles),
-	}}}, nil
+	}}}
+	if opts.StateTable != "" {
+		d.Statement = append(d.Statement, stateTableStatement(opts.StateTable))
+	}
+	return d, nil
 }

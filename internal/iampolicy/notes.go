@@ -28,7 +28,7 @@ const (
 
 // notes explain the choices behind the documents in plain words.
 func notes(m *abac.Mapping, team string, opts Options, teams []TeamPolicies) []string {
-	out := []string{NoteMembership, brokerNote(m, team), pinNote(opts)}
+	out := []string{NoteMembership, brokerNote(m, team, opts), pinNote(opts)}
 	out = append(out, sizeNotes(teams)...)
 	var studio []string
 	for _, t := range selectTeams(m, team) {
@@ -45,7 +45,7 @@ func notes(m *abac.Mapping, team string, opts Options, teams []TeamPolicies) []s
 // brokerNote says what the broker policy covers. With one team asked for it
 // still covers every team role: it is one policy of one principal, and
 // applying a copy that named one role would cut the broker off the others.
-func brokerNote(m *abac.Mapping, team string) string {
+func brokerNote(m *abac.Mapping, team string, opts Options) string {
 	var accounts []string
 	roles := map[string]bool{}
 	for _, t := range m.Teams {
@@ -56,8 +56,17 @@ func brokerNote(m *abac.Mapping, team string) string {
 	}
 	slices.Sort(accounts)
 	accounts = slices.Compact(accounts)
-	s := fmt.Sprintf("The broker policy lets the broker's principal assume, tag and set the source identity of the %d team roles of the mapping (accounts %s) and nothing else; AWS requires it for a team role in another account than the broker's.",
+	s := fmt.Sprintf("The broker policy lets the broker's principal assume, tag and set the source identity of the %d team roles of the mapping (accounts %s)",
 		len(roles), strings.Join(accounts, ", "))
+	if opts.StateTable == "" {
+		s += " and nothing else; AWS requires it for a team role in another account than the broker's."
+	} else {
+		s += fmt.Sprintf(", and call %s on its shared-state table %s (statement %s: that table only, not its indexes or streams; no Scan, no delete), and nothing else; AWS requires it for a team role in another account than the broker's, and for the table.",
+			strings.Join(DynamoDBActions, ", "), opts.StateTable, StateTableSid)
+		if p := principalRE.FindStringSubmatch(opts.BrokerPrincipal); p != nil && p[2] != tableAccount(opts.StateTable) {
+			s += fmt.Sprintf(" The table is in account %s and the broker's principal in %s: DynamoDB also needs a resource-based policy on the table that admits the principal, which this command does not print.", tableAccount(opts.StateTable), p[2])
+		}
+	}
 	if team != "" {
 		s += fmt.Sprintf(" It covers every team role, not only %s's: it is the one policy of the broker's principal, and a copy naming only %s's role would cut the broker off the other teams.", team, team)
 	}

@@ -32,6 +32,10 @@ type Options struct {
 	// UserVPCEs are the VPC interface endpoint IDs (aws:SourceVpce) the
 	// users' browsers reach the notebooks through.
 	UserVPCEs []string
+	// StateTable is the ARN of the DynamoDB table the broker keeps its
+	// shared state in (mapping_store: dynamodb), or empty when it has none:
+	// the broker policy then also allows DynamoDBActions on that table.
+	StateTable string
 }
 
 var (
@@ -57,6 +61,11 @@ func (o Options) check() error {
 	}
 	if o.userNetwork() && !o.brokerNetwork() {
 		errs = append(errs, errors.New("the users' network (--user-ip, --user-vpce) pins the presigned URL, but AWS checks the same presign permission on the broker's own CreatePresignedNotebookInstanceUrl call, so the broker's network must be given too (--source-vpce or --source-ip); allowing the broker's call from anywhere would make the users' pin pointless"))
+	}
+	if err := checkStateTable(o.StateTable); err != nil {
+		errs = append(errs, err)
+	} else if p, t := principalRE.FindStringSubmatch(o.BrokerPrincipal), stateTableRE.FindStringSubmatch(o.StateTable); p != nil && t != nil && p[1] != t[1] {
+		errs = append(errs, fmt.Errorf("state table %q is in partition %s and the broker principal in %s: IAM cannot grant across partitions", o.StateTable, t[1], p[1]))
 	}
 	errs = append(errs, checkVPCEs("broker", o.SourceVPCEs)...)
 	errs = append(errs, checkVPCEs("users'", o.UserVPCEs)...)
