@@ -60,6 +60,8 @@ broker, computed from the mapping:
                      tag and set the source identity of exactly the mapping's
                      team roles, in every account (always every team role,
                      also with --team: it is one policy of one principal);
+                     with --state-table, also the DynamoDB actions the shared
+                     store needs on that one table (statement SharedStateTable);
   teams[].trust_policy
                      admits only the broker's principal, with this team's
                      team tag, a user tag, the team's session tags (literal
@@ -75,6 +77,11 @@ broker, computed from the mapping:
   notes              the choices made, in plain words.
 
 --broker-role is the ARN of the IAM role or IAM user the broker runs as.
+
+--state-table is the ARN of the DynamoDB table of mapping_store: dynamodb
+(arn:aws:dynamodb:REGION:ACCOUNT:table/NAME; docs/dynamodb.md): the broker
+policy then allows DescribeTable, GetItem, PutItem, Query and UpdateItem on
+that table alone, not its indexes or streams. Leave it out with the file store.
 
 Pinning. AWS checks the presign permission on the broker's
 CreatePresignedNotebookInstanceUrl call and again on every HTTP request and
@@ -106,6 +113,8 @@ know where the broker stands alone. -o json prints the whole report.`,
   secds admin iam --broker-role arn:aws:iam::111122223333:role/secds-broker --all \
       --source-vpce vpce-0a1b2c3d4e5f67890 --user-ip 203.0.113.0/24 --out policies/
   secds admin iam --broker-role arn:aws:iam::111122223333:user/secds-broker --all -f teams.yaml
+  secds admin iam --broker-role arn:aws:iam::111122223333:role/secds-broker --all \
+      --state-table arn:aws:dynamodb:eu-west-1:111122223333:table/secds-state --out policies/
   secds admin iam --broker-role arn:aws:iam::111122223333:role/secds-broker --check -f teams.yaml`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: useCase(a, parse, a.iam),
@@ -119,6 +128,7 @@ know where the broker stands alone. -o json prints the whole report.`,
 	f.StringSliceVar(&in.Options.SourceIPs, "source-ip", nil, "the broker's network: its public egress CIDR ranges (aws:SourceIp; not with --source-vpce)")
 	f.StringSliceVar(&in.Options.UserIPs, "user-ip", nil, "the users' network: CIDR ranges their browsers use the notebook URLs from (aws:SourceIp)")
 	f.StringSliceVar(&in.Options.UserVPCEs, "user-vpce", nil, "the users' network: VPC endpoint IDs their browsers reach the notebooks through (aws:SourceVpce)")
+	f.StringVar(&in.Options.StateTable, "state-table", "", "ARN of the DynamoDB table of mapping_store: dynamodb (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME): the broker policy may use it")
 	f.StringVar(&in.OutDir, "out", "", "write TEAM.trust.json, TEAM.permissions.json and broker.json into this directory")
 	f.BoolVar(&in.Check, "check", false, "prove offline that IAM refuses whatever the broker refuses for this mapping (exit 1 if not)")
 	out.add(cmd)

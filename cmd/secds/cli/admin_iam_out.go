@@ -12,7 +12,9 @@ import (
 )
 
 // Inline policy names the printed commands use: re-running them replaces
-// the previous version instead of adding a second policy.
+// the previous version instead of adding a second policy. The broker's keeps
+// its name now that it may also open the state table: a new name would
+// leave the old policy, with its old list of roles, attached beside it.
 const (
 	teamPolicyName   = "secds-notebooks"
 	brokerPolicyName = "secds-assume-team-roles"

@@ -348,6 +348,29 @@ func TestAdminExplainAndIAM(t *testing.T) {
 	l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:role/secds-broker", "--all", "--user-ip", "203.0.113.0/24").
 		want(t, ExitUsage, "the broker's network must be given too")
 	l.run("", "admin", "iam", "--team", "fraud").want(t, ExitUsage, "broker-role")
+
+	// --state-table: the broker policy also opens the shared-state table,
+	// by its ARN only; --check still passes with it.
+	table := "arn:aws:dynamodb:eu-west-1:999988887777:table/secds-state"
+	l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:role/secds-broker", "--all", "--state-table", "secds-state").
+		want(t, ExitUsage, `state table "secds-state" is a table name; give the table's ARN, arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`)
+	l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:role/secds-broker", "--check", "--state-table", table+"/index/x").
+		want(t, ExitUsage, "names a part of a table")
+	out = filepath.Join(l.home, "with-table")
+	l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:role/secds-broker", "--all", "--state-table", table, "--out", out).
+		want(t, 0, "put-role-policy --role-name secds-broker --policy-name secds-assume-team-roles", "on its shared-state table "+table)
+	var brk struct {
+		Statement []struct {
+			Sid              string
+			Action, Resource []string
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "broker.json")); err != nil || json.Unmarshal(b, &brk) != nil || len(brk.Statement) != 2 ||
+		brk.Statement[1].Sid != "SharedStateTable" || strings.Join(brk.Statement[1].Resource, ",") != table || len(brk.Statement[1].Action) != 5 {
+		t.Errorf("broker.json with --state-table: %v %+v", err, brk)
+	}
+	l.run("", "admin", "iam", "--broker-role", "arn:aws:iam::999988887777:role/secds-broker", "--check", "--state-table", table).
+		want(t, 0, "OK: IAM refuses everything the broker refuses")
 }
 
 func TestAdminCommandsRefuseNonAdmins(t *testing.T) {

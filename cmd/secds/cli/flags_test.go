@@ -66,6 +66,8 @@ func TestFlagsParseIntoInputs(t *testing.T) {
 			iamInput{All: true, Options: iampolicy.Options{BrokerPrincipal: "arn:aws:iam::1:user/b", SourceIPs: []string{"198.51.100.7/32"}, UserIPs: []string{"203.0.113.0/24", "2001:db8::/32"}, UserVPCEs: []string{"vpce-3"}}}},
 		{[]string{"admin", "iam", "--broker-role", "R", "--check", "-f", "t.yaml"},
 			iamInput{All: true, Check: true, File: "t.yaml", Options: iampolicy.Options{BrokerPrincipal: "R"}}},
+		{[]string{"admin", "iam", "--broker-role", "R", "--all", "--state-table", "arn:aws:dynamodb:eu-west-1:1:table/s"},
+			iamInput{All: true, Options: iampolicy.Options{BrokerPrincipal: "R", StateTable: "arn:aws:dynamodb:eu-west-1:1:table/s"}}},
 		{[]string{"admin", "iam", "--broker-role", "R", "--check", "-o", "json", "--source-vpce", "vpce-1", "--user-ip", "203.0.113.0/24"},
 			iamInput{All: true, Check: true, JSON: true, Options: iampolicy.Options{BrokerPrincipal: "R", SourceVPCEs: []string{"vpce-1"}, UserIPs: []string{"203.0.113.0/24"}}}},
 		{[]string{"admin", "tokens", "revoke", "alice"}, revokeInput{Request: api.RevokeRequest{Username: "alice"}}},
