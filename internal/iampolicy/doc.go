@@ -9,7 +9,9 @@
 //     grant allows: the team and literal selector values written literally,
 //     per-user values through the session's principal tags, with one explicit
 //     deny per tag so no other policy on the role can widen it;
-//   - the broker principal's identity policy allows exactly the team roles;
+//   - the broker principal's identity policy allows exactly the team roles
+//     and, given its shared-state table (Options.StateTable), exactly
+//     DynamoDBActions on that one table;
 //   - optionally, calls are pinned to the broker's network and presigned URLs
 //     to the users' network (see Options).
 //
