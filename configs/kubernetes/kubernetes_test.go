@@ -347,7 +347,12 @@ func TestProbePathsAreBrokerRoutes(t *testing.T) {
 }
 
 func TestThePodIsHardened(t *testing.T) {
-	m := loadManifests(t)
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) { checkHardened(t, v.load(t)) })
+	}
+}
+
+func checkHardened(t *testing.T, m *manifests) {
 	d, c := brokerPod(t, m)
 	pod := d.Template.Spec
 	isTrue := func(b *bool) bool { return b != nil && *b }
@@ -384,7 +389,12 @@ func TestThePodIsHardened(t *testing.T) {
 var roleARN = regexp.MustCompile(`^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$`)
 
 func TestReplicasIdentityAndDisruptionBudget(t *testing.T) {
-	m := loadManifests(t)
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) { checkReplicasAndIdentity(t, v.load(t)) })
+	}
+}
+
+func checkReplicasAndIdentity(t *testing.T, m *manifests) {
 	d, _ := brokerPod(t, m)
 	if d.Replicas < 2 {
 		t.Errorf("replicas = %d, want at least 2", d.Replicas)
