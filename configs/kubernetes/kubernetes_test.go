@@ -119,20 +119,11 @@ func secretEnv(t *testing.T, m *manifests, c container) map[string]string {
 
 // TestTheBrokerAcceptsTheDeployment runs the real secds-broker with the
 // container's arguments and environment, on the pod's volumes laid out
-// locally, in --check mode: the flags exist, the config file is where the
-// arguments say, it loads (secrets from the variables the pod sets) and the
-// mapping it names is valid.
+// locally, in --check mode, for both variants: the flags exist, the config
+// file is where the arguments say, it loads (secrets from the variables the
+// pod sets) and the mapping it names (the seed, with the shared store) is
+// valid. --check reads no table.
 func TestTheBrokerAcceptsTheDeployment(t *testing.T) {
-	m := loadManifests(t)
-	d, c := brokerPod(t, m)
-	inPod := podRoot(t, m, d.Template.Spec, c)
-	if len(c.Command) != 0 {
-		t.Errorf("command = %v; the image's entrypoint is the broker, give only args", c.Command)
-	}
-	if len(c.Args) != 2 || c.Args[0] != "--config" {
-		t.Fatalf("args = %q, want [--config FILE]", c.Args)
-	}
-
 	bin := filepath.Join(t.TempDir(), "secds-broker")
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -140,6 +131,20 @@ func TestTheBrokerAcceptsTheDeployment(t *testing.T) {
 	}
 	if out, err := exec.Command(goTool, "build", "-o", bin, "github.com/secds/secds/cmd/secds-broker").CombinedOutput(); err != nil {
 		t.Fatalf("build secds-broker: %v\n%s", err, out)
+	}
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) { checkBrokerAccepts(t, v.load(t), bin) })
+	}
+}
+
+func checkBrokerAccepts(t *testing.T, m *manifests, bin string) {
+	d, c := brokerPod(t, m)
+	inPod := podRoot(t, m, d.Template.Spec, c)
+	if len(c.Command) != 0 {
+		t.Errorf("command = %v; the image's entrypoint is the broker, give only args", c.Command)
+	}
+	if len(c.Args) != 2 || c.Args[0] != "--config" {
+		t.Fatalf("args = %q, want [--config FILE]", c.Args)
 	}
 	cfgPath := inPod(c.Args[1])
 	raw, err := os.ReadFile(cfgPath)
@@ -261,8 +266,9 @@ func checkSecrets(t *testing.T, c container, cfg *config.Config) {
 }
 
 // checkMapping: the mapping is mounted as a directory (a subPath mount never
-// sees ConfigMap updates, so hot reload would be dead), is valid, and its
-// history goes to a writable volume.
+// sees ConfigMap updates, so hot reload would be dead) and is valid. With
+// the file store its history goes to a writable volume; with the shared
+// store the mapping file is only the seed and the history is the table's.
 func checkMapping(t *testing.T, pod podSpec, c container, cfg *config.Config, inPod func(string) string) {
 	mount := mountFor(c, cfg.MappingFile, inPod)
 	if mount == nil {
@@ -280,6 +286,12 @@ func checkMapping(t *testing.T, pod podSpec, c container, cfg *config.Config, in
 	}
 	if _, err := abac.Parse("configmap-mapping.yaml:teams.yaml", data); err != nil {
 		t.Errorf("the mapping ConfigMap does not parse:\n%v", err)
+	}
+	if cfg.MappingStore.Shared() {
+		if cfg.MappingStore.Type != config.StoreDynamoDB || cfg.MappingStore.Table == "" || cfg.MappingHistoryDir != "" {
+			t.Errorf("shared store %+v, mapping_history_dir %q: want a DynamoDB table and no history directory", cfg.MappingStore, cfg.MappingHistoryDir)
+		}
+		return
 	}
 	if cfg.MappingHistoryDir == "" {
 		t.Errorf("mapping_history_dir is unset: it would go beside the read-only mapping")
