@@ -58,6 +58,9 @@ func openShared(ctx context.Context, cfg *config.Config, opts Options, awsCfg aw
 	if err := seed(ctx, m, cfg, opts.Log); err != nil {
 		return nil, err
 	}
+	if err := m.CheckHead(ctx); err != nil {
+		return nil, fmt.Errorf("mapping store: %w", err)
+	}
 	revs, err := dynamostore.NewRevocations(ctx, client, dynamostore.RevocationOptions{
 		// A cutoff older than the longest token (plus clock leeway)
 		// refuses nothing any more.

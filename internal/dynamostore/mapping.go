@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
@@ -314,9 +315,9 @@ func (m *Mapping) Put(ctx context.Context, content []byte, expected mapstore.Ver
 
 // commit writes revs (numbered from expected.Number+1 up) and moves the head
 // to the last, in one transaction conditioned on the head naming expected.
-// The version items need no condition of their own: while the head names
-// expected, no item above it is part of the history (one is left over at
-// most from a write that failed), and the transaction checks the head.
+// A version item is never overwritten: history is permanent, and a version
+// above the head can only be there because someone moved the head back
+// outside the broker.
 func (m *Mapping) commit(ctx context.Context, expected mapstore.Version, revs []mapstore.Revision) error {
 	cond, names, values := headCondition(expected)
 	items := make([]types.TransactWriteItem, 0, len(revs)+1)
@@ -325,7 +326,10 @@ func (m *Mapping) commit(ctx context.Context, expected mapstore.Version, revs []
 		if err != nil {
 			return err
 		}
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(m.opts.Table), Item: item}})
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: aws.String(m.opts.Table), Item: item,
+			ConditionExpression: aws.String("attribute_not_exists(#sk)"), ExpressionAttributeNames: map[string]string{"#sk": AttrSK},
+		}})
 	}
 	last := revs[len(revs)-1].Version
 	items = append(items, types.TransactWriteItem{Put: &types.Put{
@@ -338,20 +342,53 @@ func (m *Mapping) commit(ctx context.Context, expected mapstore.Version, revs []
 	if err == nil {
 		return nil
 	}
-	if transactionConditionFailed(err) {
-		cur, _, herr := m.head(ctx)
-		if herr != nil {
-			return errors.Join(&mapstore.ConflictError{Expected: expected}, herr)
+	versionTaken, headMoved := cancelled(err, len(items)-1)
+	if !versionTaken && !headMoved {
+		var ae smithy.APIError
+		if errors.As(err, &ae) && ae.ErrorFault() == smithy.FaultClient {
+			return fmt.Errorf("write mapping version %d to DynamoDB table %s (refused, nothing was changed): %w", last.Number, m.opts.Table, describe(err))
 		}
-		if cur == last && m.ours(ctx, revs[len(revs)-1]) {
-			// The SDK retried after our first attempt's answer was lost,
-			// and DynamoDB (or an emulator) did not recognise the token:
-			// the head names what we wrote.
-			return nil
-		}
+		// A server error or no answer at all: DynamoDB may have
+		// committed the transaction.
+		return fmt.Errorf("write mapping version %d to DynamoDB table %s: whether it was written is not known; get the mapping and look before you write again: %w", last.Number, m.opts.Table, err)
+	}
+	cur, _, herr := m.head(ctx)
+	if herr != nil {
+		return errors.Join(&mapstore.ConflictError{Expected: expected}, herr)
+	}
+	switch {
+	case cur == last && m.ours(ctx, revs[len(revs)-1]):
+		// The SDK retried after our first attempt's answer was lost,
+		// and DynamoDB (or an emulator) did not recognise the token: the
+		// head names what we wrote.
+		return nil
+	case headMoved:
 		return &mapstore.ConflictError{Expected: expected, Current: cur}
 	}
-	return fmt.Errorf("write mapping version %d to DynamoDB table %s (nothing was changed): %w", last.Number, m.opts.Table, describe(err))
+	m.opts.Log.Error("MAPPING HEAD MOVED BACK OUTSIDE THE BROKER: versions above it exist; edits are refused until it names the newest version again",
+		"table", m.opts.Table, "head", cur.Number)
+	return fmt.Errorf("write mapping version %d: DynamoDB table %s already holds version %d, above the head (version %d): someone moved the head back outside the broker. Nothing was changed; have whoever can write the table point the head at the newest version (to go back, roll back through secds, which adds a version)",
+		last.Number, m.opts.Table, expected.Number+1, cur.Number)
+}
+
+// cancelled reads why a transaction was cancelled: a version item that
+// exists already (items before headIndex), and the head's condition.
+func cancelled(err error, headIndex int) (versionTaken, headMoved bool) {
+	var tc *types.TransactionCanceledException
+	if !errors.As(err, &tc) {
+		return false, false
+	}
+	for i, r := range tc.CancellationReasons {
+		if aws.ToString(r.Code) != "ConditionalCheckFailed" {
+			continue
+		}
+		if i == headIndex {
+			headMoved = true
+		} else {
+			versionTaken = true
+		}
+	}
+	return versionTaken, headMoved
 }
 
 // ours reports whether the stored version r.Number is r as written here:
@@ -476,6 +513,12 @@ func (m *Mapping) poll(ctx context.Context, ch chan mapstore.Revision, seen maps
 		}
 		m.mu.Unlock()
 		r, moved, err := m.pollOnce(ctx, seen)
+		if err == nil && moved && r.Number < seen.Number {
+			m.opts.Log.Error("MAPPING HEAD MOVED BACK OUTSIDE THE BROKER: ignoring it and serving the newer version",
+				"table", m.opts.Table, "head", r.Number, "serving", seen.Number)
+			seen = r.Version
+			continue
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -586,6 +629,29 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // Degraded marks the problem as one the broker serves through.
 func (e *UnreachableError) Degraded() bool { return true }
+
+// CheckHead makes sure no version exists above the head: one does only when
+// someone moved the head back outside the broker (edits only ever add
+// versions; a rollback is a new one), and a broker starting then would serve
+// the older mapping that running replicas refuse.
+func (m *Mapping) CheckHead(ctx context.Context) error {
+	h, ok, err := m.head(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	out, err := m.c.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(m.opts.Table), Key: key(mappingPK, versionSK(h.Number+1)), ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String("#num"), ExpressionAttributeNames: map[string]string{"#num": attrNumber},
+	})
+	if err != nil {
+		return fmt.Errorf("read DynamoDB table %s: %w", m.opts.Table, describe(err))
+	}
+	if len(out.Item) > 0 {
+		return fmt.Errorf("DynamoDB table %s holds mapping version %d above its head (version %d): someone moved the head back outside the broker. The broker does not start on it; point the head at the newest version again (to go back, roll back through secds, which adds a version)",
+			m.opts.Table, h.Number+1, h.Number)
+	}
+	return nil
+}
 
 // Table is the table's name.
 func (m *Mapping) Table() string { return m.opts.Table }

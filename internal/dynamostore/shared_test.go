@@ -262,9 +262,9 @@ func TestThrottlingKeepsTheLastMapping(t *testing.T) {
 }
 
 // TestFailedWritesLeaveNothing: a transaction DynamoDB refuses writes
-// nothing; a version item left above the head (by a writer that died
-// between writes) is not part of the history and is overwritten by the next
-// write; a write whose answer is lost is not mistaken for a conflict.
+// nothing; a head moved back outside the broker hides the versions above it
+// and stops edits rather than overwrite them; a write whose answer is lost
+// is not mistaken for a conflict.
 func TestFailedWritesLeaveNothing(t *testing.T) {
 	ctx := context.Background()
 	srv := moto.Start(t)
@@ -276,12 +276,12 @@ func TestFailedWritesLeaveNothing(t *testing.T) {
 	cur := curRev.Version
 	hist0, _ := store.History(ctx)
 
-	t.Run("refused transaction", func(t *testing.T) {
+	t.Run("failed transaction", func(t *testing.T) {
 		proxy.Set("TransactWriteItems", moto.Fail)
 		defer proxy.Set("TransactWriteItems", moto.Pass)
 		_, err := store.Put(ctx, []byte(validMapping+"# lost\n"), cur, mapstore.Change{Author: "admin"})
-		if err == nil || errors.Is(err, mapstore.ErrConflict) || !strings.Contains(err.Error(), "nothing was changed") {
-			t.Fatalf("Put = %v, want a failure that says nothing changed", err)
+		if err == nil || errors.Is(err, mapstore.ErrConflict) || !strings.Contains(err.Error(), "whether it was written is not known; get the mapping and look") {
+			t.Fatalf("Put = %v, want a failure that says the outcome is not known (a 500 may follow a commit)", err)
 		}
 		if got, _ := seedStore.Get(ctx); got.Version != cur {
 			t.Errorf("head moved to %v", got.Version)
@@ -290,12 +290,13 @@ func TestFailedWritesLeaveNothing(t *testing.T) {
 			t.Errorf("history grew to %d entries", len(hist))
 		}
 	})
-	t.Run("leftover item above the head", func(t *testing.T) {
-		orphan, err := openMapping(t, srv.DynamoDB(), table, testKeys).Put(ctx, []byte(validMapping+"# orphan\n"), cur, mapstore.Change{Author: "ghost"})
+	t.Run("head moved back outside the broker", func(t *testing.T) {
+		ahead, err := openMapping(t, srv.DynamoDB(), table, testKeys).Put(ctx, []byte(validMapping+"# ahead\n"), cur, mapstore.Change{Author: "admin"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Put the head back: the orphan's item stays, above it.
+		// Someone with write access points the head back at the version
+		// before: the genuine newer version stays above it.
 		_, err = srv.DynamoDB().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
 			"pk": &types.AttributeValueMemberS{Value: "mapping"}, "sk": &types.AttributeValueMemberS{Value: "head"},
 			"number": &types.AttributeValueMemberN{Value: fmt.Sprint(cur.Number)}, "digest": &types.AttributeValueMemberS{Value: cur.Digest},
@@ -304,19 +305,33 @@ func TestFailedWritesLeaveNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		if hist, _ := store.History(ctx); len(hist) != len(hist0) {
-			t.Errorf("history lists %d entries, want the leftover left out", len(hist))
+			t.Errorf("history lists %d entries, want what the head says", len(hist))
 		}
-		if _, err := store.At(ctx, orphan.Number); !errors.Is(err, mapstore.ErrNotFound) {
-			t.Errorf("At(leftover) = %v, want ErrNotFound", err)
+		if _, err := store.At(ctx, ahead.Number); !errors.Is(err, mapstore.ErrNotFound) {
+			t.Errorf("At(above the head) = %v, want ErrNotFound", err)
 		}
-		r, err := store.Put(ctx, []byte(validMapping+"# real\n"), cur, mapstore.Change{Author: "admin"})
-		if err != nil || r.Number != orphan.Number {
-			t.Fatalf("Put over the leftover = %+v %v", r.Version, err)
+		if err := store.CheckHead(ctx); err == nil || !strings.Contains(err.Error(), "above its head") {
+			t.Errorf("CheckHead = %v, want the moved head named (a broker does not start on it)", err)
 		}
-		if got, err := store.At(ctx, r.Number); err != nil || string(got.Content) != validMapping+"# real\n" {
-			t.Errorf("At = %q %v", got.Content, err)
+		_, err = store.Put(ctx, []byte(validMapping+"# over it\n"), cur, mapstore.Change{Author: "admin"})
+		if err == nil || errors.Is(err, mapstore.ErrConflict) || !strings.Contains(err.Error(), "moved the head back outside the broker") {
+			t.Fatalf("Put over a version above the head = %v, want a refusal that names the moved head", err)
 		}
-		cur = r.Version
+		// Nothing was overwritten: put the head back where it was.
+		_, err = srv.DynamoDB().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: "mapping"}, "sk": &types.AttributeValueMemberS{Value: "head"},
+			"number": &types.AttributeValueMemberN{Value: fmt.Sprint(ahead.Number)}, "digest": &types.AttributeValueMemberS{Value: ahead.Digest},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.CheckHead(ctx); err != nil {
+			t.Errorf("CheckHead on a sound table = %v", err)
+		}
+		if got, err := store.Get(ctx); err != nil || got.Unverified != "" || string(got.Content) != validMapping+"# ahead\n" {
+			t.Errorf("the version above the head was changed: %q %v %s", got.Content, err, got.Unverified)
+		}
+		cur = ahead.Version
 	})
 	t.Run("lost answer", func(t *testing.T) {
 		// The first attempt reaches the table and its answer is lost; the

@@ -121,22 +121,6 @@ func conditionFailed(err error) bool {
 	return errors.As(err, &cf)
 }
 
-// transactionConditionFailed reports whether a transaction was cancelled
-// because one of its conditions did not hold (and not for a throttle or a
-// conflict with another transaction, which are worth retrying).
-func transactionConditionFailed(err error) bool {
-	var tc *types.TransactionCanceledException
-	if !errors.As(err, &tc) {
-		return false
-	}
-	for _, r := range tc.CancellationReasons {
-		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-			return true
-		}
-	}
-	return false
-}
-
 func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{AttrPK: s(pk), AttrSK: s(sk)}
 }

@@ -41,9 +41,11 @@ again on top when the history's newest version is not it).
 The broker checks each record's MAC with its session keys, the keys the
 file store signed them with; a record that does not authenticate stops the
 import unless --skip-unverified leaves it out.`,
-		Example: `  kubectl cp secds/secds-broker-0:/var/lib/secds/teams.yaml.history ./history
-  secds admin mapping import ./history
-  secds admin mapping import --newest 50 ./history`,
+		Example: `  # where the old broker ran: its mapping_history_dir, by default the
+  # mapping file's path plus .history
+  secds admin mapping import --dry-run /etc/secds/teams.yaml.history
+  secds admin mapping import /etc/secds/teams.yaml.history
+  secds admin mapping import --newest 50 /etc/secds/teams.yaml.history`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: useCase(a, func(_ *cobra.Command, args []string) (mappingImportInput, error) {
 			in.Dir = args[0]
