@@ -38,6 +38,7 @@ var wantAudiences = map[string]audience{
 	"GET /api/v1/admin/mapping/history":          audAdminAPI,
 	"GET /api/v1/admin/mapping/history/:version": audAdminAPI,
 	"POST /api/v1/admin/mapping/rollback":        audAdminAPI,
+	"POST /api/v1/admin/mapping/import":          audAdminAPI,
 	"POST /api/v1/admin/explain":                 audAdminAPI,
 	"GET /api/v1/admin/readiness":                audAdminAPI,
 	"POST /api/v1/admin/tokens/revoke":           audAdminAPI,
