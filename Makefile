@@ -16,18 +16,24 @@ export SECDS_REQUIRE_E2E := 1
 # Chromium and gcc come from Debian: `make deps` installs them when missing
 # (as root).
 export SECDS_HYDRA_BIN := $(CURDIR)/.tools/bin/hydra
+# kustomize, which configs/kubernetes's tests render the overlay with, the
+# same way from tools/kustomize (pure Go: about a minute on a fresh machine).
+export SECDS_KUSTOMIZE_BIN := $(CURDIR)/.tools/bin/kustomize
 
-.PHONY: test deps fmt-check vet tools iamsim unit e2e fuzz build build-dev run clean
+.PHONY: test deps fmt-check vet tools kustomize iamsim unit e2e fuzz build build-dev run clean
 
 test: fmt-check vet deps tools iamsim unit fuzz
 
 deps:
 	tools/system-deps.sh
 
-# Rebuilds only when the binary is missing or tools/hydra/go.mod or go.sum
-# changed (the script keeps a hash of them beside the binary).
-tools: deps
+# Each rebuilds only when its binary is missing or its tool module's go.mod
+# or go.sum changed (the script keeps a hash of them beside the binary).
+tools: deps kustomize
 	tools/hydra/build.sh
+
+kustomize:
+	tools/kustomize/build.sh
 
 # @cloud-copilot/iam-simulate, the independent IAM evaluator iameval's
 # cross-check runs, installed with npm ci from tools/iamsim's lock file into

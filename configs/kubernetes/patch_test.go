@@ -16,8 +16,8 @@ import (
 
 // A strategic merge patch applied as kustomize applies one, for the forms
 // the overlay uses, over objects decoded generically: the overlay's tests
-// check the result, and kubectl kustomize, when installed, that it is what
-// kustomize renders.
+// check the result, and kustomize itself (built by make tools) that it is
+// what kustomize renders.
 
 // docs decodes every YAML document of data as a generic object.
 func docs(t *testing.T, name string, data []byte) []map[string]any {
