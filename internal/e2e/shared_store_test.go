@@ -152,9 +152,14 @@ func TestSharedStoreReplicas(t *testing.T) {
 	t.Run("a version written behind the brokers' back is never served", func(t *testing.T) {
 		ctx := context.Background()
 		db := st.Moto.DynamoDB()
-		serving := r1.Broker.Mapping.State().Serving
 		content, etag := getMapping(r0.URL)
 		before, _ := mapstore.ParseETag(etag)
+		for i, r := range st.Replicas {
+			eventually(t, fmt.Sprintf("replica %d serves the current version", i), 3*time.Second, func() bool {
+				return r.Broker.Mapping.State().Serving.Version == before
+			})
+		}
+		serving := r1.Broker.Mapping.State().Serving
 
 		// Someone with write access to the table but not the session keys
 		// copies the current version as N+1 with a grant of their own, and
