@@ -52,7 +52,11 @@ type TokenConfig struct {
 	// which makes a code single-use per replica only. A shared record
 	// (internal/dynamostore.Codes) makes it single-use everywhere.
 	Spent SpentCodes
-	Now   func() time.Time
+	// Pending keeps what short user codes stand for (paste mode); default:
+	// this process's memory, so a user code works on the replica that
+	// showed it only. internal/dynamostore.PendingCodes shares them.
+	Pending PendingCodes
+	Now     func() time.Time
 }
 
 // SpentCodes records redeemed CLI login codes.
@@ -75,7 +79,8 @@ type Tokens struct {
 	now     func() time.Time
 	codeTTL time.Duration
 
-	spent SpentCodes
+	spent   SpentCodes
+	pending PendingCodes
 }
 
 // NewTokens returns a Tokens for cfg.
@@ -101,6 +106,10 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 	t := &Tokens{cfg: cfg, public: map[string]ed25519.PublicKey{}, now: cfg.Now, codeTTL: CodeTTL, spent: cfg.Spent}
 	if t.spent == nil {
 		t.spent = &memorySpent{m: map[string]time.Time{}, now: cfg.Now}
+	}
+	t.pending = cfg.Pending
+	if t.pending == nil {
+		t.pending = &memoryPending{m: map[string]pendingCode{}, now: cfg.Now}
 	}
 	for i, seed := range cfg.Keys {
 		if len(seed) != TokenKeySize {

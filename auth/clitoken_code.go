@@ -39,8 +39,12 @@ type codeState struct {
 // to redirectURI ("" for a code shown to paste). The code is sealed, so any
 // replica can redeem it; a replica refuses a code it has already redeemed.
 func (t *Tokens) NewCode(id abac.Identity, challenge, redirectURI string) (string, error) {
+	return t.newCode(id, challenge, redirectURI, t.codeTTL)
+}
+
+func (t *Tokens) newCode(id abac.Identity, challenge, redirectURI string, ttl time.Duration) (string, error) {
 	st := codeState{ID: randomString()[:22], Challenge: challenge, Redirect: redirectURI, Identity: id}
-	code, err := t.cfg.Codec.Seal(codePurpose, st, t.codeTTL)
+	code, err := t.cfg.Codec.Seal(codePurpose, st, ttl)
 	if err != nil {
 		return "", fmt.Errorf("seal login code: %w", err)
 	}
@@ -56,7 +60,17 @@ func (t *Tokens) NewCode(id abac.Identity, challenge, redirectURI string) (strin
 // challenge, and the same redirect URI for a token. A code is spent by its
 // first redemption attempt that decrypts, right or wrong, so a stolen code
 // cannot be retried with guessed verifiers.
+//
+// A short user code (NewUserCode) is redeemed the same way: it is taken
+// from the Pending store first, so it too works once.
 func (t *Tokens) Redeem(ctx context.Context, code, verifier, redirectURI string) (Token, abac.Identity, error) {
+	if uc, ok := normalUserCode(code); ok && redirectURI == "" {
+		sealed, err := t.takeUserCode(ctx, uc)
+		if err != nil {
+			return Token{}, abac.Identity{}, err
+		}
+		code = sealed
+	}
 	var st codeState
 	if err := t.cfg.Codec.Open(codePurpose, code, &st); err != nil {
 		msg := "The sign-in code is not valid. Copy it whole, or run secds login again."
@@ -65,7 +79,7 @@ func (t *Tokens) Redeem(ctx context.Context, code, verifier, redirectURI string)
 		}
 		return Token{}, abac.Identity{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeCodeInvalid, Message: msg, Err: err}
 	}
-	fresh, err := t.spent.Spend(ctx, st.ID, t.now().Add(t.codeTTL+time.Second))
+	fresh, err := t.spent.Spend(ctx, st.ID, t.now().Add(max(t.codeTTL, UserCodeTTL)+time.Second))
 	if err != nil {
 		return Token{}, abac.Identity{}, &api.Error{Kind: api.KindUnavailable, Code: api.CodeCodeUnavailable, Err: err,
 			Message: "The broker cannot check this sign-in code right now (its shared store did not answer). Try secds login again in a minute."}

@@ -96,12 +96,29 @@ func (s *Server) cliLoginConfirm(c echo.Context) error {
 		u.RawQuery = url.Values{"error": {"access_denied"}, "state": {p.State}}.Encode()
 		return c.Redirect(http.StatusSeeOther, u.String())
 	}
+	if p.Redirect == "" {
+		// Paste mode, often a phone and an SSH session: a short code to
+		// type, kept by the broker, rather than the sealed code itself.
+		code, err := s.cfg.Tokens.NewUserCode(c.Request().Context(), id, p.Challenge)
+		if err != nil {
+			return err
+		}
+		data := map[string]any{"Identity": id, "Code": code, "Minutes": int(auth.UserCodeTTL.Minutes())}
+		if !s.cfg.SharedCodes {
+			// Replicas that share no state may not know the short code:
+			// the sealed one works on any, for a minute.
+			long, err := s.cfg.Tokens.NewCode(id, p.Challenge, "")
+			if err != nil {
+				return err
+			}
+			data["LongCode"], data["LongSeconds"] = long, int(auth.CodeTTL.Seconds())
+		}
+		allowScript(c)
+		return s.render(c, http.StatusOK, "cli_code", data)
+	}
 	code, err := s.cfg.Tokens.NewCode(id, p.Challenge, p.Redirect)
 	if err != nil {
 		return err
-	}
-	if p.Redirect == "" {
-		return s.render(c, http.StatusOK, "cli_code", map[string]any{"Identity": id, "Code": code, "Seconds": int(auth.CodeTTL.Seconds())})
 	}
 	u, _ := url.Parse(p.Redirect) // checked above
 	u.RawQuery = url.Values{"code": {code}, "state": {p.State}}.Encode()

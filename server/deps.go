@@ -47,6 +47,8 @@ type Tokens interface {
 	// NewCode and Redeem are the CLI login's one-time code and its
 	// exchange for a token.
 	NewCode(id abac.Identity, challenge, redirectURI string) (string, error)
+	// NewUserCode is paste mode's short code, kept by the broker.
+	NewUserCode(ctx context.Context, id abac.Identity, challenge string) (string, error)
 	Redeem(ctx context.Context, code, verifier, redirectURI string) (auth.Token, abac.Identity, error)
 	TTL() time.Duration
 }

@@ -52,6 +52,10 @@ type Config struct {
 	// Revocations are the CLI token revocations; nil: tokens cannot be
 	// revoked.
 	Revocations Revocations
+	// SharedCodes says every replica redeems the short CLI codes any one
+	// shows (the shared store). Without it the code page also offers the
+	// long, self-contained code, which any replica redeems.
+	SharedCodes bool
 	// Now is the clock for token ages and revocations; nil: time.Now.
 	Now func() time.Time
 }
@@ -201,6 +205,14 @@ func allowFormAction(c echo.Context, target string) {
 		src = u.Scheme + ":"
 	}
 	c.Response().Header().Set("Content-Security-Policy", csp("'self' "+src))
+}
+
+// allowScript lets the page being rendered load the broker's own scripts
+// (/static/*.js): only pages that enhance themselves (a copy button) do, and
+// everything works without them.
+func allowScript(c echo.Context) {
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), "default-src 'none';", "default-src 'none'; script-src 'self';", 1))
 }
 
 func (s *Server) meta(c echo.Context, via string) broker.RequestMeta {

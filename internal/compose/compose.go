@@ -178,7 +178,9 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 			Issuer: cfg.Public.String(), Keys: cfg.TokenKeys, TTL: cfg.Tokens.TTL, Leeway: config.TokenLeeway, Codec: a.Codec(), Now: opts.Now,
 		}
 		if sh != nil {
-			tc.Spent = sh.codes
+			tc.Spent, tc.Pending = sh.codes, sh.pending
+		} else {
+			tc.Pending = openPendingCodes(cfg, opts)
 		}
 		if b.Tokens, err = auth.NewTokens(tc); err != nil {
 			return nil, err
@@ -208,7 +210,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		Auth: a, Broker: b.Broker, Audit: rec, Log: opts.Log, PublicURL: cfg.Public, TrustedProxies: cfg.Proxies,
 		Limits: cfg.Limits,
 		Ready:  ready, Mapping: b.Mapping, Claims: claimPaths(cfg),
-		Revocations: revs, Now: opts.Now,
+		Revocations: revs, Now: opts.Now, SharedCodes: sh != nil,
 	}
 	if b.Tokens != nil {
 		// Only when set: a nil *auth.Tokens in the interface would not

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/codestore"
 	"github.com/secds/secds/internal/config"
 	"github.com/secds/secds/internal/revocation"
 	"github.com/secds/secds/server"
@@ -32,4 +34,24 @@ func openRevocations(cfg *config.Config, opts Options) (server.Revocations, erro
 		return nil, fmt.Errorf("open token revocations: %w", err)
 	}
 	return f, nil
+}
+
+// CodesDir is the directory of pending CLI user codes in the mapping's state
+// (history) directory.
+const CodesDir = "cli-codes"
+
+// openPendingCodes returns where a file-store broker keeps the short CLI
+// user codes: a directory beside the mapping's history, so that replicas
+// sharing the state directory share them; nil (each replica's memory) with
+// a fixed mapping or where the directory cannot be made.
+func openPendingCodes(cfg *config.Config, opts Options) auth.PendingCodes {
+	if opts.Mapping != nil || opts.MappingStore != nil || cfg.MappingHistoryDir == "" {
+		return nil
+	}
+	d, err := codestore.Open(filepath.Join(cfg.MappingHistoryDir, CodesDir), opts.Now)
+	if err != nil {
+		opts.Log.Warn("CLI sign-in codes are kept in memory: a code works only on the replica that showed it", "err", err)
+		return nil
+	}
+	return d
 }

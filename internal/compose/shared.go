@@ -25,6 +25,7 @@ type shared struct {
 	mapping     *dynamostore.Mapping
 	revocations *dynamostore.Revocations
 	codes       *dynamostore.Codes
+	pending     *dynamostore.PendingCodes
 }
 
 // SeedAuthor is the history's author of a version the broker seeded from
@@ -73,7 +74,11 @@ func openShared(ctx context.Context, cfg *config.Config, opts Options, awsCfg aw
 	if err != nil {
 		return nil, err
 	}
-	return &shared{mapping: m, revocations: revs, codes: codes}, nil
+	pending, err := dynamostore.NewPendingCodes(client, sc.Table, opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	return &shared{mapping: m, revocations: revs, codes: codes, pending: pending}, nil
 }
 
 // waitForTable checks the table until it answers or start_timeout passes.

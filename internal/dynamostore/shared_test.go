@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/secds/secds/auth"
 	"github.com/secds/secds/internal/dynamostore"
 	"github.com/secds/secds/internal/iampolicy"
 	"github.com/secds/secds/internal/mapstore"
@@ -488,6 +489,13 @@ func TestActionsAreWhatTheStoresCall(t *testing.T) {
 	if _, err := codes.Spend(ctx, "x", time.Now().Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
+	pending, _ := dynamostore.NewPendingCodes(c, table, nil)
+	if _, err := pending.Put(ctx, "BCDFGHJK", "sealed", time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := pending.Take(ctx, "BCDFGHJK"); err != nil {
+		t.Fatal(err)
+	}
 	revs, err := dynamostore.NewRevocations(ctx, c, dynamostore.RevocationOptions{Table: table})
 	if err != nil {
 		t.Fatal(err)
@@ -527,4 +535,66 @@ func throttledPolls(t *testing.T, reg *prometheus.Registry) float64 {
 	}
 	t.Fatal("no secds_mapping_store_poll_errors_total{kind=throttled}")
 	return 0
+}
+
+// TestUserCodesAcrossReplicas: a user code kept by one replica is taken by
+// exactly one of many replicas at once, and not after it expires.
+func TestUserCodesAcrossReplicas(t *testing.T) {
+	ctx := context.Background()
+	srv := moto.Start(t)
+	table := srv.NewTable(t)
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	open := func() *dynamostore.PendingCodes {
+		p, err := dynamostore.NewPendingCodes(srv.DynamoDB(), table, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a := open()
+	if ok, err := a.Put(ctx, "BCDFGHJK", "sealed-1", now().Add(10*time.Minute)); !ok || err != nil {
+		t.Fatalf("Put = %v %v", ok, err)
+	}
+	if ok, err := open().Put(ctx, "BCDFGHJK", "sealed-2", now().Add(10*time.Minute)); ok || err != nil {
+		t.Fatalf("a second Put of a live code = %v %v, want refused", ok, err)
+	}
+	var got atomic.Int32
+	var wg sync.WaitGroup
+	for range 6 {
+		p := open()
+		wg.Go(func() {
+			sealed, state, err := p.Take(ctx, "BCDFGHJK")
+			if err != nil {
+				t.Error(err)
+			}
+			if state == auth.CodeFresh {
+				got.Add(1)
+				if sealed != "sealed-1" {
+					t.Errorf("took %q", sealed)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got.Load() != 1 {
+		t.Fatalf("%d replicas took the code, want 1", got.Load())
+	}
+	if _, state, _ := a.Take(ctx, "BCDFGHJK"); state != auth.CodeUsed {
+		t.Errorf("taken again: state %v, want used", state)
+	}
+	if _, err := a.Put(ctx, "CDFGHJKL", "sealed-3", now().Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(int64(10*time.Minute + time.Second))
+	if _, state, err := open().Take(ctx, "CDFGHJKL"); state != auth.CodeUnknown || err != nil {
+		t.Errorf("an expired code = %v %v, want unknown", state, err)
+	}
+	if ok, err := a.Put(ctx, "CDFGHJKL", "sealed-4", now().Add(10*time.Minute)); !ok || err != nil {
+		t.Errorf("reusing an expired code's letters = %v %v", ok, err)
+	}
+	if _, state, _ := open().Take(ctx, "NOSUCHCD"); state != auth.CodeUnknown {
+		t.Error("an unknown code was taken")
+	}
 }

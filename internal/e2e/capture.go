@@ -23,7 +23,7 @@ func capture(h http.Handler, out io.Writer) http.Handler {
 		if loc := hdr.Get("Location"); strings.Contains(loc, "authToken=") || strings.Contains(loc, "code=") {
 			hdr.Del("Location")
 		}
-		body := cliCodeRE.ReplaceAllString(rec.body.String(), `id="cli-code">(the code)<`)
+		body := cliAnyCodeRE.ReplaceAllString(rec.body.String(), `id="cli-code">(the code)<`)
 		if r.Method == http.MethodPost && rec.status == http.StatusOK {
 			switch r.URL.Path {
 			case "/api/v1/open":

@@ -288,9 +288,14 @@ func TestCLIPasteMode(t *testing.T) {
 		if status := b.ClickAndWait("cli-confirm-allow").Status; status != http.StatusOK {
 			t.Fatalf("the code page: status %d", status)
 		}
-		code := strings.TrimSpace(b.Value("cli-code"))
-		if code == "" {
-			t.Fatal("the broker's page shows no code")
+		code := strings.TrimSpace(b.Text("cli-code"))
+		if !userCodeRE.MatchString(code) {
+			t.Fatalf("the broker's page shows %q, want a short code to type", code)
+		}
+		// The copy button is hidden without JavaScript and shown by the
+		// page's own script (the CSP lets in the broker's scripts only).
+		if !strings.Contains(b.Body(), "Copy the code") {
+			t.Error("the copy button is still hidden: copy.js did not run")
 		}
 		st.Secret("pasted code", code)
 		if _, err := io.WriteString(typed, code+"\n"); err != nil {

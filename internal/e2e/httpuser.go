@@ -68,6 +68,8 @@ var (
 	actionRE  = regexp.MustCompile(`action="([^"]*)"`)
 	hiddenRE  = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 	cliCodeRE = regexp.MustCompile(`id="cli-code"[^>]*>([^<]+)<`)
+	// cliAnyCodeRE also finds the long code some code pages offer.
+	cliAnyCodeRE = regexp.MustCompile(`id="cli-(?:long-)?code"[^>]*>([^<]+)<`)
 )
 
 // Follow is Visit returning an error instead of failing the test, for a
@@ -175,7 +177,7 @@ func (u *HTTPUser) collectSecrets(resp *http.Response, body string) {
 			u.st.Secret("authorization code for "+l.Host, l.Query().Get("code"))
 		}
 	}
-	if m := cliCodeRE.FindStringSubmatch(body); m != nil {
+	for _, m := range cliAnyCodeRE.FindAllStringSubmatch(body, -1) {
 		u.st.Secret("pasted code", html.UnescapeString(m[1]))
 	}
 }

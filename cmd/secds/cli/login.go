@@ -54,7 +54,7 @@ the broker's page shows after the sign-in.
 The token is kept in the OS keyring, or where there is none in a file
 readable only by you under the user cache directory.`,
 		Example: `  secds login
-  secds login --no-browser          # over SSH: open the link elsewhere, paste the code
+  secds login --no-browser          # over SSH: open the link elsewhere, type the code
   secds login --browser-command "firefox --new-window"`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: useCase(a, func(*cobra.Command, []string) (loginInput, error) { return loginInput{Login: opts}, nil }, a.loginNow),
@@ -181,7 +181,7 @@ func (a *App) loopbackLogin(ctx context.Context, p *Profile, q url.Values, brows
 // shows after the sign-in.
 func (a *App) pasteLogin(ctx context.Context, p *Profile, q url.Values) (string, error) {
 	link := p.Broker + p.CLILoginPath + "?" + q.Encode()
-	fmt.Fprintf(a.env.Stderr, "Open this link in a browser on any device and sign in:\n\n    %s\n\nThen paste the code the page shows (it works for 60 seconds).\n", link)
+	fmt.Fprintf(a.env.Stderr, "Open this link in a browser on any device and sign in:\n\n    %s\n\nThen type the code the page shows (it works once, for 10 minutes).\n", link)
 	code, err := a.readLine(ctx, "Code: ")
 	switch {
 	case ctx.Err() != nil:
@@ -189,7 +189,7 @@ func (a *App) pasteLogin(ctx context.Context, p *Profile, q url.Values) (string,
 	case err != nil && !errors.Is(err, io.EOF):
 		return "", Exitf(ExitAuth, "read the code: %v", err)
 	case code == "":
-		return "", Exitf(ExitAuth, "no code was entered. Run secds login --no-browser again and paste the code the broker's page shows")
+		return "", Exitf(ExitAuth, "no code was entered. Run secds login --no-browser again and type the code the broker's page shows")
 	}
 	return code, nil
 }
