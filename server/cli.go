@@ -12,6 +12,7 @@ import (
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/ratelimit"
 )
 
 // The CLI login is the broker's own small authorization server in front of
@@ -126,6 +127,12 @@ func (s *Server) cliLoginConfirm(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, u.String())
 }
 
+// codeGuessRate bounds the wrong codes one address may try: a short code
+// is about 34 bits, and each one lives 10 minutes. Twenty mistakes, then one
+// every ten seconds, are far more than a person typing needs and make
+// guessing a live code hopeless.
+var codeGuessRate = ratelimit.Rate{PerSecond: 0.1, Burst: 20}
+
 func badCLILogin(why string) error {
 	return &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadCLILogin,
 		Message: "This sign-in link for the secds CLI is not valid: " + why + ". Run secds login again and use the link it shows."}
@@ -141,12 +148,21 @@ func (s *Server) cliToken(c echo.Context) error {
 		return err
 	}
 	ev := audit.Event{Type: audit.TypeLogin, ClientIP: c.RealIP(), RequestID: requestID(c), Via: "api"}
+	guesser := addressKey(c.RealIP())
+	if empty, wait := s.codeGuesses.empty(guesser); empty {
+		ev.Decision, ev.Code, ev.Reason = audit.Denied, string(api.CodeRateLimited), "too many wrong sign-in codes from this address"
+		s.record(ev)
+		return rateLimited("address (too many wrong sign-in codes)", wait)
+	}
 	tok, id, err := s.cfg.Tokens.Redeem(c.Request().Context(), req.Code, req.Verifier, req.RedirectURI)
 	if err != nil {
 		ev.Decision, ev.Code = audit.Denied, "login_failed"
 		var ae *api.Error
 		if errors.As(err, &ae) {
 			ev.Code, ev.Reason = string(ae.Code), ae.Message
+			if ae.Kind == api.KindBadRequest {
+				s.codeGuesses.take(guesser)
+			}
 		}
 		s.record(ev)
 		return err

@@ -1,10 +1,16 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/secds/secds/auth"
+	"github.com/secds/secds/internal/ratelimit"
 )
 
 func TestLoopbackRedirect(t *testing.T) {
@@ -83,4 +89,42 @@ func TestCLIPagesRenderWithTheSignOutForm(t *testing.T) {
 	tok := csrfFrom(t, page[strings.Index(page, `id="cli-confirm"`):])
 	check("cancel", ts.do(http.MethodPost, "/cli/login", strings.NewReader(query+"&decision=cancel&csrf_token="+tok), sess, own...), "cancel")
 	check("allow", ts.do(http.MethodPost, "/cli/login", strings.NewReader(query+"&decision=allow&csrf_token="+tok), sess, own...), "code")
+}
+
+// TestWrongCodesAreRateLimited: an address that keeps sending wrong sign-in
+// codes is told to wait, even with a right one, until its bucket refills;
+// another address is not.
+func TestWrongCodesAreRateLimited(t *testing.T) {
+	clock := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	ts := newTestServer(t, "https://notebooks.example", func(c *Config) {
+		c.Now = func() time.Time { return clock }
+		c.Limits = &ratelimit.Limits{} // the general limits off: only the guess limit counts
+	})
+	verifier := strings.Repeat("v", 43)
+	code, err := ts.tokens.NewUserCode(context.Background(), identity("alice"), auth.S256Challenge(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	redeem := func(code string) *httptest.ResponseRecorder {
+		body := fmt.Sprintf(`{"code":%q,"code_verifier":%q}`, code, verifier)
+		return ts.do(http.MethodPost, "/api/v1/cli/token", strings.NewReader(body), nil, "Content-Type", "application/json")
+	}
+	for i := range codeGuessRate.Burst {
+		if w := redeem("BCDF-GHJK"); w.Code != http.StatusBadRequest {
+			t.Fatalf("wrong code %d: %d %s", i+1, w.Code, w.Body)
+		}
+	}
+	w := redeem(code)
+	if w.Code != http.StatusTooManyRequests || !strings.Contains(w.Body.String(), "too many wrong sign-in codes") || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("after %d wrong codes: %d %s %v, want 429 with Retry-After", codeGuessRate.Burst, w.Code, w.Body, w.Header())
+	}
+	ts.remote = "198.51.100.7:40000"
+	if w := redeem("BCDF-GHJK"); w.Code != http.StatusBadRequest {
+		t.Errorf("another address: %d, want its own bucket", w.Code)
+	}
+	ts.remote = "192.0.2.10:40000"
+	clock = clock.Add(10 * time.Second)
+	if w := redeem(code); w.Code != http.StatusOK {
+		t.Errorf("ten seconds later, the right code: %d %s", w.Code, w.Body)
+	}
 }

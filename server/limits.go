@@ -85,6 +85,26 @@ func (b *buckets) take(key string) (ok bool, wait time.Duration) {
 	return true, 0
 }
 
+// empty reports whether key's bucket has no token left, and how long until
+// it has one, without spending any.
+func (b *buckets) empty(key string) (bool, time.Duration) {
+	if b.rate.PerSecond <= 0 {
+		return false, 0
+	}
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	el := b.m[key]
+	if el == nil {
+		return false, 0
+	}
+	tokens := el.Value.(*bucket).lim.TokensAt(now)
+	if tokens >= 1 {
+		return false, 0
+	}
+	return true, time.Duration((1 - tokens) / b.rate.PerSecond * float64(time.Second))
+}
+
 // dropIdle removes, oldest first, the buckets that have refilled; the list
 // is in order of use, so it stops at the first one still in use.
 func (b *buckets) dropIdle(now time.Time) {

@@ -71,6 +71,8 @@ type Server struct {
 	audiences map[string]audience
 	// readyLogged is the last problem /readyz logged, by check.
 	readyLogged sync.Map
+	// codeGuesses counts failed CLI code redemptions by address.
+	codeGuesses *buckets
 }
 
 // New builds the routes.
@@ -85,7 +87,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, pages: pages, echo: echo.New(), audiences: map[string]audience{}}
+	s := &Server{cfg: cfg, log: cfg.Log, pages: pages, echo: echo.New(), audiences: map[string]audience{},
+		codeGuesses: newBuckets(codeGuessRate, time.Now)}
+	if cfg.Now != nil {
+		s.codeGuesses.now = cfg.Now
+	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
