@@ -1,7 +1,7 @@
 // Package codestore keeps the CLI's pending user codes (auth.PendingCodes)
-// in a directory that every replica of a file-store deployment shares (the
-// mapping's state directory), so a code one replica shows is redeemed on
-// any, once. Each code is a file; creating it exclusively and renaming it
+// and spent login codes (auth.SpentCodes) in a directory that every replica
+// of a file-store deployment shares (the mapping's state directory), so a
+// code one replica shows is redeemed on any, once. Each code is a file; creating it exclusively and renaming it
 // away are atomic on one filesystem, which is all the coordination it needs.
 package codestore
 
@@ -108,7 +108,30 @@ func (d *Dir) Take(_ context.Context, code string) (string, auth.CodeState, erro
 	return r.Sealed, auth.CodeFresh, nil
 }
 
-// sweep removes codes that expired unredeemed, and leftovers of takes.
+// spentPrefix names the file that marks a sealed login code's ID spent.
+const spentPrefix = "spent-"
+
+// Spend records a sealed login code's ID as used (auth.SpentCodes): the
+// exclusive creation of a file, so of the replicas sharing the directory
+// one spends it.
+func (d *Dir) Spend(_ context.Context, id string, _ time.Time) (bool, error) {
+	d.sweep()
+	name, err := d.file(spentPrefix + id)
+	if err != nil {
+		return false, err
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("record a sign-in code as used: %w", err)
+	}
+	return true, f.Close()
+}
+
+// sweep removes codes that expired unredeemed, and leftovers of takes and
+// spends, once they are an hour old: every code is dead by then.
 func (d *Dir) sweep() {
 	des, err := os.ReadDir(d.path)
 	if err != nil {

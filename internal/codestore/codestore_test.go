@@ -85,3 +85,30 @@ func TestCodesInASharedDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestSpentOnceInASharedDirectory: of the replicas sharing the directory,
+// one spends a login code's ID.
+func TestSpentOnceInASharedDirectory(t *testing.T) {
+	dir := t.TempDir()
+	var fresh atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		d, err := codestore.Open(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			ok, err := d.Spend(context.Background(), "Ab3_-xYz0123456789abcd", time.Now().Add(time.Minute))
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				fresh.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if fresh.Load() != 1 {
+		t.Fatalf("%d replicas spent the code, want 1", fresh.Load())
+	}
+}

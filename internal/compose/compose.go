@@ -179,8 +179,8 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		}
 		if sh != nil {
 			tc.Spent, tc.Pending = sh.codes, sh.pending
-		} else {
-			tc.Pending = openPendingCodes(cfg, opts)
+		} else if d := openCodeDir(cfg, opts); d != nil {
+			tc.Spent, tc.Pending = d, d
 		}
 		if b.Tokens, err = auth.NewTokens(tc); err != nil {
 			return nil, err

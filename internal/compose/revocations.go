@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/secds/secds/auth"
 	"github.com/secds/secds/internal/codestore"
 	"github.com/secds/secds/internal/config"
 	"github.com/secds/secds/internal/revocation"
@@ -40,17 +39,17 @@ func openRevocations(cfg *config.Config, opts Options) (server.Revocations, erro
 // (history) directory.
 const CodesDir = "cli-codes"
 
-// openPendingCodes returns where a file-store broker keeps the short CLI
-// user codes: a directory beside the mapping's history, so that replicas
-// sharing the state directory share them; nil (each replica's memory) with
-// a fixed mapping or where the directory cannot be made.
-func openPendingCodes(cfg *config.Config, opts Options) auth.PendingCodes {
+// openCodeDir returns where a file-store broker keeps the CLI's short user
+// codes and spent login codes: a directory beside the mapping's history, so
+// that replicas sharing the state directory share them; nil (each replica's
+// memory) with a fixed mapping or where the directory cannot be made.
+func openCodeDir(cfg *config.Config, opts Options) *codestore.Dir {
 	if opts.Mapping != nil || opts.MappingStore != nil || cfg.MappingHistoryDir == "" {
 		return nil
 	}
 	d, err := codestore.Open(filepath.Join(cfg.MappingHistoryDir, CodesDir), opts.Now)
 	if err != nil {
-		opts.Log.Warn("CLI sign-in codes are kept in memory: a code works only on the replica that showed it", "err", err)
+		opts.Log.Warn("CLI sign-in codes are kept in memory: a short code works only on the replica that showed it, and a code is single-use per replica", "err", err)
 		return nil
 	}
 	return d

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"html"
 	"net/http"
 	"regexp"
 	"strings"
@@ -9,7 +10,10 @@ import (
 	"golang.org/x/oauth2"
 )
 
-var userCodeRE = regexp.MustCompile(`^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$`)
+var (
+	userCodeRE = regexp.MustCompile(`^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$`)
+	longCodeRE = regexp.MustCompile(`id="cli-long-code"[^>]*>([^<]+)<`)
+)
 
 // TestShortCodeOnAnyReplica: paste mode shows an eight-letter code that any
 // replica redeems, once: replicas on the file store share it through the
@@ -51,6 +55,16 @@ func TestShortCodeOnAnyReplica(t *testing.T) {
 			}
 			if status, m := redeem(st.Replicas[0].URL, "BCDF-GHJK"); status != http.StatusBadRequest || errCode(m) != "code_invalid" {
 				t.Errorf("a guess = %d %v, want 400 code_invalid", status, m)
+			}
+			if m := longCodeRE.FindStringSubmatch(page.Body); m != nil {
+				// The long code is spent once for every replica too.
+				long := html.UnescapeString(m[1])
+				if status, m := redeem(st.Replicas[0].URL, long); status != http.StatusOK {
+					t.Fatalf("the long code on replica 0 = %d %v", status, m)
+				}
+				if status, m := redeem(st.Replicas[1].URL, long); status != http.StatusBadRequest || errCode(m) != "code_used" {
+					t.Errorf("the long code again on replica 1 = %d %v, want 400 code_used", status, m)
+				}
 			}
 		})
 	}
