@@ -106,8 +106,11 @@ func TestCapacityOfAThreeReplicaDeployment(t *testing.T) {
 	if writes != 0 {
 		t.Errorf("%d writes while idle", writes)
 	}
-	if perSecond < 5 || perSecond > 6.5 {
-		t.Errorf("%.1f reads a second, want about 6 (2 per replica)", perSecond)
+	// At most two reads per replica per poll interval: the cost bound the
+	// docs give. (A loaded machine answers slower, and polls wait a full
+	// interval after each answer, so fewer is fine; none is not.)
+	if perSecond > 6.5 || perSecond < 1 {
+		t.Errorf("%.1f reads a second, want at most 6 (2 per replica) and some", perSecond)
 	}
 
 	// One admin edit through replica 0, until every replica serves it.

@@ -6,11 +6,16 @@ package moto
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +42,12 @@ type Server struct {
 
 // Start runs moto_server for t on a free loopback port and stops it when t
 // ends.
+//
+// moto_server handles requests on several threads and does not make a
+// conditional write atomic against another one running at the same time,
+// as DynamoDB does for every write to an item. The tests are about the
+// stores' use of those conditions, so Server.URL is a proxy that hands moto
+// one request at a time.
 func Start(t testing.TB) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("moto_server")
@@ -46,6 +57,32 @@ func Start(t testing.TB) *Server {
 		}
 		t.Skipf("skipping: moto_server is not available: %v (%s=1 turns this skip into a failure)", err, RequireEnv)
 	}
+	// The port is free when chosen, but another process may take it before
+	// moto binds it: then moto exits, and a new port is tried.
+	var backend string
+	for attempt := 1; backend == ""; attempt++ {
+		var why string
+		backend, why = startOnce(t, bin)
+		if backend == "" && attempt == 5 {
+			t.Fatalf("moto_server did not start in 5 tries: %s", why)
+		}
+	}
+	target, _ := url.Parse(backend)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	var one sync.Mutex
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		one.Lock()
+		defer one.Unlock()
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	return &Server{URL: proxy.URL}
+}
+
+// startOnce starts moto on a free port and waits until moto itself (not
+// whatever else may listen there) answers; it returns its URL, or "" and
+// why not.
+func startOnce(t testing.TB, bin string) (string, string) {
 	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
@@ -58,25 +95,29 @@ func Start(t testing.TB) *Server {
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
+	stop := func() {
 		_ = cmd.Process.Kill()
 		<-done
-	})
-	s := &Server{URL: "http://127.0.0.1:" + strconv.Itoa(port)}
+	}
+	u := "http://127.0.0.1:" + strconv.Itoa(port)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(s.URL + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return s
-		}
 		select {
 		case <-done:
-			t.Fatalf("moto_server exited at start: %s", logs.String())
+			return "", "moto_server exited at start: " + logs.String()
 		default:
 		}
+		if resp, err := http.Get(u + "/moto-api/"); err == nil {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && strings.Contains(strings.ToLower(string(body)), "moto") {
+				t.Cleanup(stop)
+				return u, ""
+			}
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not answer within 30s: %v\n%s", err, logs.String())
+			stop()
+			return "", "moto_server did not answer within 30s: " + logs.String()
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
