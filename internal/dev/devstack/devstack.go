@@ -39,10 +39,12 @@ type Options struct {
 	Addr     string // the broker's address; default 127.0.0.1:8080, "127.0.0.1:0" for a free port
 	Log      *slog.Logger
 	AuditOut io.Writer
-	// MappingDir holds the team mapping admins edit (teams.yaml, seeded
-	// with the demo mapping if absent) and its history; default: a new
-	// temporary directory, removed when the stack stops.
-	MappingDir string
+	// StateDir holds what the stack keeps across restarts: the team
+	// mapping admins edit (teams.yaml, seeded with the demo mapping if
+	// absent), its history, and the broker's session and token keys
+	// (keys.json, 0600), so sessions and CLI tokens survive a restart.
+	// Default: a new temporary directory, removed when the stack stops.
+	StateDir string
 }
 
 // Stack is a running dev stack.
@@ -62,6 +64,10 @@ type Stack struct {
 	// MappingFile is the team mapping the broker serves: edits through the
 	// admin page, API and CLI land here, and edits made here are picked up.
 	MappingFile string
+	// StateDir holds the mapping, its history and the keys; Kept says
+	// whether it outlives the stack (Options.StateDir) or is temporary.
+	StateDir string
+	Kept     bool
 }
 
 // Start runs the stack until ctx is done.
@@ -86,7 +92,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	st := &Stack{BrokerURL: "http://" + brokerLn.Addr().String(), IdPURL: "http://" + idpLn.Addr().String()}
 
-	removeMapping, err := st.seedMapping(opts.MappingDir)
+	keys, removeMapping, err := st.prepareState(opts.StateDir)
 	if err != nil {
 		return nil, closeAll(err, brokerLn, idpLn)
 	}
@@ -124,8 +130,9 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		MappingFile: st.MappingFile,
 		OIDC:        config.OIDC{Issuer: st.IdPURL, ClientID: ClientID},
 	}
-	env := map[string]string{config.DefaultClientSecretEnv: secret, config.DefaultSessionKeysEnv: random(), config.DefaultTokenKeysEnv: random()}
+	env := map[string]string{config.DefaultClientSecretEnv: secret, config.DefaultSessionKeysEnv: keys.SessionKeys, config.DefaultTokenKeysEnv: keys.TokenKeys}
 	if err := cfg.Resolve(func(k string) string { return env[k] }); err != nil {
+		removeMapping()
 		return nil, closeAll(err, brokerLn)
 	}
 	st.Broker, err = compose.Build(ctx, cfg, compose.Options{Log: opts.Log, AuditOut: opts.AuditOut, AWS: &awsCfg})
