@@ -27,7 +27,7 @@ export SECDS_KUSTOMIZE_BIN := $(CURDIR)/.tools/bin/kustomize
 TEST_SUMMARY := $(CURDIR)/.cache/test-summary.txt
 
 test: fmt-check vet deps tools iamsim unit fuzz
-	@echo; echo "make test: ok (fuzz targets included); $$(cat $(TEST_SUMMARY))"
+	@echo; echo "make test: every step passed; $$(cat $(TEST_SUMMARY))"
 
 deps:
 	tools/system-deps.sh
