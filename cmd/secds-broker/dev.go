@@ -65,7 +65,7 @@ func runDev(ctx context.Context, o devOptions, stdout, stderr io.Writer) int {
 		}
 		return fail(err)
 	}
-	keptNote := "kept across restarts (start over with --fresh)"
+	keptNote := "kept across restarts; --fresh starts over"
 	if !st.Kept {
 		keptNote = "NOT kept: no user cache directory, so a temporary one, removed at exit"
 	}
@@ -78,7 +78,7 @@ secds dev stack is running (loopback only; Ctrl-C to stop)
   identity provider    %[2]s  (demo users: alice, bob, carol, admin; no passwords)
   AWS emulator         %[3]s  (STS + SageMaker; notebooks fraud-alice, fraud-alice-scratch, marketing-bob, platform-admin)
   team mapping         %[4]s  (edit it: changes apply within a second)
-  state                %[5]s  (mapping, history, keys: %[6]s)
+  state                %[5]s  (mapping edits, history, keys: %[6]s)
 
 Sign out, or use a private window, before trying another demo user.
 From a terminal:  go run ./cmd/secds configure --broker %[1]s && go run ./cmd/secds open

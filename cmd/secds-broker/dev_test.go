@@ -78,7 +78,7 @@ func TestDevTerminalIsForAuditEvents(t *testing.T) {
 		"audit events (JSON lines)           stdout",
 		"broker log (start-up, reloads)      stderr",
 		"requests and AWS emulator calls     " + logPath,
-		"state                " + filepath.Join(cache, "secds-dev") + "  (mapping, history, keys: kept across restarts (start over with --fresh))",
+		"state                " + filepath.Join(cache, "secds-dev") + "  (mapping edits, history, keys: kept across restarts; --fresh starts over)",
 		"Sign out, or use a private window, before trying another demo user.",
 	} {
 		if !strings.Contains(banner, want) {
