@@ -59,8 +59,13 @@ func runDev(ctx context.Context, o devOptions, stdout, stderr io.Writer) int {
 	}
 	st, err := devstack.Start(ctx, sopts)
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
+		switch {
+		case errors.Is(err, syscall.EADDRINUSE):
 			fmt.Fprintf(stderr, "secds-broker: %v\nSomething else listens there: stop it, or pick another port with --listen 127.0.0.1:8081.\n", err)
+			return 1
+		case kept:
+			// Most likely a mapping edited badly while the stack was down.
+			fmt.Fprintf(stderr, "secds-broker: %v\nThe dev stack's state is in %s: fix it, or start over with --fresh.\n", err, stateDir)
 			return 1
 		}
 		return fail(err)

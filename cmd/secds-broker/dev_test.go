@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -148,4 +149,34 @@ func TestFreshIsForTheDevStackOnly(t *testing.T) {
 	if code := run([]string{"--config", "x.yaml", "--fresh"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "--fresh is for the dev stack") {
 		t.Errorf("--config --fresh: exit %d, %s", code, errOut.String())
 	}
+}
+
+// TestDevSaysWhatToDoWhenItCannotStart: a busy port names --listen; a
+// broken kept mapping names the state folder and --fresh.
+func TestDevSaysWhatToDoWhenItCannotStart(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	var out, errOut testutil.Buffer
+	if code := runDev(context.Background(), devOptions{listen: busy.Addr().String()}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "pick another port with --listen 127.0.0.1:8081") {
+		t.Errorf("busy port: exit %d, %s", code, errOut.String())
+	}
+
+	state := filepath.Join(cache, "secds-dev")
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(state, "teams.yaml"), []byte("version: 1\nteams: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errOut = testutil.Buffer{}
+	if code := runDev(context.Background(), devOptions{listen: "127.0.0.1:0"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "The dev stack's state is in "+state+": fix it, or start over with --fresh.") {
+		t.Errorf("broken kept mapping: exit %d, %s", code, errOut.String())
+	}
+	r, _ := startDev(t, devOptions{fresh: true})
+	r.stop()
 }
