@@ -20,6 +20,9 @@ type event struct {
 
 type testKey struct{ pkg, test string }
 
+// verboseOnly are package lines go test prints only with -v.
+var verboseOnly = map[string]bool{"PASS\n": true, "testing: warning: no tests to run\n": true}
+
 // report prints go test's human-readable output from its events and counts
 // the results.
 type report struct {
@@ -61,8 +64,9 @@ func (r *report) event(ev event) {
 	case ev.Test != "":
 		r.testEvent(testKey{ev.Package, ev.Test}, ev)
 	case ev.Action == "output":
-		// A package's own lines: "ok  pkg 1.2s", "FAIL pkg", a panic.
-		if ev.Output != "PASS\n" && !strings.HasPrefix(ev.Output, "=== ") {
+		// A package's own lines: "ok  pkg 1.2s", "FAIL pkg", a panic; not
+		// what only -v (which -json implies) prints.
+		if !verboseOnly[ev.Output] && !strings.HasPrefix(ev.Output, "=== ") {
 			fmt.Fprint(r.w, ev.Output)
 		}
 	case ev.Action == "fail":
