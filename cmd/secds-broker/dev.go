@@ -36,20 +36,27 @@ func runDev(ctx context.Context, o devOptions, stdout, stderr io.Writer) int {
 			return fail(fmt.Errorf("--fresh: %w", err))
 		}
 	}
-	logDir := stateDir
-	if !kept {
-		logDir = os.TempDir()
-	} else if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return fail(fmt.Errorf("dev stack: state directory: %w", err))
-	}
 	// The request log starts empty at every start: it is for watching
-	// (tail -f), not for keeping.
-	logPath := filepath.Join(logDir, "requests.log")
-	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	// (tail -f), not for keeping. Without a state folder it is a new file
+	// of its own in the temporary directory, never a fixed name there.
+	var logFile *os.File
+	var err error
+	if kept {
+		if err = os.MkdirAll(stateDir, 0o700); err != nil {
+			return fail(fmt.Errorf("dev stack: state directory: %w", err))
+		}
+		logFile, err = os.OpenFile(filepath.Join(stateDir, "requests.log"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	} else {
+		logFile, err = os.CreateTemp("", "secds-dev-requests-*.log")
+	}
 	if err != nil {
 		return fail(fmt.Errorf("dev stack: request log: %w", err))
 	}
 	defer logFile.Close()
+	logPath := logFile.Name()
+	if !kept {
+		defer os.Remove(logPath)
+	}
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	log := slog.New(devLogHandler{term: slog.NewTextHandler(stderr, opts), file: slog.NewTextHandler(logFile, opts)})
 

@@ -180,3 +180,24 @@ func TestDevSaysWhatToDoWhenItCannotStart(t *testing.T) {
 	r, _ := startDev(t, devOptions{fresh: true})
 	r.stop()
 }
+
+// TestDevWithoutACacheDirSaysNothingIsKept: with no user cache directory
+// the state is temporary, and the banner says so.
+func TestDevWithoutACacheDirSaysNothingIsKept(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", "")
+	t.Setenv("HOME", "")
+	t.Setenv("TMPDIR", tmp)
+	r, _ := startDev(t, devOptions{})
+	r.stop()
+	banner := r.stderr.String()
+	if !strings.Contains(banner, "NOT kept: no user cache directory") {
+		t.Errorf("the banner does not say the state is not kept:\n%s", banner)
+	}
+	if !strings.Contains(banner, "requests and AWS emulator calls     "+filepath.Join(tmp, "secds-dev-requests-")) {
+		t.Errorf("the request log is not a file of its own in the temporary directory:\n%s", banner)
+	}
+	if logs, _ := filepath.Glob(filepath.Join(tmp, "secds-dev-requests-*")); len(logs) != 0 {
+		t.Errorf("left behind after the stack stopped: %v", logs)
+	}
+}
