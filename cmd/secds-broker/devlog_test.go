@@ -22,7 +22,7 @@ func TestDevLogHandlerRoutes(t *testing.T) {
 	emu.Warn("awsemu cannot", "why", "x")
 
 	for _, c := range []struct {
-		line         string
+		line           string
 		inTerm, inFile bool
 	}{
 		{"msg=http path=/open", false, true},
