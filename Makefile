@@ -22,7 +22,12 @@ export SECDS_KUSTOMIZE_BIN := $(CURDIR)/.tools/bin/kustomize
 
 .PHONY: test deps fmt-check vet tools kustomize iamsim unit e2e fuzz build build-dev run clean
 
+# make test ends with one line: tests passed, failed and skipped (named),
+# and whether the browser suite ran; unit saves it (internal/testsummary).
+TEST_SUMMARY := $(CURDIR)/.cache/test-summary.txt
+
 test: fmt-check vet deps tools iamsim unit fuzz
+	@echo; echo "make test: every step passed; $$(cat $(TEST_SUMMARY))"
 
 deps:
 	tools/system-deps.sh
@@ -54,9 +59,10 @@ vet:
 # The end-to-end tests (internal/e2e: Hydra, Chromium, broker replicas) run
 # here too, under the race detector: the brokers they start are the real
 # code under real concurrency, and the whole package takes well under a
-# minute.
+# minute. internal/testsummary runs go test -json, prints go test's usual
+# output and closes with the summary line; it fails when go test does.
 unit: tools iamsim
-	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+	$(GO) run ./internal/testsummary -go $(GO) -o $(TEST_SUMMARY) -- -race -count=1 -timeout 15m $(PKGS)
 
 # Only the end-to-end tests, for a quick look while working on them.
 e2e: tools

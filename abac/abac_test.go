@@ -168,6 +168,42 @@ func TestParseUnknownFieldsAndSyntax(t *testing.T) {
 	}
 }
 
+// TestParseUnknownFieldsDoNotHideOtherMistakes: a typo'd field is reported
+// with every other mistake of the file, each at its place, in file order.
+func TestParseUnknownFieldsDoNotHideOtherMistakes(t *testing.T) {
+	doc := `version: 1
+teams:
+  - name: fraud
+    match: [{groups: [ds-fraud]}]
+    role_arn: nope
+    notebook_tags: {team: fraud}
+  - name: fraud
+    mach: []
+    match: []
+    role_arn: arn:aws:iam::123456789012:role/y
+`
+	_, err := abac.Parse("t.yaml", []byte(doc))
+	var ps abac.Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("err = %v, want Problems", err)
+	}
+	want := []string{
+		"t.yaml:5:15: role_arn \"nope\"",
+		"t.yaml:6:5: unknown field \"notebook_tags\" in team",
+		"t.yaml:7:11: duplicate team name",
+		"t.yaml:8:5: unknown field \"mach\" in team",
+		"t.yaml:9:12: team \"fraud\" has no match rules",
+	}
+	if len(ps) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%s", len(ps), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(ps[i].String(), w) {
+			t.Errorf("problem %d = %q, want it to start with %q", i+1, ps[i], w)
+		}
+	}
+}
+
 func TestExampleMappingIsValid(t *testing.T) {
 	data, err := os.ReadFile("../configs/teams.example.yaml")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -37,13 +38,25 @@ func Parse(file string, data []byte) (*Mapping, error) {
 	var m Mapping
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	var unknown Problems
 	if err := dec.Decode(&m); err != nil {
-		return nil, decodeProblems(file, &root, err)
+		ps, onlyUnknown := decodeProblems(file, &root, err)
+		if !onlyUnknown {
+			return nil, ps
+		}
+		// An unknown field (a typo, mostly) must not hide the file's other
+		// mistakes: decode again ignoring it and validate the rest, so the
+		// admin sees every problem in one pass.
+		unknown, m = ps, Mapping{}
+		if err := yaml.Unmarshal(data, &m); err != nil {
+			return nil, append(unknown, Problems{syntaxProblem(file, err)}...)
+		}
 	}
 	v := validator{file: file, root: &root}
 	v.mapping(&m)
-	if len(v.problems) > 0 {
-		return nil, v.problems
+	if ps := append(unknown, v.problems...); len(ps) > 0 {
+		sortByPosition(ps)
+		return nil, ps
 	}
 	m.idx = buildIndex(m.Teams)
 	m.refs = computeReferences(&m)
@@ -60,26 +73,41 @@ func syntaxProblem(file string, err error) Problem {
 }
 
 // decodeProblems turns yaml.v3's type errors (which it collects for the whole
-// document) into positioned problems.
-func decodeProblems(file string, root *yaml.Node, err error) error {
+// document) into positioned problems, and says whether they are all unknown
+// fields (after which the rest of the file can still be validated).
+func decodeProblems(file string, root *yaml.Node, err error) (ps Problems, onlyUnknown bool) {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		return Problems{syntaxProblem(file, err)}
+		return Problems{syntaxProblem(file, err)}, false
 	}
-	var ps Problems
+	onlyUnknown = true
 	for _, e := range te.Errors {
 		p := Problem{File: file, Message: e}
+		isUnknown := false
 		if sm := yamlLineRE.FindStringSubmatch(e); sm != nil {
 			p.Line, _ = strconv.Atoi(sm[1])
 			p.Message = sm[2]
 			if um := unknownRE.FindStringSubmatch(sm[2]); um != nil {
 				p.Message = fmt.Sprintf("unknown field %q in %s", um[1], strings.ToLower(um[2]))
 				p.Column = keyColumn(root, p.Line, um[1])
+				isUnknown = true
 			}
 		}
+		onlyUnknown = onlyUnknown && isUnknown
 		ps = append(ps, p)
 	}
-	return ps
+	return ps, onlyUnknown
+}
+
+// sortByPosition orders problems as they appear in the file; problems of
+// the whole file (no line) come first.
+func sortByPosition(ps Problems) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Line != ps[j].Line {
+			return ps[i].Line < ps[j].Line
+		}
+		return ps[i].Column < ps[j].Column
+	})
 }
 
 // keyColumn finds the column of a mapping key on a line, for unknown-field

@@ -38,8 +38,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "broker configuration file (see configs/broker.example.yaml)")
 	listen := fs.String("listen", "", "address to listen on (default from the config, or 127.0.0.1:8080)")
 	check := fs.Bool("check", false, "validate the configuration and the team mapping, then exit")
+	fresh := fs.Bool("fresh", false, "with --dev: start over from the demo mapping with new keys (forget the edits and CLI sign-ins kept from earlier runs)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: secds-broker --dev | --config FILE [--listen ADDR] [--check]")
+		fmt.Fprintln(stderr, "usage: secds-broker --dev [--listen ADDR] [--fresh] | --config FILE [--listen ADDR] [--check]")
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nSecrets come from files or the environment, never from flags: SECDS_OIDC_CLIENT_SECRET, SECDS_SESSION_KEYS.")
 	}
@@ -51,12 +52,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if *fresh && !*dev {
+		fmt.Fprintln(stderr, "secds-broker: --fresh is for the dev stack (--dev) only")
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *dev {
-		return runDev(ctx, *listen, stdout, stderr)
+		return runDev(ctx, devOptions{listen: *listen, fresh: *fresh}, stdout, stderr)
 	}
 	return runConfig(ctx, *cfgPath, *listen, *check, stdout, stderr)
+}
+
+// devOptions are the dev stack's flags.
+type devOptions struct {
+	listen string // the broker's address; default 127.0.0.1:8080
+	fresh  bool   // forget the state kept from earlier runs
 }
 
 func runConfig(ctx context.Context, path, listen string, check bool, stdout, stderr io.Writer) int {

@@ -39,10 +39,12 @@ type Options struct {
 	Addr     string // the broker's address; default 127.0.0.1:8080, "127.0.0.1:0" for a free port
 	Log      *slog.Logger
 	AuditOut io.Writer
-	// MappingDir holds the team mapping admins edit (teams.yaml, seeded
-	// with the demo mapping if absent) and its history; default: a new
-	// temporary directory, removed when the stack stops.
-	MappingDir string
+	// StateDir holds what the stack keeps across restarts: the team
+	// mapping admins edit (teams.yaml, seeded with the demo mapping if
+	// absent), its history, and the broker's session and token keys
+	// (keys.json, 0600), so sessions and CLI tokens survive a restart.
+	// Default: a new temporary directory, removed when the stack stops.
+	StateDir string
 }
 
 // Stack is a running dev stack.
@@ -62,6 +64,10 @@ type Stack struct {
 	// MappingFile is the team mapping the broker serves: edits through the
 	// admin page, API and CLI land here, and edits made here are picked up.
 	MappingFile string
+	// StateDir holds the mapping, its history and the keys; Kept says
+	// whether it outlives the stack (Options.StateDir) or is temporary.
+	StateDir string
+	Kept     bool
 }
 
 // Start runs the stack until ctx is done.
@@ -86,24 +92,24 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	st := &Stack{BrokerURL: "http://" + brokerLn.Addr().String(), IdPURL: "http://" + idpLn.Addr().String()}
 
-	removeMapping, err := st.seedMapping(opts.MappingDir)
+	keys, removeState, err := st.prepareState(opts.StateDir)
 	if err != nil {
 		return nil, closeAll(err, brokerLn, idpLn)
 	}
 	seed, err := awsemu.ParseSeed(configs.DevAWS)
 	if err != nil {
-		removeMapping()
+		removeState()
 		return nil, closeAll(fmt.Errorf("dev stack: AWS seed: %w", err), brokerLn, idpLn)
 	}
 	// IAM starts with the policies of the mapping the broker starts with.
 	mapping, err := compose.LoadMapping(st.MappingFile)
 	if err != nil {
-		removeMapping()
+		removeState()
 		return nil, closeAll(fmt.Errorf("dev stack: %w", err), brokerLn, idpLn)
 	}
 	var awsCfg aws.Config
 	if st.AWS, awsCfg, err = StartAWS(ctx, seed, mapping, opts.Log); err != nil {
-		removeMapping()
+		removeState()
 		return nil, closeAll(err, brokerLn, idpLn)
 	}
 	st.AWSURL = *awsCfg.BaseEndpoint
@@ -115,7 +121,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		Clients: []devidp.Client{{ID: ClientID, Secret: secret, RedirectURIs: []string{st.BrokerURL + "/callback"}}},
 	})
 	if err != nil {
-		removeMapping()
+		removeState()
 		return nil, closeAll(fmt.Errorf("dev stack: identity provider: %w", err), brokerLn, idpLn)
 	}
 	go func() { _ = devidp.Serve(ctx, st.IdP, idpLn) }()
@@ -124,23 +130,24 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		MappingFile: st.MappingFile,
 		OIDC:        config.OIDC{Issuer: st.IdPURL, ClientID: ClientID},
 	}
-	env := map[string]string{config.DefaultClientSecretEnv: secret, config.DefaultSessionKeysEnv: random(), config.DefaultTokenKeysEnv: random()}
+	env := map[string]string{config.DefaultClientSecretEnv: secret, config.DefaultSessionKeysEnv: keys.SessionKeys, config.DefaultTokenKeysEnv: keys.TokenKeys}
 	if err := cfg.Resolve(func(k string) string { return env[k] }); err != nil {
+		removeState()
 		return nil, closeAll(err, brokerLn)
 	}
 	st.Broker, err = compose.Build(ctx, cfg, compose.Options{Log: opts.Log, AuditOut: opts.AuditOut, AWS: &awsCfg})
 	if err != nil {
-		removeMapping()
+		removeState()
 		return nil, closeAll(err, brokerLn)
 	}
 	// An admin's edit reaches IAM too, as `secds admin iam` applied would.
 	if err := iamseed.Follow(ctx, st.AWS, st.Broker.Mapping, BrokerPolicyOptions(seed), opts.Log); err != nil {
-		removeMapping()
+		removeState()
 		return nil, closeAll(fmt.Errorf("dev stack: follow the mapping for IAM: %w", err), brokerLn)
 	}
 	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		removeMapping()
+		removeState()
 		return nil, closeAll(fmt.Errorf("dev stack: metrics listen: %w", err), brokerLn)
 	}
 	st.MetricsURL = "http://" + metricsLn.Addr().String()
@@ -158,7 +165,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		_ = srv.Shutdown(sctx)
 		_ = metricsSrv.Shutdown(sctx)
 		_ = st.Broker.Close()
-		removeMapping()
+		removeState()
 	}()
 	return st, nil
 }
