@@ -37,6 +37,7 @@ type adminPageData struct {
 	Form        explainForm
 	Explain     *explainView
 	ExplainErr  string
+	Editor      *editorView // nil when there is nothing to edit
 }
 
 type historyRow struct {
@@ -88,6 +89,9 @@ func (s *Server) adminPage(c echo.Context, data *adminPageData) error {
 			data.Message = fmt.Sprintf("Rolled back: version %d now has the content of an earlier version, and is live.", n)
 		}
 	}
+	if v := c.QueryParam("saved"); v != "" {
+		data.Message = savedMessage(data, v)
+	}
 	return s.render(c, http.StatusOK, "admin", data)
 }
 
@@ -108,6 +112,7 @@ func (s *Server) adminData(c echo.Context, sess *auth.Session, live LiveMapping)
 		d.StoreErr = err.Error()
 		return d, nil
 	}
+	d.Editor = &editorView{CSRF: csrf, Content: string(d.Current.Content), Base: d.Current.Version}
 	hist, err := st.History(ctx)
 	if err != nil {
 		d.StoreErr = err.Error()
@@ -148,12 +153,18 @@ func versionDiff(content func(int64) ([]byte, error), from, to int64) ([]diffLin
 	if err != nil {
 		return nil, err
 	}
+	return textDiff(a, b, fmt.Sprintf("version %d", from), fmt.Sprintf("version %d", to))
+}
+
+// textDiff is the unified diff from a to b, a line at a time for the page
+// to colour; nil when they are the same.
+func textDiff(a, b []byte, from, to string) ([]diffLine, error) {
 	text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 		A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
-		FromFile: fmt.Sprintf("version %d", from), ToFile: fmt.Sprintf("version %d", to), Context: 3,
+		FromFile: from, ToFile: to, Context: 3,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("diff %d..%d: %w", from, to, err)
+		return nil, fmt.Errorf("diff %s..%s: %w", from, to, err)
 	}
 	var lines []diffLine
 	for _, l := range strings.SplitAfter(text, "\n") {
