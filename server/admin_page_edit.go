@@ -72,6 +72,9 @@ type conflictView struct {
 	DiffErr string
 }
 
+// Since is how many versions were saved after the admin's.
+func (c *conflictView) Since() int64 { return c.Current.Number - c.Based }
+
 // editorForm is what the editor's form posts.
 type editorForm struct {
 	content []byte

@@ -236,3 +236,24 @@ func TestAdminPageRollbackNamesEachVersion(t *testing.T) {
 		seen[m[2]] = true
 	}
 }
+
+// TestAdminPageStaleSaveAfterSeveralVersions: when more than one version
+// came in between, the page says how many, and the diff covers them all.
+func TestAdminPageStaleSaveAfterSeveralVersions(t *testing.T) {
+	ts := newTestServer(t, "https://notebooks.example", withStore(t, testMapping))
+	ann := ts.sessionFor(admin("ann"))
+	page := ts.do(http.MethodGet, "/admin", nil, ann).Body.String()
+	_, etag := editorOf(t, page)
+	for _, c := range []string{editedMapping, strings.Replace(editedMapping, "secds-team-ml", "secds-team-ml2", 1)} {
+		if _, err := ts.live.Update(context.Background(), mapstore.Update{Content: []byte(c), Expected: ts.live.State().Serving.Version, Reason: "edit", By: mapstore.By{Username: "bob"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine := strings.Replace(testMapping, "secds-team-ds", "secds-team-ds2", 1)
+	w := ts.postEditor("/admin/save", ann, map[string]string{"csrf_token": csrfFrom(t, page), "content": mine, "etag": etag})
+	wantIn(t, "a save two versions behind", w, http.StatusPreconditionFailed, "but 2 versions were saved since, the latest, version <strong id=\"conflict-current\">3</strong>, by <strong>bob</strong>",
+		`<span class="file">--- version 1`, `<span class="add">&#43;    role_arn: arn:aws:iam::123456789012:role/secds-team-ml2`)
+	if got, _ := editorOf(t, w.Body.String()); got != mine {
+		t.Errorf("the text was not kept: %q", got)
+	}
+}

@@ -166,11 +166,24 @@ func TestAdminPageOnAFixedMapping(t *testing.T) {
 	if body := w.Body.String(); w.Code != http.StatusOK || !strings.Contains(body, "serves a fixed mapping") || strings.Contains(body, `id="history"`) {
 		t.Errorf("GET /admin on a fixed mapping = %d:\n%s", w.Code, body)
 	}
+	if strings.Contains(w.Body.String(), `id="editor"`) {
+		t.Error("a fixed mapping is offered for editing")
+	}
 	tok := csrfFrom(t, w.Body.String())
-	form := url.Values{"csrf_token": {tok}, "version": {"1"}, "etag": {`"1-` + strings.Repeat("0", 64) + `"`}}.Encode()
+	etag := `"1-` + strings.Repeat("0", 64) + `"`
+	form := url.Values{"csrf_token": {tok}, "version": {"1"}, "etag": {etag}}.Encode()
 	r := ts.do(http.MethodPost, "/admin/rollback", strings.NewReader(form), ann, "Origin", "https://notebooks.example")
 	if r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), `data-code="mapping_read_only"`) {
 		t.Errorf("rollback on a fixed mapping = %d:\n%s", r.Code, r.Body)
+	}
+	if r := ts.do(http.MethodGet, "/admin/rollback?version=1", nil, ann); r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), `data-code="mapping_read_only"`) {
+		t.Errorf("the rollback's confirmation on a fixed mapping = %d:\n%s", r.Code, r.Body)
+	}
+	for _, path := range []string{"/admin/validate", "/admin/diff", "/admin/save"} {
+		r := ts.postEditor(path, ann, map[string]string{"csrf_token": tok, "content": editedMapping, "etag": etag})
+		if r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), `data-code="mapping_read_only"`) {
+			t.Errorf("%s on a fixed mapping = %d:\n%s", path, r.Code, r.Body)
+		}
 	}
 }
 
