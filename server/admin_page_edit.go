@@ -231,9 +231,12 @@ func savedMessage(data *adminPageData, v string) string {
 			if h.Author != "" {
 				who = " by " + h.Author
 			}
+			// The newest stored version, not the one this replica serves:
+			// after a save made on another replica, this one takes up to
+			// a poll interval to reload.
 			state := "it is live"
-			if !h.Serving {
-				state = "a newer version has replaced it since"
+			if !h.Latest {
+				state = "a newer version has been saved since"
 			}
 			return fmt.Sprintf("Saved as version %d%s; %s.", n, who, state)
 		}

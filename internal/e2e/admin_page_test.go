@@ -294,3 +294,51 @@ func TestAdminPageEditsInChromium(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminPageSavesAcrossReplicas: in production's shape for admins who
+// edit through secds (Ory Hydra, https, two replicas behind a round-robin
+// proxy on one shared store), a save from the admin page is checked (its
+// CSRF token, its version) by whichever replica the proxy picks, the page
+// that follows shows it, and an edit another admin makes through the API on
+// any replica turns the page's next save into a 412 that names them.
+func TestAdminPageSavesAcrossReplicas(t *testing.T) {
+	st := StartStack(t, StackOptions{Provider: sharedProvider(t), Replicas: 2, SharedStore: true})
+	b := NewBrowser(t)
+	if status := signIn(t, st, b, "/admin", "admin"); status != http.StatusOK {
+		t.Fatalf("admin opening /admin: status %d, want 200", status)
+	}
+	dana := apiWithToken(t, st, abac.Identity{Subject: "dev-dana", Username: "dana", Email: "dana@example.com", Groups: []string{"secds-admins"}})
+	edited := edit(t, configs.DevTeams, "cost-center: cc-2077", "cost-center: cc-3000")
+	b.Fill("editor-content", string(edited))
+	if resp := b.ClickAndWait("editor-save"); resp.Status != http.StatusOK {
+		t.Fatalf("save: status %d", resp.Status)
+	}
+	if got := b.Text("message"); got != "Saved as version 2 by admin; it is live." {
+		t.Errorf("after the save the page says %q", got)
+	}
+	if got := b.Value("editor-content"); got != string(edited) {
+		t.Errorf("after the save the editor shows:\n%s", got)
+	}
+	cur, etag := dana.getMapping()
+	if !bytes.Equal(cur, edited) {
+		t.Errorf("the store holds:\n%s\nwant the save byte for byte", cur)
+	}
+	if ev := st.LastAudit(t, "mapping_change", "admin"); ev["decision"] != "granted" || ev["via"] != "browser" || ev["to_version"] != float64(2) {
+		t.Errorf("the save's audit event: %v", ev)
+	}
+
+	if status, _, body := dana.putMapping(edit(t, cur, "description: Marketing analytics", "description: Marketing and growth"), etag); status != http.StatusOK {
+		t.Fatalf("dana's PUT = %d %s", status, body)
+	}
+	mine := edit(t, edited, "cost-center: cc-1042", "cost-center: cc-1043")
+	b.Fill("editor-content", string(mine))
+	if resp := b.ClickAndWait("editor-save"); resp.Status != http.StatusPreconditionFailed {
+		t.Fatalf("the stale save: status %d, want 412", resp.Status)
+	}
+	if got := b.Text("editor-conflict"); !strings.Contains(got, "version 3 was saved since by dana") || !strings.Contains(got, "+    description: Marketing and growth") {
+		t.Errorf("the stale save's page:\n%s", got)
+	}
+	if got := b.Value("editor-content"); got != string(mine) {
+		t.Errorf("the stale save lost the admin's text:\n%s", got)
+	}
+}
