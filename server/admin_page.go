@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -282,6 +283,11 @@ func (s *Server) adminPageRollback(c echo.Context) error {
 		return &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadVersion, Message: "The rollback form names no current version; reload the admin page."}
 	}
 	rev, err := s.changeMapping(c, "browser", mapstore.Update{Expected: expected}, rollbackTo(n))
+	var ce *mapstore.ConflictError
+	if errors.As(err, &ce) {
+		// Ask again, with what the rollback would change now.
+		return s.rollbackConfirm(c, n, http.StatusPreconditionFailed, &ce.Expected)
+	}
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ type rollbackPageData struct {
 	Current  mapstore.Revision
 	Target   mapstore.Entry
 	Diff     []diffLine
+	Changed  *mapstore.Version // the version a refused, stale rollback was based on
 }
 
 // GET /admin/rollback?version=N: ask before rolling back, showing what
@@ -32,6 +33,12 @@ func (s *Server) adminPageRollbackConfirm(c echo.Context) error {
 	if err != nil || n < 1 {
 		return &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadVersion, Message: "Name the version to roll back to; pick one in the admin page's history."}
 	}
+	return s.rollbackConfirm(c, n, http.StatusOK, nil)
+}
+
+// rollbackConfirm shows the confirmation of a rollback to version n;
+// changed, on a rollback refused as stale, is the version it was based on.
+func (s *Server) rollbackConfirm(c echo.Context, n int64, status int, changed *mapstore.Version) error {
 	st, err := s.mappingStore()
 	if err != nil {
 		return err
@@ -56,9 +63,9 @@ func (s *Server) adminPageRollbackConfirm(c echo.Context) error {
 	if err != nil {
 		return storeError(c, err)
 	}
-	d := &rollbackPageData{Identity: sess.Identity, CSRF: csrf, Current: cur, Target: target.Entry}
+	d := &rollbackPageData{Identity: sess.Identity, CSRF: csrf, Current: cur, Target: target.Entry, Changed: changed}
 	if d.Diff, err = textDiff(cur.Content, target.Content, fmt.Sprintf("version %d (current)", cur.Number), fmt.Sprintf("version %d", n)); err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "admin_rollback", d)
+	return s.render(c, status, "admin_rollback", d)
 }

@@ -151,10 +151,16 @@ func TestAdminPage(t *testing.T) {
 		if done := ts.do(http.MethodGet, "/admin?rolled_back=3", nil, ann).Body.String(); !strings.Contains(done, "Rolled back: version 3") {
 			t.Error("the page does not say it rolled back")
 		}
-		// The same form again is based on version 2, which is gone.
+		// The same form again is based on version 2, which is gone: the
+		// confirmation again, with what the rollback would change now.
 		w = ts.do(http.MethodPost, "/admin/rollback", strings.NewReader(form), ann, own...)
-		if w.Code != http.StatusPreconditionFailed || !strings.Contains(w.Body.String(), `data-code="version_conflict"`) {
-			t.Errorf("a stale rollback form = %d:\n%s", w.Code, w.Body)
+		wantIn(t, "a stale rollback form", w, http.StatusPreconditionFailed, `id="rollback-changed"`, "You confirmed against version 2; version 3 is current now",
+			`id="rollback-same"`) // version 3 is version 1 again
+		if m := rollbackForm.FindStringSubmatch(w.Body.String()); m == nil || html.UnescapeString(m[3]) != ts.live.State().Serving.ETag() {
+			t.Errorf("the confirmation after a stale rollback does not offer one based on version 3:\n%s", w.Body)
+		}
+		if ts.live.State().Latest.Number != 3 || !auditHas(ts, `"code":"version_conflict"`, `"reason":"rollback to 1"`, `"via":"browser"`) {
+			t.Errorf("the stale rollback changed something or was not audited:\n%s", ts.audit)
 		}
 	})
 }

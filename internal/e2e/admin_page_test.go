@@ -211,10 +211,10 @@ func TestAdminPageEditsInChromium(t *testing.T) {
 	})
 
 	mine := edit(t, edited, "cost-center: cc-2077", "cost-center: cc-2099")
+	dana := apiWithToken(t, st, abac.Identity{Subject: "dev-dana", Username: "dana", Email: "dana@example.com", Groups: []string{"secds-admins"}})
 	t.Run("a stale save", func(t *testing.T) {
 		// The page is on version 2. Dana, another admin, saves version 3
 		// through the API with her CLI token.
-		dana := apiWithToken(t, st, abac.Identity{Subject: "dev-dana", Username: "dana", Email: "dana@example.com", Groups: []string{"secds-admins"}})
 		cur, etag := dana.getMapping()
 		theirs := edit(t, cur, "description: Fraud detection", "description: Fraud detection and chargebacks")
 		if status, _, body := dana.putMapping(theirs, etag); status != http.StatusOK {
@@ -280,10 +280,25 @@ func TestAdminPageEditsInChromium(t *testing.T) {
 		if n := len(mappingEvents(t, st)); n != 4 { // two saves, the stale one, dana's
 			t.Errorf("%d mapping events before the confirmation, want 4: asking changed something", n)
 		}
+		// Dana edits while the admin reads the diff: the confirmation is
+		// refused and asked again, with what the rollback changes now.
+		cur, etag := dana.getMapping()
+		if status, _, body := dana.putMapping(edit(t, cur, "description: Marketing analytics", "description: Marketing and growth"), etag); status != http.StatusOK {
+			t.Fatalf("dana's PUT = %d %s", status, body)
+		}
+		if resp := b.ClickAndWait("rollback-confirm-submit"); resp.Status != http.StatusPreconditionFailed {
+			t.Fatalf("a rollback confirmed against version 4 after version 5: status %d, want 412", resp.Status)
+		}
+		if got := b.Text("rollback-changed"); !strings.Contains(got, "You confirmed against version 4; version 5 is current now") {
+			t.Errorf("the stale rollback says %q", got)
+		}
+		if diff := b.Text("rollback-diff"); !strings.Contains(diff, "-    description: Marketing and growth") {
+			t.Errorf("the confirmation asked again does not show dana's change undone:\n%s", diff)
+		}
 		if resp := b.ClickAndWait("rollback-confirm-submit"); resp.Status != http.StatusOK {
 			t.Fatalf("roll back: status %d", resp.Status)
 		}
-		if got := b.Text("message"); !strings.Contains(got, "Rolled back: version 5") {
+		if got := b.Text("message"); !strings.Contains(got, "Rolled back: version 6") {
 			t.Errorf("after the rollback the page says %q", got)
 		}
 		if disk, _ := os.ReadFile(st.MappingFile); !bytes.Equal(disk, configs.DevTeams) {
