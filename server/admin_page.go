@@ -25,20 +25,23 @@ const pageHistory = 20
 
 // adminPageData is what the admin page shows.
 type adminPageData struct {
-	Identity    abac.Identity
-	CSRF        string
-	State       mapstore.State
-	Current     mapstore.Revision
-	Problems    []api.MappingProblem // why Latest is not served
-	Stored      bool                 // false for a fixed mapping: no history, no rollback
-	StoreErr    string
-	History     []historyRow
-	MoreHistory int
-	Message     string
-	Form        explainForm
-	Explain     *explainView
-	ExplainErr  string
-	Editor      *editorView // nil when there is nothing to edit
+	Identity abac.Identity
+	CSRF     string
+	State    mapstore.State
+	Current  mapstore.Revision
+	Problems []api.MappingProblem // why Latest is not served
+	// LatestProblems are Problems with the lines they are about, when the
+	// store's current version is the invalid one.
+	LatestProblems []problemView
+	Stored         bool // false for a fixed mapping: no history, no rollback
+	StoreErr       string
+	History        []historyRow
+	MoreHistory    int
+	Message        string
+	Form           explainForm
+	Explain        *explainView
+	ExplainErr     string
+	Editor         *editorView // nil when there is nothing to edit
 }
 
 type historyRow struct {
@@ -114,6 +117,9 @@ func (s *Server) adminData(c echo.Context, sess *auth.Session, live LiveMapping)
 		return d, nil
 	}
 	d.Editor = &editorView{CSRF: csrf, Content: string(d.Current.Content), Base: d.Current.Version}
+	if !d.State.Valid() && d.State.Latest.Version == d.Current.Version {
+		d.LatestProblems = positioned(d.State.Problems, d.Current.Content, "latest-problem-")
+	}
 	hist, err := st.History(ctx)
 	if err != nil {
 		d.StoreErr = err.Error()

@@ -50,9 +50,9 @@ func (e *editorView) ETag() string { return e.Base.ETag() }
 
 // problemView is one mistake with the lines it is about.
 type problemView struct {
-	Where, Message string
-	Line, Column   int
-	Excerpt        []excerptLine
+	ID, Where, Message string
+	Line, Column       int
+	Excerpt            []excerptLine
 }
 
 // excerptLine is one numbered line of the admin's text; on the line a
@@ -132,7 +132,7 @@ func (s *Server) adminPageValidate(c echo.Context, data *adminPageData) error {
 		ps = keepsAdmin(data.Identity, live.Name())(m)
 		ed.Teams = teamNamesOf(m)
 	}
-	ed.Checked, ed.Problems = true, positioned(ps, f.content)
+	ed.Checked, ed.Problems = true, positioned(ps, f.content, "problem-")
 	return s.render(c, http.StatusOK, "admin", data)
 }
 
@@ -177,7 +177,7 @@ func (s *Server) adminPageSave(c echo.Context) error {
 	case errors.As(err, &ps):
 		return s.adminView(func(c echo.Context, data *adminPageData) error {
 			ed := editorFrom(data, f)
-			ed.Checked, ed.Problems = true, positioned(ps, f.content)
+			ed.Checked, ed.Problems = true, positioned(ps, f.content, "problem-")
 			return s.render(c, http.StatusUnprocessableEntity, "admin", data)
 		})(c)
 	case errors.As(err, &ce):
@@ -247,12 +247,13 @@ func savedMessage(data *adminPageData, v string) string {
 // excerptContext is how many lines either side of a mistake are quoted.
 const excerptContext = 1
 
-// positioned is ps with the lines of content each is about.
-func positioned(ps abac.Problems, content []byte) []problemView {
+// positioned is ps with the lines of content each is about; their
+// elements' ids are idPrefix and the problem's index.
+func positioned(ps abac.Problems, content []byte, idPrefix string) []problemView {
 	lines := strings.Split(strings.TrimSuffix(string(content), "\n"), "\n")
 	out := make([]problemView, len(ps))
 	for i, p := range ps {
-		v := problemView{Where: where(p), Message: p.Message, Line: p.Line, Column: p.Column}
+		v := problemView{ID: idPrefix + strconv.Itoa(i), Where: where(p), Message: p.Message, Line: p.Line, Column: p.Column}
 		if p.Line >= 1 && p.Line <= len(lines) {
 			for n := max(1, p.Line-excerptContext); n <= min(len(lines), p.Line+excerptContext); n++ {
 				l := excerptLine{Number: n, Before: lines[n-1]}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secds/secds/internal/mapstore"
 )
@@ -255,5 +256,27 @@ func TestAdminPageStaleSaveAfterSeveralVersions(t *testing.T) {
 		`<span class="file">--- version 1`, `<span class="add">&#43;    role_arn: arn:aws:iam::123456789012:role/secds-team-ml2`)
 	if got, _ := editorOf(t, w.Body.String()); got != mine {
 		t.Errorf("the text was not kept: %q", got)
+	}
+}
+
+// TestAdminPageShowsAnInvalidVersionsLines: a version stored behind the
+// broker's back with mistakes (as a file edited by hand) is shown with the
+// lines each mistake is about, and is in the editor to be fixed.
+func TestAdminPageShowsAnInvalidVersionsLines(t *testing.T) {
+	ts := newTestServer(t, "https://notebooks.example", withStore(t, testMapping))
+	broken := strings.Replace(testMapping, "role_arn: arn:aws:iam::123456789012:role/secds-team-ds", "role_arn: nope", 1)
+	if _, err := ts.live.Store().Put(context.Background(), []byte(broken), ts.live.State().Latest.Version, mapstore.Change{Reason: "on disk"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for ts.live.State().Valid() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	w := ts.do(http.MethodGet, "/admin", nil, ts.sessionFor(admin("ann")))
+	wantIn(t, "the page of an invalid version", w, http.StatusOK, `data-valid="false"`, "Fix these in the editor below",
+		`<li id="latest-problem-0" data-line="7" data-column="15"><code class="where">teams.yaml:7:15</code>`,
+		`<span class="hit"><span class="ln">7</span>     role_arn: <mark>nope</mark></span>`)
+	if got, _ := editorOf(t, w.Body.String()); got != broken {
+		t.Errorf("the editor has %q, want the invalid version to fix", got)
 	}
 }
