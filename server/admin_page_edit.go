@@ -197,6 +197,7 @@ func (s *Server) staleSave(c echo.Context, data *adminPageData, f editorForm, ce
 	if data.StoreErr != "" {
 		// The current version cannot be read: the form stays on the
 		// admin's base, and a second Save is refused again.
+		data.Message = fmt.Sprintf("Not saved: the mapping changed since version %d, which you started from, and the store cannot be read now to show the change. Nothing was changed; your text is kept below.", ce.Expected.Number)
 		return s.render(c, http.StatusPreconditionFailed, "admin", data)
 	}
 	ed.Changed, ed.Base = nil, data.Current.Version
