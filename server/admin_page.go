@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -24,19 +25,23 @@ const pageHistory = 20
 
 // adminPageData is what the admin page shows.
 type adminPageData struct {
-	Identity    abac.Identity
-	CSRF        string
-	State       mapstore.State
-	Current     mapstore.Revision
-	Problems    []api.MappingProblem // why Latest is not served
-	Stored      bool                 // false for a fixed mapping: no history, no rollback
-	StoreErr    string
-	History     []historyRow
-	MoreHistory int
-	Message     string
-	Form        explainForm
-	Explain     *explainView
-	ExplainErr  string
+	Identity abac.Identity
+	CSRF     string
+	State    mapstore.State
+	Current  mapstore.Revision
+	Problems []api.MappingProblem // why Latest is not served
+	// LatestProblems are Problems with the lines they are about, when the
+	// store's current version is the invalid one.
+	LatestProblems []problemView
+	Stored         bool // false for a fixed mapping: no history, no rollback
+	StoreErr       string
+	History        []historyRow
+	MoreHistory    int
+	Message        string
+	Form           explainForm
+	Explain        *explainView
+	ExplainErr     string
+	Editor         *editorView // nil when there is nothing to edit
 }
 
 type historyRow struct {
@@ -88,6 +93,9 @@ func (s *Server) adminPage(c echo.Context, data *adminPageData) error {
 			data.Message = fmt.Sprintf("Rolled back: version %d now has the content of an earlier version, and is live.", n)
 		}
 	}
+	if v := c.QueryParam("saved"); v != "" {
+		data.Message = savedMessage(data, v)
+	}
 	return s.render(c, http.StatusOK, "admin", data)
 }
 
@@ -107,6 +115,10 @@ func (s *Server) adminData(c echo.Context, sess *auth.Session, live LiveMapping)
 	if d.Current, err = st.Get(ctx); err != nil {
 		d.StoreErr = err.Error()
 		return d, nil
+	}
+	d.Editor = &editorView{CSRF: csrf, Content: string(d.Current.Content), Base: d.Current.Version}
+	if !d.State.Valid() && d.State.Latest.Version == d.Current.Version {
+		d.LatestProblems = positioned(d.State.Problems, d.Current.Content, "latest-problem-")
 	}
 	hist, err := st.History(ctx)
 	if err != nil {
@@ -148,12 +160,18 @@ func versionDiff(content func(int64) ([]byte, error), from, to int64) ([]diffLin
 	if err != nil {
 		return nil, err
 	}
+	return textDiff(a, b, fmt.Sprintf("version %d", from), fmt.Sprintf("version %d", to))
+}
+
+// textDiff is the unified diff from a to b, a line at a time for the page
+// to colour; nil when they are the same.
+func textDiff(a, b []byte, from, to string) ([]diffLine, error) {
 	text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 		A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
-		FromFile: fmt.Sprintf("version %d", from), ToFile: fmt.Sprintf("version %d", to), Context: 3,
+		FromFile: from, ToFile: to, Context: 3,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("diff %d..%d: %w", from, to, err)
+		return nil, fmt.Errorf("diff %s..%s: %w", from, to, err)
 	}
 	var lines []diffLine
 	for _, l := range strings.SplitAfter(text, "\n") {
@@ -271,6 +289,11 @@ func (s *Server) adminPageRollback(c echo.Context) error {
 		return &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadVersion, Message: "The rollback form names no current version; reload the admin page."}
 	}
 	rev, err := s.changeMapping(c, "browser", mapstore.Update{Expected: expected}, rollbackTo(n))
+	var ce *mapstore.ConflictError
+	if errors.As(err, &ce) {
+		// Ask again, with what the rollback would change now.
+		return s.rollbackConfirm(c, n, http.StatusPreconditionFailed, &ce.Expected)
+	}
 	if err != nil {
 		return err
 	}

@@ -12,10 +12,10 @@ import (
 	"github.com/secds/secds/internal/mapstore"
 )
 
-var rollbackForm = regexp.MustCompile(`<form method="post" action="/admin/rollback"[^>]*id="rollback-(\d+)">\s*<input type="hidden" name="csrf_token" value="([^"]+)"><input type="hidden" name="version" value="\d+"><input type="hidden" name="etag" value="([^"]+)">`)
+var rollbackForm = regexp.MustCompile(`<form method="post" action="/admin/rollback" id="rollback-confirm">\s*<input type="hidden" name="csrf_token" value="([^"]+)"><input type="hidden" name="version" value="(\d+)"><input type="hidden" name="etag" value="([^"]+)">`)
 
 func TestAdminPage(t *testing.T) {
-	ts := newTestServer(t, "https://notebooks.example", withStore(t, testMapping))
+	ts := newTestServer(t, "https://notebooks.example", withAuditedStore(t, testMapping))
 	ann := ts.sessionFor(admin("ann"))
 	own := []string{"Origin", "https://notebooks.example"}
 	if _, err := ts.live.Update(context.Background(), mapstore.Update{Content: []byte(editedMapping), Expected: ts.live.State().Serving.Version, Reason: "edit",
@@ -107,31 +107,60 @@ func TestAdminPage(t *testing.T) {
 	})
 
 	t.Run("rollback", func(t *testing.T) {
-		m := rollbackForm.FindStringSubmatch(body)
-		if m == nil || m[1] != "1" {
-			t.Fatalf("no rollback form for version 1:\n%s", body)
+		// The history's link asks first, showing what would change.
+		link := `<a href="/admin/rollback?version=1" id="rollback-1">Roll back to version 1</a>`
+		if !strings.Contains(body, link) {
+			t.Fatalf("no link to roll back to version 1:\n%s", body)
+		}
+		confirm := ts.do(http.MethodGet, "/admin/rollback?version=1", nil, ann)
+		cbody := confirm.Body.String()
+		for _, want := range []string{"Roll back to version 1?", `id="rollback-diff"`, `<span class="file">--- version 2 (current)`, `<span class="del">-  - name: ml`, `id="rollback-confirm-submit">Roll back to version 1</button>`} {
+			if !strings.Contains(cbody, want) {
+				t.Errorf("the confirmation lacks %q:\n%s", want, cbody)
+			}
+		}
+		if confirm.Code != http.StatusOK || ts.live.State().Latest.Number != 2 {
+			t.Fatalf("the confirmation = %d, and must change nothing (latest %d)", confirm.Code, ts.live.State().Latest.Number)
+		}
+		for q, code := range map[string]string{"": "bad_version", "?version=x": "bad_version", "?version=2": "bad_version", "?version=9": "version_not_found"} {
+			if w := ts.do(http.MethodGet, "/admin/rollback"+q, nil, ann); w.Code < 400 || !strings.Contains(w.Body.String(), `data-code="`+code+`"`) {
+				t.Errorf("GET /admin/rollback%s = %d, want %s:\n%s", q, w.Code, code, w.Body)
+			}
+		}
+		m := rollbackForm.FindStringSubmatch(cbody)
+		if m == nil || m[2] != "1" {
+			t.Fatalf("no rollback form for version 1:\n%s", cbody)
 		}
 		for name, form := range map[string]url.Values{
-			"no version": {"csrf_token": {m[2]}, "etag": {html.UnescapeString(m[3])}},
-			"no etag":    {"csrf_token": {m[2]}, "version": {"1"}},
+			"no version": {"csrf_token": {m[1]}, "etag": {html.UnescapeString(m[3])}},
+			"no etag":    {"csrf_token": {m[1]}, "version": {"1"}},
 		} {
 			w := ts.do(http.MethodPost, "/admin/rollback", strings.NewReader(form.Encode()), ann, own...)
 			if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `data-code="bad_version"`) {
 				t.Errorf("%s = %d:\n%s", name, w.Code, w.Body)
 			}
 		}
-		form := url.Values{"csrf_token": {m[2]}, "version": {"1"}, "etag": {html.UnescapeString(m[3])}}.Encode()
+		form := url.Values{"csrf_token": {m[1]}, "version": {"1"}, "etag": {html.UnescapeString(m[3])}}.Encode()
 		w := ts.do(http.MethodPost, "/admin/rollback", strings.NewReader(form), ann, own...)
 		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/admin?rolled_back=3#history" {
 			t.Fatalf("rollback = %d %q:\n%s", w.Code, w.Header().Get("Location"), w.Body)
 		}
+		if !auditHas(ts, `"type":"mapping_change"`, `"via":"browser"`, `"reason":"rollback to 1"`, `"decision":"granted"`) {
+			t.Errorf("no audit event for the rollback:\n%s", ts.audit)
+		}
 		if done := ts.do(http.MethodGet, "/admin?rolled_back=3", nil, ann).Body.String(); !strings.Contains(done, "Rolled back: version 3") {
 			t.Error("the page does not say it rolled back")
 		}
-		// The same form again is based on version 2, which is gone.
+		// The same form again is based on version 2, which is gone: the
+		// confirmation again, with what the rollback would change now.
 		w = ts.do(http.MethodPost, "/admin/rollback", strings.NewReader(form), ann, own...)
-		if w.Code != http.StatusPreconditionFailed || !strings.Contains(w.Body.String(), `data-code="version_conflict"`) {
-			t.Errorf("a stale rollback form = %d:\n%s", w.Code, w.Body)
+		wantIn(t, "a stale rollback form", w, http.StatusPreconditionFailed, `id="rollback-changed"`, "You confirmed against version 2; version 3 is current now",
+			`id="rollback-same"`) // version 3 is version 1 again
+		if m := rollbackForm.FindStringSubmatch(w.Body.String()); m == nil || html.UnescapeString(m[3]) != ts.live.State().Serving.ETag() {
+			t.Errorf("the confirmation after a stale rollback does not offer one based on version 3:\n%s", w.Body)
+		}
+		if ts.live.State().Latest.Number != 3 || !auditHas(ts, `"code":"version_conflict"`, `"reason":"rollback to 1"`, `"via":"browser"`) {
+			t.Errorf("the stale rollback changed something or was not audited:\n%s", ts.audit)
 		}
 	})
 }
@@ -143,11 +172,24 @@ func TestAdminPageOnAFixedMapping(t *testing.T) {
 	if body := w.Body.String(); w.Code != http.StatusOK || !strings.Contains(body, "serves a fixed mapping") || strings.Contains(body, `id="history"`) {
 		t.Errorf("GET /admin on a fixed mapping = %d:\n%s", w.Code, body)
 	}
+	if strings.Contains(w.Body.String(), `id="editor"`) {
+		t.Error("a fixed mapping is offered for editing")
+	}
 	tok := csrfFrom(t, w.Body.String())
-	form := url.Values{"csrf_token": {tok}, "version": {"1"}, "etag": {`"1-` + strings.Repeat("0", 64) + `"`}}.Encode()
+	etag := `"1-` + strings.Repeat("0", 64) + `"`
+	form := url.Values{"csrf_token": {tok}, "version": {"1"}, "etag": {etag}}.Encode()
 	r := ts.do(http.MethodPost, "/admin/rollback", strings.NewReader(form), ann, "Origin", "https://notebooks.example")
 	if r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), `data-code="mapping_read_only"`) {
 		t.Errorf("rollback on a fixed mapping = %d:\n%s", r.Code, r.Body)
+	}
+	if r := ts.do(http.MethodGet, "/admin/rollback?version=1", nil, ann); r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), `data-code="mapping_read_only"`) {
+		t.Errorf("the rollback's confirmation on a fixed mapping = %d:\n%s", r.Code, r.Body)
+	}
+	for _, path := range []string{"/admin/validate", "/admin/diff", "/admin/save"} {
+		r := ts.postEditor(path, ann, map[string]string{"csrf_token": tok, "content": editedMapping, "etag": etag})
+		if r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), `data-code="mapping_read_only"`) {
+			t.Errorf("%s on a fixed mapping = %d:\n%s", path, r.Code, r.Body)
+		}
 	}
 }
 

@@ -127,6 +127,12 @@ func (s *Server) routes() {
 	page.GET(adminPagePath, s.adminView(s.adminPage))
 	page.POST(adminPagePath+"/explain", s.adminView(s.adminPageExplain))
 	page.POST(adminPagePath+"/rollback", s.adminPageRollback)
+	// The editor and the rollback's confirmation (admin_page_edit.go,
+	// admin_page_rollback.go).
+	page.GET(adminPagePath+"/rollback", s.adminPageRollbackConfirm)
+	page.POST(adminPagePath+"/validate", s.adminView(s.adminPageValidate))
+	page.POST(adminPagePath+"/diff", s.adminView(s.adminPageDiff))
+	page.POST(adminPagePath+"/save", s.adminPageSave)
 
 	admin := s.group(audAdminAPI, s.apiUser, s.adminOnly("api"), s.freshToken)
 	admin.GET(adminMapping, s.apiGetMapping)

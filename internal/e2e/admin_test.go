@@ -309,7 +309,11 @@ func TestAdminPage(t *testing.T) {
 			}
 			p := admin.Visit(st.URL + "/admin")
 			p.MustContain(t, http.StatusOK, `id="version-2"`, `id="diff-2"`, `<span class="del">-      cost-center: cc-1042`, `<span class="add">&#43;      cost-center: cc-7777`, `id="rollback-1"`)
-			form := regexp.MustCompile(`(?s)<form[^>]*id="rollback-1".*?</form>`).FindString(p.Body)
+			// The history's link leads to a confirmation with the diff and
+			// the form that rolls back.
+			confirm := admin.Visit(st.URL + "/admin/rollback?version=1")
+			confirm.MustContain(t, http.StatusOK, "Roll back to version 1?", `<span class="del">-      cost-center: cc-7777`)
+			form := regexp.MustCompile(`(?s)<form[^>]*id="rollback-confirm".*?</form>`).FindString(confirm.Body)
 			values := url.Values{}
 			for _, m := range regexp.MustCompile(`name="([^"]+)" value="([^"]*)"`).FindAllStringSubmatch(form, -1) {
 				values.Set(m[1], html.UnescapeString(m[2]))
