@@ -69,6 +69,11 @@ func (a *App) loginNow(ctx context.Context, in loginInput) error {
 	if err != nil {
 		return err
 	}
+	if in.Login.paste && !a.env.Interactive() {
+		// Nothing can be piped in ahead: the code only exists once the link
+		// this run prints has been opened.
+		return Exitf(ExitAuth, "secds login --no-browser reads the code the broker's page shows from a terminal, and stdin is not one. Run it in a terminal (over SSH, give ssh -t so there is one)")
+	}
 	unlock, err := a.lockLogin(ctx, p.Name)
 	if err != nil {
 		return err
@@ -94,8 +99,8 @@ func (a *App) token(ctx context.Context, p *Profile, mayLogin bool, rejected str
 	if t, err := usable(); t != nil || err != nil {
 		return t, err
 	}
-	if !mayLogin {
-		return nil, Exitf(ExitAuth, "not logged in to %s, or the login has expired. Run: secds login%s", p.Broker, a.profileFlag())
+	if !mayLogin || !a.env.Interactive() {
+		return nil, a.loginNeeded(fmt.Sprintf("Not logged in to %s, or the login has expired.", p.Broker))
 	}
 	unlock, err := a.lockLogin(ctx, p.Name)
 	if err != nil {
@@ -157,6 +162,11 @@ func (a *App) loopbackLogin(ctx context.Context, p *Profile, q url.Values, brows
 	q.Set("state", state)
 	link := p.Broker + p.CLILoginPath + "?" + q.Encode()
 	if err := a.openURL(link, browserCommand); err != nil {
+		if !a.env.Interactive() {
+			// No browser and no person at a terminal to open the link:
+			// nobody would finish this sign-in.
+			return "", "", Exitf(ExitAuth, "could not open a browser (%v), and stdin is not a terminal to sign in from. Run in a terminal: secds login%s (over SSH: secds login --no-browser%s)", err, a.profileFlag(), a.profileFlag())
+		}
 		fmt.Fprintf(a.env.Stderr, "Could not open a browser (%v).\nOpen this link in a browser on this machine to sign in, or press Ctrl-C and run\n'secds login --no-browser' to sign in from another device:\n\n    %s\n\n", err, link)
 	} else {
 		fmt.Fprintf(a.env.Stderr, "Signing in to %s in your browser. If no browser window opened, open:\n\n    %s\n\n", p.Broker, link)

@@ -89,7 +89,13 @@ Start with:
 
 Exit codes: 0 ok, 2 usage (bad arguments, no profile, several notebooks
 fit), 3 not logged in or login failed, 4 refused by the broker (not yours,
-no team, not found, stopped), 5 broker or AWS unavailable, 1 anything else.
+no team, not found, stopped), 5 broker or AWS unavailable, 6 too many
+requests (secds waits once, up to 5 seconds; the message says how long to
+wait), 1 anything else (a mapping file with mistakes, for one).
+
+Scripts, cron and CI: a command that needs a login signs in only when stdin
+is a terminal. Otherwise, not logged in, it exits 3 at once with the command
+to run (secds login, in a terminal).
 
 Environment: SECDS_PROFILE selects the profile when --profile is not given.
 Profiles live in $XDG_CONFIG_HOME/secds/config.yaml (or the OS's config
