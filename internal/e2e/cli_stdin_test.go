@@ -199,8 +199,8 @@ func TestCLIWithoutATerminal(t *testing.T) {
 		{args: []string{"admin", "explain", "--user", "alice"}, without: noTerminal},
 		{args: []string{"admin", "tokens", "revoke", "alice"}, without: noTerminal},
 		{args: []string{"admin", "iam", "--broker-role", "arn:aws:iam::111122223333:role/secds-broker", "--all"}, without: noTerminal},
-		{args: []string{"whoami"}, onTerminal: &want{cli.ExitAuth, []string{"Not logged in", "Run: secds login"}},
-			without: want{cli.ExitAuth, []string{"Not logged in", "stdin is not a terminal", "Run in a terminal: secds login"}}},
+		{args: []string{"whoami"}, onTerminal: &want{cli.ExitAuth, []string{"not logged in", "Run: secds login"}},
+			without: want{cli.ExitAuth, []string{"not logged in", "stdin is not a terminal", "Run in a terminal: secds login"}}},
 		{args: []string{"logout"}, onTerminal: &want{0, []string{"nothing to delete"}}, without: want{0, []string{"nothing to delete"}}},
 	}
 	for _, tc := range tests {

@@ -79,22 +79,13 @@ func firstSentence(msg string) string {
 	return msg
 }
 
-// refusedLogin says why the broker refused the stored login, without its
-// own advice (loginNeeded gives the CLI's).
+// refusedLogin says why the broker refused the stored login: its first
+// sentence, without its advice (loginNeeded gives the CLI's, once).
 func (e *APIError) refusedLogin() string {
-	switch e.Code {
-	case api.CodeTokenExpired:
-		return "Your login has expired."
-	case api.CodeTokenRevoked:
-		return "Your login was revoked by an admin."
-	case api.CodeTokenInvalid:
-		return "The broker no longer accepts the stored login (its keys changed, it was restarted with new ones, or it is another broker)."
-	case api.CodeFreshLoginRequired:
+	switch {
+	case e.Code == api.CodeFreshLoginRequired:
 		return "Admin commands need a login from the last hour."
-	case api.CodeNotSignedIn:
-		return "Not logged in."
-	}
-	if e.Message == "" {
+	case e.Message == "":
 		return "The broker refused the stored login."
 	}
 	return firstSentence(e.Message)

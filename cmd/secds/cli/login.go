@@ -100,7 +100,7 @@ func (a *App) token(ctx context.Context, p *Profile, mayLogin bool, rejected str
 		return t, err
 	}
 	if !mayLogin || !a.env.Interactive() {
-		return nil, a.loginNeeded(fmt.Sprintf("Not logged in to %s, or the login has expired.", p.Broker))
+		return nil, a.loginNeeded(fmt.Sprintf("not logged in to %s, or the login has expired.", p.Broker))
 	}
 	unlock, err := a.lockLogin(ctx, p.Name)
 	if err != nil {
