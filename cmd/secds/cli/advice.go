@@ -45,9 +45,11 @@ func forCLI(code api.Code, msg string) string {
 	if hasWebAdvice(s) {
 		// The first sentence is all web advice, as in "A notebook name is
 		// ...; check the link you followed.": keep what precedes it.
-		if i := strings.LastIndex(s, ";"); i > 0 {
-			s = s[:i] + "."
+		i := strings.LastIndex(s, ";")
+		if i <= 0 {
+			return advice
 		}
+		s = s[:i] + "."
 	}
 	return s + " " + advice
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/pkg/browser"
@@ -42,6 +43,8 @@ type Env struct {
 	RedirectTimeout time.Duration
 }
 
+var quietBrowser sync.Once
+
 func (e Env) withDefaults() Env {
 	if e.Stdin == nil {
 		e.Stdin = os.Stdin
@@ -59,9 +62,11 @@ func (e Env) withDefaults() Env {
 		e.Now = time.Now
 	}
 	if e.OpenBrowser == nil {
-		// xdg-open and friends chatter on the terminal; the CLI says itself
-		// whether the browser opened.
-		browser.Stdout, browser.Stderr = io.Discard, io.Discard
+		quietBrowser.Do(func() {
+			// xdg-open and friends chatter on the terminal; the CLI says
+			// itself whether the browser opened. Package variables: set once.
+			browser.Stdout, browser.Stderr = io.Discard, io.Discard
+		})
 		e.OpenBrowser = func(u string) error {
 			if err := browser.OpenURL(u); err != nil {
 				return fmt.Errorf("no browser could be started: %w", err)
