@@ -465,6 +465,14 @@ func TestCLIExitCodes(t *testing.T) {
 		c.run("open", "fraud-alice").want(t, cli.ExitDenied, "You have no notebook named fraud-alice", "request ID")
 		c.run("open", "--team", "fraud").want(t, cli.ExitDenied, "not a member of team fraud")
 		c.run("open", "no-such-notebook").want(t, cli.ExitDenied, "You have no notebook named no-such-notebook")
+		// The web's advice (the link followed, the start page) is the CLI's.
+		for name, code := range map[string]int{"fraud-alice": cli.ExitDenied, "not_a_name!": cli.ExitUsage} {
+			r := c.run("open", name)
+			r.want(t, code, "See the notebooks you may open with: secds list")
+			if strings.Contains(r.stderr, "start page") || strings.Contains(r.stderr, "link") {
+				t.Errorf("secds open %s gives the web's advice: %s", name, r.stderr)
+			}
+		}
 	})
 	t.Run("stopped", func(t *testing.T) {
 		st := StartStack(t, StackOptions{})
