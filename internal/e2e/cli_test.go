@@ -199,6 +199,12 @@ func testCLIFromConfigureToLogout(t *testing.T) {
 		}
 		r = c.run("open", "fraud-alice", "--print-url", "-o", "json")
 		r.want(t, 0, `"team": "fraud"`, `"notebook": "fraud-alice"`, `"expires_at"`, `"url": "http`)
+		// -o json is for a program: it prints the link, it opens nothing.
+		before := c.openedCount()
+		c.run("open", "fraud-alice", "-o", "json").want(t, 0, `"notebook": "fraud-alice"`, `"url": "http`)
+		if c.openedCount() != before {
+			t.Error("secds open -o json opened the browser")
+		}
 		ev := st.LastAudit(t, "open", "alice")
 		if ev["via"] != "api" || ev["decision"] != "granted" || ev["notebook"] != "fraud-alice" {
 			t.Errorf("open event = %v", ev)
@@ -495,7 +501,6 @@ func TestCLIExitCodes(t *testing.T) {
 		c.run("frobnicate").want(t, cli.ExitUsage, "unknown command")
 		c.run("open", "a", "b").want(t, cli.ExitUsage, "secds open --help")
 		c.run("list", "-o", "yaml").want(t, cli.ExitUsage, "use text or json")
-		c.run("open", "-o", "json").want(t, cli.ExitUsage, "--print-url")
 		c.run("configure").want(t, cli.ExitUsage, "--broker URL is required")
 		c.run("configure", "--broker", "http://notebooks.example.com").want(t, cli.ExitUsage, "plain http")
 		c.run("configure", "--broker", st.URL+"/path").want(t, cli.ExitUsage, "more than a scheme and host")

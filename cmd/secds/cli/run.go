@@ -55,14 +55,20 @@ func (a *App) run(ctx context.Context, args []string) int {
 	root.SetIn(a.env.Stdin)
 	root.SetOut(a.env.Stdout)
 	root.SetErr(a.env.Stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
 	code := exitCode(err)
 	fmt.Fprintf(a.env.Stderr, "secds: %v\n", err)
 	if code == ExitUsage && !isOurs(err) {
-		fmt.Fprintln(a.env.Stderr, "Run 'secds --help' for usage.")
+		// cobra's own refusals (a required flag not set): the help of the
+		// command that refused says what it takes.
+		path := root.CommandPath()
+		if cmd != nil {
+			path = cmd.CommandPath()
+		}
+		fmt.Fprintf(a.env.Stderr, "Run '%s --help' for usage.\n", path)
 	}
 	return code
 }
