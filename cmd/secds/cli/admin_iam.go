@@ -120,6 +120,9 @@ know where the broker stands alone. -o json prints the whole report.`,
   secds admin iam --broker-role arn:aws:iam::111122223333:role/secds-broker --check -f teams.yaml`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: useCase(a, parse, a.iam),
+		// With -f it works offline: the token store waits until the broker
+		// is asked for its mapping.
+		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
 	}
 	f := cmd.Flags()
 	f.StringVar(&in.Options.BrokerPrincipal, "broker-role", "", "ARN of the IAM role (or IAM user) the broker runs as (required)")

@@ -160,7 +160,7 @@ func TestAdminMappingCommands(t *testing.T) {
 	}
 
 	broken := l.file("broken.yaml", brokenMapping)
-	l.run("", "admin", "mapping", "validate", "-f", broken).want(t, ExitFailure, broken+":25:15: role_arn", broken+":26:27: role_session_seconds", "2 mistake(s)")
+	l.run("", "admin", "mapping", "validate", "-f", broken).want(t, ExitFailure, broken+":25:15: role_arn", broken+":26:27: role_session_seconds", "2 mistakes")
 	l.run("", "admin", "mapping", "apply", "-f", broken).want(t, ExitFailure, broken+":25:15:", "nothing was changed")
 
 	good := l.file("good.yaml", bytes.Replace(configs.DevTeams, []byte("cc-1042"), []byte("cc-cli"), 1))

@@ -119,6 +119,14 @@ func seconds(d time.Duration) string {
 	return fmt.Sprintf("%d seconds", n)
 }
 
+// mistakes is "1 mistake" or "n mistakes".
+func mistakes(n int) string {
+	if n == 1 {
+		return "1 mistake"
+	}
+	return fmt.Sprintf("%d mistakes", n)
+}
+
 // busyError is a 429 the CLI gives up on: what the broker said, and how long
 // to wait.
 func busyError(ae *APIError, retried time.Duration) error {
