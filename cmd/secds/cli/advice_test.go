@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -217,5 +218,33 @@ func TestIsTerminal(t *testing.T) {
 		if got := isTerminal(tc.in); got != tc.want {
 			t.Errorf("%s: isTerminal = %v, want %v", name, got, tc.want)
 		}
+	}
+}
+
+// TestLoginTooManyRequests: a 429 from the token endpoint is the busy exit
+// code with how long to wait, not a failed login.
+func TestLoginTooManyRequests(t *testing.T) {
+	srv := &answers{list: []func(http.ResponseWriter){refusal(http.StatusTooManyRequests, api.CodeRateLimited, "30", "Too many requests from your address. Wait 30 seconds and try again.")}}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	home := t.TempDir()
+	dir := filepath.Join(home, "config", "secds")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf("profiles:\n  default:\n    broker: %[1]s\n    cli_login_path: /cli/login\n    token_endpoint: %[1]s/api/v1/cli/token\n    api_base: %[1]s/api/v1\n", hs.URL)
+	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	code := Run(context.Background(), []string{"login", "--no-browser"}, Env{
+		Stdin: strings.NewReader("a-code\n"), Stdout: &bytes.Buffer{}, Stderr: &stderr, Keyring: failingKeyring{},
+		Getenv: func(k string) string {
+			return map[string]string{"XDG_CONFIG_HOME": filepath.Join(home, "config"), "XDG_CACHE_HOME": filepath.Join(home, "cache"), "HOME": home}[k]
+		},
+		Interactive: func() bool { return true },
+	})
+	if code != ExitBusy || !strings.Contains(stderr.String(), "Wait 30 seconds and try again.") || srv.n.Load() != 1 {
+		t.Fatalf("exit %d after %d requests, want %d after 1:\n%s", code, srv.n.Load(), ExitBusy, stderr.String())
 	}
 }

@@ -49,7 +49,10 @@ secret only it holds (PKCE), for the token.
 
 With --no-browser, secds prints a link to open in any browser, on this
 machine or another one (over SSH, on a phone), and asks for the code that
-the broker's page shows after the sign-in.
+the broker's page shows after the sign-in. It reads the code from a
+terminal: without one on stdin (ssh HOST secds login without -t, a pipe,
+/dev/null) it exits 3 at once. So does secds login when no browser can be
+started and stdin is no terminal, since nobody could finish the sign-in.
 
 The token is kept in the OS keyring, or where there is none in a file
 readable only by you under the user cache directory.`,
@@ -132,6 +135,8 @@ func (a *App) login(ctx context.Context, p *Profile, opts loginOptions) (*stored
 	err = a.call(ctx, p, http.MethodPost, p.TokenEndpoint, "", api.TokenRequest{Code: code, Verifier: verifier, RedirectURI: redirect}, &tr)
 	var ae *APIError
 	switch {
+	case err != nil && exitCode(err) == ExitBusy:
+		return nil, err // says how long to wait
 	case errors.As(err, &ae) && ae.Status < 500:
 		return nil, Exitf(ExitAuth, "login failed: %v", ae)
 	case err != nil:
