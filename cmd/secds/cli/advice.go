@@ -21,7 +21,6 @@ const listAdvice = "See the notebooks you may open with: secds list"
 var cliAdvice = map[api.Code]string{
 	api.CodeBadNotebookName:  listAdvice,
 	api.CodeNotebookNotFound: listAdvice,
-	api.CodeNoNotebook:       listAdvice,
 }
 
 // webOnly are phrases of the broker's pages that mean nothing in a terminal.
