@@ -16,28 +16,19 @@ import (
 // listAdvice is what to run to see the notebooks one may open.
 const listAdvice = "See the notebooks you may open with: secds list"
 
-// cliAdvice replaces the broker's advice for the codes whose advice is the
-// web's.
-var cliAdvice = map[api.Code]string{
-	api.CodeBadNotebookName:  listAdvice,
-	api.CodeNotebookNotFound: listAdvice,
+// webAdvice are the codes whose advice is the web's: the CLI gives its own.
+var webAdvice = map[api.Code]bool{
+	api.CodeBadNotebookName:  true,
+	api.CodeNotebookNotFound: true,
 }
 
-// webOnly are phrases of the broker's pages that mean nothing in a terminal.
+// webOnly are phrases of the broker's pages that mean nothing in a terminal,
+// for codes not (yet) in webAdvice.
 var webOnly = []string{"start page", "link you followed", "check the link"}
 
 // forCLI is the broker's message msg for code as the CLI shows it.
 func forCLI(code api.Code, msg string) string {
-	advice, ok := cliAdvice[code]
-	if !ok {
-		for _, w := range webOnly {
-			if strings.Contains(msg, w) {
-				advice, ok = listAdvice, true
-				break
-			}
-		}
-	}
-	if !ok || msg == "" {
+	if msg == "" || !webAdvice[code] && !hasWebAdvice(msg) {
 		return msg
 	}
 	s := firstSentence(msg)
@@ -46,11 +37,11 @@ func forCLI(code api.Code, msg string) string {
 		// ...; check the link you followed.": keep what precedes it.
 		i := strings.LastIndex(s, ";")
 		if i <= 0 {
-			return advice
+			return listAdvice
 		}
 		s = s[:i] + "."
 	}
-	return s + " " + advice
+	return s + " " + listAdvice
 }
 
 func hasWebAdvice(s string) bool {
