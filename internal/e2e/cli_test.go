@@ -199,6 +199,12 @@ func testCLIFromConfigureToLogout(t *testing.T) {
 		}
 		r = c.run("open", "fraud-alice", "--print-url", "-o", "json")
 		r.want(t, 0, `"team": "fraud"`, `"notebook": "fraud-alice"`, `"expires_at"`, `"url": "http`)
+		// -o json is for a program: it prints the link, it opens nothing.
+		before := c.openedCount()
+		c.run("open", "fraud-alice", "-o", "json").want(t, 0, `"notebook": "fraud-alice"`, `"url": "http`)
+		if c.openedCount() != before {
+			t.Error("secds open -o json opened the browser")
+		}
 		ev := st.LastAudit(t, "open", "alice")
 		if ev["via"] != "api" || ev["decision"] != "granted" || ev["notebook"] != "fraud-alice" {
 			t.Errorf("open event = %v", ev)
@@ -220,7 +226,7 @@ func testCLIFromConfigureToLogout(t *testing.T) {
 		}
 	})
 	t.Run("several notebooks: fail without a terminal, ask on one", func(t *testing.T) {
-		c.run("open").want(t, cli.ExitUsage, "several notebooks are yours", "fraud-alice-scratch", "team fraud", "secds open fraud-alice --team fraud")
+		c.script("open").want(t, cli.ExitUsage, "several notebooks are yours", "fraud-alice-scratch", "team fraud", "secds open fraud-alice --team fraud")
 		r := c.runIn("1\n", true, "open", "--print-url")
 		r.want(t, 0, "Open which one? [1-2]")
 		notebookPage(t, strings.TrimSpace(r.stdout))
@@ -245,7 +251,21 @@ func testCLIFromConfigureToLogout(t *testing.T) {
 		if err := os.WriteFile(c.tokenFile("default"), []byte(forged), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		c.run("whoami").want(t, cli.ExitAuth, "not valid for this broker", "Run: secds login")
+		r := c.run("whoami")
+		r.want(t, cli.ExitAuth, "not valid for this broker", "Run: secds login")
+		if n := strings.Count(r.stderr, "secds login"); n != 1 {
+			t.Errorf("whoami gives the advice %d times, want once:\n%s", n, r.stderr)
+		}
+		// A script is told the same, at once, without a sign-in.
+		if err := os.WriteFile(c.tokenFile("default"), []byte(forged), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		before := c.openedCount()
+		r = c.script("list")
+		r.want(t, cli.ExitAuth, "not valid for this broker", "stdin is not a terminal", "Run in a terminal: secds login")
+		if strings.Contains(r.stderr, "logging in again") || strings.Contains(r.stderr, "then try again") || c.openedCount() != before {
+			t.Errorf("a script with a refused token started a sign-in, or doubled the advice:\n%s", r.stderr)
+		}
 		if err := os.WriteFile(c.tokenFile("default"), []byte(forged), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +297,7 @@ func TestCLIPasteMode(t *testing.T) {
 		stdin, typed := io.Pipe()
 		defer typed.Close()
 		stderr := &testutil.Buffer{}
-		done := c.start(stdin, stderr, false, "login", "--no-browser")
+		done := c.start(stdin, stderr, true, "login", "--no-browser")
 		b.Navigate(waitFor(t, stderr, cliLoginLinkRE))
 		if status := b.ClickAndWait("login-bob").Status; status != http.StatusOK {
 			t.Fatalf("the confirmation page: status %d", status)
@@ -358,8 +378,17 @@ func TestCLIBrowserCannotOpen(t *testing.T) {
 	c.configure()
 	stderr := &testutil.Buffer{}
 	var stdout bytes.Buffer
-	env := c.env(strings.NewReader(""), &stdout, stderr, false)
+	env := c.env(strings.NewReader(""), &stdout, stderr, true)
 	env.OpenBrowser = func(string) error { return errors.New("xdg-open: executable file not found in $PATH") }
+	// Without a terminal either, nobody could open the link: the CLI says
+	// so at once.
+	var scriptErr bytes.Buffer
+	script := c.env(strings.NewReader(""), &stdout, &scriptErr, false)
+	script.OpenBrowser = env.OpenBrowser
+	if code := cli.Run(context.Background(), []string{"login"}, script); code != cli.ExitAuth ||
+		!strings.Contains(scriptErr.String(), "could not open a browser") || cliLoginLinkRE.MatchString(scriptErr.String()) {
+		t.Fatalf("login with no browser and no terminal = %d, want %d at once and no link:\n%s", code, cli.ExitAuth, scriptErr.String())
+	}
 	done := make(chan int, 1)
 	go func() { done <- cli.Run(context.Background(), []string{"login"}, env) }()
 	// The person opens the printed link themselves, on this machine.
@@ -422,7 +451,7 @@ func TestCLIConcurrentOpensLogInOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	results := make([]result, 3)
 	for i := range results {
-		wg.Go(func() { results[i] = <-c.start(nil, nil, false, "open", "fraud-alice", "--print-url") })
+		wg.Go(func() { results[i] = <-c.start(nil, nil, true, "open", "fraud-alice", "--print-url") })
 	}
 	wg.Wait()
 	for _, r := range results {
@@ -442,6 +471,14 @@ func TestCLIExitCodes(t *testing.T) {
 		c.run("open", "fraud-alice").want(t, cli.ExitDenied, "You have no notebook named fraud-alice", "request ID")
 		c.run("open", "--team", "fraud").want(t, cli.ExitDenied, "not a member of team fraud")
 		c.run("open", "no-such-notebook").want(t, cli.ExitDenied, "You have no notebook named no-such-notebook")
+		// The web's advice (the link followed, the start page) is the CLI's.
+		for name, code := range map[string]int{"fraud-alice": cli.ExitDenied, "not_a_name!": cli.ExitUsage} {
+			r := c.run("open", name)
+			r.want(t, code, "See the notebooks you may open with: secds list")
+			if strings.Contains(r.stderr, "start page") || strings.Contains(r.stderr, "link") {
+				t.Errorf("secds open %s gives the web's advice: %s", name, r.stderr)
+			}
+		}
 	})
 	t.Run("stopped", func(t *testing.T) {
 		st := StartStack(t, StackOptions{})
@@ -464,7 +501,6 @@ func TestCLIExitCodes(t *testing.T) {
 		c.run("frobnicate").want(t, cli.ExitUsage, "unknown command")
 		c.run("open", "a", "b").want(t, cli.ExitUsage, "secds open --help")
 		c.run("list", "-o", "yaml").want(t, cli.ExitUsage, "use text or json")
-		c.run("open", "-o", "json").want(t, cli.ExitUsage, "--print-url")
 		c.run("configure").want(t, cli.ExitUsage, "--broker URL is required")
 		c.run("configure", "--broker", "http://notebooks.example.com").want(t, cli.ExitUsage, "plain http")
 		c.run("configure", "--broker", st.URL+"/path").want(t, cli.ExitUsage, "more than a scheme and host")

@@ -86,8 +86,16 @@ type result struct {
 	stdout, stderr string
 }
 
-// run runs `secds args...` without a terminal and waits for it.
+// run runs `secds args...` as the person types it at a terminal, and waits
+// for it; they type nothing more (a prompt reads the end of input). A
+// command that needs a login signs in with their browser.
 func (l *laptop) run(args ...string) result {
+	return l.runIn("", true, args...)
+}
+
+// script runs `secds args...` as a script, cron or CI does: stdin is no
+// terminal, so the CLI never signs in or asks.
+func (l *laptop) script(args ...string) result {
 	return l.runIn("", false, args...)
 }
 

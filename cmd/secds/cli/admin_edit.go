@@ -174,7 +174,7 @@ func withHeader(path string, saved []byte, ps []api.MappingProblem) []byte {
 	content := stripHeader(saved)
 	shift := len(ps) + 2 - headerLines(saved)
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%sthe mapping has %d mistake(s); fix them and save, or empty the file to cancel.\n", editHeader, len(ps))
+	fmt.Fprintf(&b, "%sthe mapping has %s; fix them and save, or empty the file to cancel.\n", editHeader, mistakes(len(ps)))
 	for _, p := range ps {
 		if p.Line > 0 {
 			p.Line += shift

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -105,10 +106,35 @@ func (a *App) explain(ctx context.Context, in explainInput) error {
 	if in.JSON {
 		return writeJSON(a.Stdout(), x)
 	}
-	return printExplanation(a, x)
+	return printExplanation(a, x, in.Request.Notebooks)
 }
 
-func printExplanation(a *App, x api.ExplainResponse) error {
+// noNotebooks says why a person's notebook list is empty: the selectors of
+// their teams matched no notebook, or they have no team.
+func noNotebooks(x api.ExplainResponse) string {
+	var sel []string
+	for _, t := range x.Teams {
+		if !t.Granted || t.Grant == nil {
+			continue
+		}
+		tags := make([]string, 0, len(t.Grant.NotebookTags))
+		for k, v := range t.Grant.NotebookTags {
+			tags = append(tags, k+"="+v)
+		}
+		sort.Strings(tags)
+		s := "team " + t.Team + ": notebooks tagged " + strings.Join(tags, ", ")
+		if len(t.Grant.NotebookNames) > 0 {
+			s += " named " + strings.Join(t.Grant.NotebookNames, " or ")
+		}
+		sel = append(sel, s)
+	}
+	if len(sel) == 0 {
+		return "No notebooks: this identity is in no team."
+	}
+	return "No notebook is tagged for this identity (selector: " + strings.Join(sel, "; ") + ")."
+}
+
+func printExplanation(a *App, x api.ExplainResponse, notebooks bool) error {
 	w := a.Stdout()
 	who := x.Identity.Username
 	if len(x.Identity.Groups) > 0 {
@@ -152,8 +178,11 @@ func printExplanation(a *App, x api.ExplainResponse) error {
 			return err
 		}
 	}
-	if x.NotebooksProblem != nil {
+	switch {
+	case x.NotebooksProblem != nil:
 		fmt.Fprintf(a.Stderr(), "Notebooks: %s\n", x.NotebooksProblem.Message)
+	case notebooks && len(x.Notebooks) == 0:
+		fmt.Fprintf(w, "\n%s\n", noNotebooks(x))
 	}
 	return nil
 }

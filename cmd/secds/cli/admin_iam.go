@@ -39,6 +39,8 @@ func (a *App) iamCmd() *cobra.Command {
 			return in, err
 		}
 		switch {
+		case in.Options.BrokerPrincipal == "":
+			return in, errNoBrokerRole(in)
 		case in.Check && (in.Team != "" || in.OutDir != ""):
 			return in, Exitf(ExitUsage, "--check proves every team's policies at once: give neither --team nor --out")
 		case in.Check:
@@ -118,6 +120,9 @@ know where the broker stands alone. -o json prints the whole report.`,
   secds admin iam --broker-role arn:aws:iam::111122223333:role/secds-broker --check -f teams.yaml`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: useCase(a, parse, a.iam),
+		// With -f it works offline: the token store waits until the broker
+		// is asked for its mapping.
+		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
 	}
 	f := cmd.Flags()
 	f.StringVar(&in.Options.BrokerPrincipal, "broker-role", "", "ARN of the IAM role (or IAM user) the broker runs as (required)")
@@ -133,8 +138,25 @@ know where the broker stands alone. -o json prints the whole report.`,
 	f.BoolVar(&in.Check, "check", false, "prove offline that IAM refuses whatever the broker refuses for this mapping (exit 1 if not)")
 	out.add(cmd)
 	cmd.Flag("output").Usage = "with --check: the report as text or json"
-	_ = cmd.MarkFlagRequired("broker-role")
 	return cmd
+}
+
+// errNoBrokerRole says that --broker-role is missing, with the command as
+// given plus the flag as the example.
+func errNoBrokerRole(in iamInput) error {
+	ex := "secds admin iam --broker-role arn:aws:iam::111122223333:role/secds-broker"
+	switch {
+	case in.Check:
+		ex += " --check"
+	case in.Team != "":
+		ex += " --team " + in.Team
+	default:
+		ex += " --all"
+	}
+	if in.File != "" {
+		ex += " -f " + in.File
+	}
+	return Exitf(ExitUsage, "--broker-role is missing: the ARN of the IAM role (or IAM user) the broker runs as, which the team roles' trust policies admit. For example:\n  %s", ex)
 }
 
 // iam is secds admin iam.

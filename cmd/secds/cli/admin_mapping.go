@@ -13,6 +13,7 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/spf13/cobra"
 
+	"github.com/secds/secds/abac"
 	"github.com/secds/secds/internal/api"
 )
 
@@ -31,7 +32,7 @@ func (a *App) mappingCmd() *cobra.Command {
 // Inputs of the mapping commands.
 type (
 	mappingGetInput      struct{ Version int64 } // 0: the current one
-	mappingFileInput     struct{ File string }   // validate, diff
+	mappingFileInput     struct{ File string }   // diff
 	mappingApplyInput    struct{ File, Reason string }
 	mappingHistoryInput  struct{ JSON bool }
 	mappingRollbackInput struct{ Version int64 }
@@ -129,26 +130,75 @@ func (a *App) mappingFileCmd(cmd *cobra.Command, what string, run func(context.C
 	return cmd
 }
 
+// mappingValidateInput is what secds admin mapping validate is asked.
+type mappingValidateInput struct {
+	File    string
+	Offline bool // check here only, even with a broker configured
+}
+
 func (a *App) mappingValidateCmd() *cobra.Command {
-	return a.mappingFileCmd(&cobra.Command{
+	var in mappingValidateInput
+	cmd := &cobra.Command{
 		Use:   "validate -f FILE",
-		Short: "Check a mapping file with the broker without storing it",
-		Long: `Check FILE as the broker would on apply: every mistake is listed as
-FILE:line:col: message, and the exit code is 1 if there is any.`,
-		Example: `  secds admin mapping validate -f teams.yaml`,
-	}, "check", a.mappingValidate)
+		Short: "Check a mapping file without storing it (offline, and with the broker)",
+		Long: `Check FILE as the broker does on apply: every mistake is listed as
+FILE:line:col: message on stderr. Exit code 0: valid; 1: FILE has mistakes;
+2: FILE cannot be read.
+
+The check runs here first, with the same code the broker runs, so it needs
+no broker, no login and no network: in CI and in a git pre-commit hook. When
+a broker is configured, the file is then also sent to it (this needs a
+login), which checks in addition that you would stay an admin; --offline
+skips that, as a hook or CI job should.`,
+		Example: `  secds admin mapping validate -f teams.yaml
+  secds admin mapping validate --offline -f teams.yaml    # CI, pre-commit hook
+  git show :teams.yaml | secds admin mapping validate --offline -f -`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: useCase(a, func(*cobra.Command, []string) (mappingValidateInput, error) { return in, nil }, a.mappingValidate),
+		// No token store until the broker is asked: offline, nothing of
+		// the user's directories is needed.
+		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
+	}
+	cmd.Flags().StringVarP(&in.File, "file", "f", "", "the mapping file to check, - for stdin (required)")
+	cmd.Flags().BoolVar(&in.Offline, "offline", false, "check here only, even with a broker configured (CI, git hooks)")
+	_ = cmd.MarkFlagRequired("file")
+	return cmd
 }
 
 // mappingValidate is secds admin mapping validate.
-func (a *App) mappingValidate(ctx context.Context, in mappingFileInput) error {
+func (a *App) mappingValidate(ctx context.Context, in mappingValidateInput) error {
 	content, err := a.readFile(in.File)
 	if err != nil {
 		return err
 	}
-	if err := a.checkValid(ctx, in.File, content); err != nil {
+	name := in.File
+	if name == "-" {
+		name = "<stdin>"
+	}
+	var ps abac.Problems
+	if _, err := abac.Parse(name, content); errors.As(err, &ps) {
+		for _, p := range ps {
+			fmt.Fprintln(a.Stderr(), p.String())
+		}
+		return Exitf(ExitFailure, "%s has %s", name, mistakes(len(ps)))
+	} else if err != nil {
+		return Exitf(ExitFailure, "check %s: %v", name, err)
+	}
+	if in.Offline {
+		fmt.Fprintf(a.Stdout(), "%s: valid\n", name)
+		return nil
+	}
+	if broker, err := a.hasBroker(); err != nil {
+		return err
+	} else if !broker {
+		fmt.Fprintf(a.Stdout(), "%s: valid\n", name)
+		fmt.Fprintln(a.Stderr(), "Checked offline: no broker is configured. On apply the broker also checks that you stay an admin.")
+		return nil
+	}
+	if err := a.checkValid(ctx, name, content); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout(), "%s: valid\n", in.File)
+	fmt.Fprintf(a.Stdout(), "%s: valid\n", name)
 	return nil
 }
 
@@ -162,7 +212,7 @@ func (a *App) checkValid(ctx context.Context, file string, content []byte) error
 		return nil
 	}
 	printProblems(a.Stderr(), file, v.Problems)
-	return Exitf(ExitFailure, "%s has %d mistake(s); nothing was changed", file, len(v.Problems))
+	return Exitf(ExitFailure, "%s has %s; nothing was changed", file, mistakes(len(v.Problems)))
 }
 
 func (a *App) mappingDiffCmd() *cobra.Command {

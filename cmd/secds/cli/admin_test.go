@@ -160,7 +160,7 @@ func TestAdminMappingCommands(t *testing.T) {
 	}
 
 	broken := l.file("broken.yaml", brokenMapping)
-	l.run("", "admin", "mapping", "validate", "-f", broken).want(t, ExitFailure, broken+":25:15: role_arn", broken+":26:27: role_session_seconds", "2 mistake(s)")
+	l.run("", "admin", "mapping", "validate", "-f", broken).want(t, ExitFailure, broken+":25:15: role_arn", broken+":26:27: role_session_seconds", "2 mistakes")
 	l.run("", "admin", "mapping", "apply", "-f", broken).want(t, ExitFailure, broken+":25:15:", "nothing was changed")
 
 	good := l.file("good.yaml", bytes.Replace(configs.DevTeams, []byte("cc-1042"), []byte("cc-cli"), 1))
@@ -279,6 +279,12 @@ func TestAdminExplainAndIAM(t *testing.T) {
 	l.run("", "admin", "explain", "--username", "alice", "--email", "alice@example.com", "--groups", "ds-fraud", "--notebooks").
 		want(t, 0, "alice (groups ds-fraud): teams fraud", "granted", "arn:aws:iam::123456789012:role/secds-team-fraud", "fraud-alice-scratch", "Stopped")
 	l.run("", "admin", "explain", "--user", "carol").want(t, 0, "carol: no team")
+	// No notebook found is said, with what was looked for.
+	l.run("", "admin", "explain", "--username", "dora", "--groups", "ds-fraud", "--notebooks").
+		want(t, 0, "dora (groups ds-fraud): teams fraud", "No notebook is tagged for this identity (selector: team fraud: notebooks tagged owner=dora, team=fraud).")
+	if r := l.run("", "admin", "explain", "--username", "dora", "--groups", "ds-fraud"); strings.Contains(r.stdout, "No notebook") {
+		t.Errorf("without --notebooks, explain speaks of notebooks:\n%s", r.stdout)
+	}
 	claims := l.file("claims.json", []byte(`{"sub":"x","preferred_username":"bob","groups":["ds-marketing"]}`))
 	l.run("", "admin", "explain", "--claims", claims).want(t, 0, "bob (groups ds-marketing): teams marketing")
 

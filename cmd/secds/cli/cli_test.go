@@ -67,7 +67,7 @@ func TestDiscoveryDocMustStayOnTheBroker(t *testing.T) {
 }
 
 func TestAPIErrorExitCodes(t *testing.T) {
-	for status, want := range map[int]int{400: ExitUsage, 401: ExitAuth, 403: ExitDenied, 404: ExitDenied, 409: ExitDenied, 429: ExitFailure, 500: ExitUnavailable, 503: ExitUnavailable} {
+	for status, want := range map[int]int{400: ExitUsage, 401: ExitAuth, 403: ExitDenied, 404: ExitDenied, 409: ExitDenied, 429: ExitBusy, 500: ExitUnavailable, 503: ExitUnavailable} {
 		if got := exitCode(&APIError{Status: status}); got != want {
 			t.Errorf("status %d: exit %d, want %d", status, got, want)
 		}

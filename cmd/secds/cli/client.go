@@ -9,7 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/secds/secds/internal/api"
 )
@@ -21,11 +23,15 @@ type APIError struct {
 	Code      api.Code
 	Message   string // the broker's, naming the fix
 	RequestID string
-	raw       []byte // the whole body, for answers that carry more (choices)
+	// RetryAfter is how long the broker asked to wait (its Retry-After),
+	// or 0.
+	RetryAfter time.Duration
+	raw        []byte // the whole body, for answers that carry more (choices)
 }
 
+// Error is the broker's message as the CLI shows it (forCLI).
 func (e *APIError) Error() string {
-	msg := e.Message
+	msg := forCLI(e.Code, e.Message)
 	if msg == "" {
 		msg = fmt.Sprintf("the broker answered %d %s", e.Status, http.StatusText(e.Status))
 	}
@@ -44,6 +50,8 @@ func (e *APIError) ExitCode() int {
 		return ExitUsage
 	case e.Status == http.StatusForbidden, e.Status == http.StatusNotFound, e.Status == http.StatusConflict:
 		return ExitDenied
+	case e.Status == http.StatusTooManyRequests:
+		return ExitBusy
 	case e.Status >= 500:
 		return ExitUnavailable
 	}
@@ -55,22 +63,71 @@ const maxResponse = 4 << 20
 
 // call sends one request to the broker. token may be empty. in, when not
 // nil, is sent as JSON; out, when not nil, receives a 2xx JSON answer.
+//
+// When the broker asks the CLI to slow down (429, or 503 broker_busy) for at
+// most maxRetryWait, call waits that long, or until ctx ends, and tries once
+// more: both refusals come before the broker did anything, so any request
+// may be repeated. A 429 it gives up on is ExitBusy.
 func (a *App) call(ctx context.Context, p *Profile, method, target, token string, in, out any) error {
-	var body io.Reader
+	var body []byte
 	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
 			return fmt.Errorf("encode request: %w", err)
 		}
-		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	err := a.send(ctx, p, method, target, token, body, out)
+	var ae *APIError
+	if !errors.As(err, &ae) || !slowDown(ae) {
+		return err
+	}
+	wait := ae.RetryAfter
+	if wait <= 0 || wait > maxRetryWait {
+		return busyOr(ae, 0)
+	}
+	fmt.Fprintf(a.env.Stderr, "The broker asks to slow down; trying again in %s...\n", seconds(wait))
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return Exitf(ExitFailure, "cancelled")
+	case <-timer.C:
+	}
+	err = a.send(ctx, p, method, target, token, body, out)
+	if errors.As(err, &ae) && slowDown(ae) {
+		return busyOr(ae, wait)
+	}
+	return err
+}
+
+// slowDown reports whether the broker refused only for the load: too many
+// requests from this client, or from everyone.
+func slowDown(ae *APIError) bool {
+	return ae.Status == http.StatusTooManyRequests || ae.Code == api.CodeBrokerBusy
+}
+
+// busyOr is a refusal for the load as the CLI ends on it: a 429 says how
+// long to wait (ExitBusy); a busy broker stays unavailable.
+func busyOr(ae *APIError, retried time.Duration) error {
+	if ae.Status == http.StatusTooManyRequests {
+		return busyError(ae, retried)
+	}
+	return ae
+}
+
+// send is one request of call; body is JSON or nil.
+func (a *App) send(ctx context.Context, p *Profile, method, target, token string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "secds-cli/"+Version())
-	if in != nil {
+	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
@@ -97,7 +154,7 @@ func (a *App) call(ctx context.Context, p *Profile, method, target, token string
 		return Exitf(ExitUnavailable, "read the broker's answer: %v; try again", err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return apiError(resp, data)
+		return apiError(resp, data, a.env.Now())
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -108,9 +165,9 @@ func (a *App) call(ctx context.Context, p *Profile, method, target, token string
 	return nil
 }
 
-func apiError(resp *http.Response, data []byte) *APIError {
+func apiError(resp *http.Response, data []byte, now time.Time) *APIError {
 	var body api.ErrorResponse
-	e := &APIError{Status: resp.StatusCode, raw: data}
+	e := &APIError{Status: resp.StatusCode, raw: data, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now)}
 	if json.Unmarshal(data, &body) == nil {
 		e.Code, e.Message, e.RequestID = body.Error.Code, body.Error.Message, body.Error.RequestID
 	}
@@ -118,6 +175,24 @@ func apiError(resp *http.Response, data []byte) *APIError {
 		e.Message = fmt.Sprintf("the broker answered %d %s; try again in a minute, and tell the platform team if it persists", e.Status, http.StatusText(e.Status))
 	}
 	return e
+}
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(h); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 // unwrapURLError drops net/http's "Get \"URL\":" prefix: the message names
@@ -156,8 +231,8 @@ func (a *App) do(ctx context.Context, method, path string, in, out any, mayLogin
 	if _, derr := a.store.Delete(p.Name); derr != nil {
 		return derr
 	}
-	if !mayLogin {
-		return Exitf(ExitAuth, "%s. Run: secds login%s", strings.TrimSuffix(ae.Error(), "."), a.profileFlag())
+	if !mayLogin || !a.env.Interactive() {
+		return a.loginNeeded(ae.refusedLogin())
 	}
 	fmt.Fprintf(a.env.Stderr, "The broker refused the stored login (%s); logging in again.\n", ae.Code)
 	if tok, err = a.token(ctx, p, true, tok.Token); err != nil {

@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/pkg/browser"
+	"golang.org/x/term"
 )
 
 // Env is everything the CLI takes from the world outside its arguments.
@@ -29,7 +31,10 @@ type Env struct {
 	// Keyring is where tokens go first; errors from it (no D-Bus, no
 	// keychain) make the CLI fall back to a 0600 file.
 	Keyring Keyring
-	// Interactive reports whether a person can answer a prompt on Stdin.
+	// Interactive reports whether a person can answer a prompt on Stdin:
+	// whether it is a terminal. Without one, a command that needs a login
+	// it does not have fails at once (ExitAuth) instead of waiting for a
+	// sign-in nobody will finish.
 	Interactive func() bool
 	// LoginTimeout bounds the wait for the browser leg of a login.
 	LoginTimeout time.Duration
@@ -37,6 +42,8 @@ type Env struct {
 	// loopback link `secds open` gives it.
 	RedirectTimeout time.Duration
 }
+
+var quietBrowser sync.Once
 
 func (e Env) withDefaults() Env {
 	if e.Stdin == nil {
@@ -55,9 +62,11 @@ func (e Env) withDefaults() Env {
 		e.Now = time.Now
 	}
 	if e.OpenBrowser == nil {
-		// xdg-open and friends chatter on the terminal; the CLI says itself
-		// whether the browser opened.
-		browser.Stdout, browser.Stderr = io.Discard, io.Discard
+		quietBrowser.Do(func() {
+			// xdg-open and friends chatter on the terminal; the CLI says
+			// itself whether the browser opened. Package variables: set once.
+			browser.Stdout, browser.Stderr = io.Discard, io.Discard
+		})
 		e.OpenBrowser = func(u string) error {
 			if err := browser.OpenURL(u); err != nil {
 				return fmt.Errorf("no browser could be started: %w", err)
@@ -84,13 +93,12 @@ func (e Env) withDefaults() Env {
 	return e
 }
 
+// isTerminal reports whether r is a terminal a person types into. A
+// character device is not enough: /dev/null is one, and cron, CI and
+// `secds ... </dev/null` hand it to the CLI.
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // userDir is the user's config or cache directory for secds. On Linux and

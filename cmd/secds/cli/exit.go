@@ -13,6 +13,7 @@ const (
 	ExitAuth        = 3 // not logged in, or the login failed
 	ExitDenied      = 4 // the broker refused: not yours, no team, not found, not ready
 	ExitUnavailable = 5 // the broker or AWS cannot be reached or failed
+	ExitBusy        = 6 // the broker asked to slow down (429), also after one wait; the message says how long
 )
 
 // ExitError is an error with the exit code it ends the command with. Its

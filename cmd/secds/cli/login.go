@@ -49,7 +49,10 @@ secret only it holds (PKCE), for the token.
 
 With --no-browser, secds prints a link to open in any browser, on this
 machine or another one (over SSH, on a phone), and asks for the code that
-the broker's page shows after the sign-in.
+the broker's page shows after the sign-in. It reads the code from a
+terminal: without one on stdin (ssh HOST secds login without -t, a pipe,
+/dev/null) it exits 3 at once. So does secds login when no browser can be
+started and stdin is no terminal, since nobody could finish the sign-in.
 
 The token is kept in the OS keyring, or where there is none in a file
 readable only by you under the user cache directory.`,
@@ -68,6 +71,11 @@ func (a *App) loginNow(ctx context.Context, in loginInput) error {
 	p, err := a.profile()
 	if err != nil {
 		return err
+	}
+	if in.Login.paste && !a.env.Interactive() {
+		// Nothing can be piped in ahead: the code only exists once the link
+		// this run prints has been opened.
+		return Exitf(ExitAuth, "secds login --no-browser reads the code the broker's page shows from a terminal, and stdin is not one. Run it in a terminal (over SSH, give ssh -t so there is one)")
 	}
 	unlock, err := a.lockLogin(ctx, p.Name)
 	if err != nil {
@@ -94,8 +102,8 @@ func (a *App) token(ctx context.Context, p *Profile, mayLogin bool, rejected str
 	if t, err := usable(); t != nil || err != nil {
 		return t, err
 	}
-	if !mayLogin {
-		return nil, Exitf(ExitAuth, "not logged in to %s, or the login has expired. Run: secds login%s", p.Broker, a.profileFlag())
+	if !mayLogin || !a.env.Interactive() {
+		return nil, a.loginNeeded(fmt.Sprintf("not logged in to %s, or the login has expired.", p.Broker))
 	}
 	unlock, err := a.lockLogin(ctx, p.Name)
 	if err != nil {
@@ -127,6 +135,8 @@ func (a *App) login(ctx context.Context, p *Profile, opts loginOptions) (*stored
 	err = a.call(ctx, p, http.MethodPost, p.TokenEndpoint, "", api.TokenRequest{Code: code, Verifier: verifier, RedirectURI: redirect}, &tr)
 	var ae *APIError
 	switch {
+	case err != nil && exitCode(err) == ExitBusy:
+		return nil, err // says how long to wait
 	case errors.As(err, &ae) && ae.Status < 500:
 		return nil, Exitf(ExitAuth, "login failed: %v", ae)
 	case err != nil:
@@ -157,6 +167,11 @@ func (a *App) loopbackLogin(ctx context.Context, p *Profile, q url.Values, brows
 	q.Set("state", state)
 	link := p.Broker + p.CLILoginPath + "?" + q.Encode()
 	if err := a.openURL(link, browserCommand); err != nil {
+		if !a.env.Interactive() {
+			// No browser and no person at a terminal to open the link:
+			// nobody would finish this sign-in.
+			return "", "", Exitf(ExitAuth, "could not open a browser (%v), and stdin is not a terminal to sign in from. Run in a terminal: secds login%s (over SSH: secds login --no-browser%s)", err, a.profileFlag(), a.profileFlag())
+		}
 		fmt.Fprintf(a.env.Stderr, "Could not open a browser (%v).\nOpen this link in a browser on this machine to sign in, or press Ctrl-C and run\n'secds login --no-browser' to sign in from another device:\n\n    %s\n\n", err, link)
 	} else {
 		fmt.Fprintf(a.env.Stderr, "Signing in to %s in your browser. If no browser window opened, open:\n\n    %s\n\n", p.Broker, link)

@@ -32,9 +32,8 @@ func (a *App) openCmd() *cobra.Command {
 		if in.JSON, err = out.json(); err != nil {
 			return in, err
 		}
-		if in.JSON && !in.PrintURL {
-			return in, Exitf(ExitUsage, "--output json prints the link: use it with --print-url")
-		}
+		// JSON is for a program to read: it prints the link, never opens it.
+		in.PrintURL = in.PrintURL || in.JSON
 		if len(args) == 1 {
 			in.Request.Notebook = args[0]
 		}
@@ -55,14 +54,15 @@ to the link, so the link itself never shows in the process list; secds
 waits up to a minute for the browser to follow it.
 
 The link works once, within 5 minutes. --print-url prints it instead of
-opening it, for scripts or another browser; with --output json it prints
-{"url", "expires_at", "team", "notebook"}. --no-browser logs in without a
+opening it, for scripts or another browser; --output json prints
+{"url", "expires_at", "team", "notebook"} on stdout (and implies
+--print-url). --no-browser logs in without a
 browser here (paste mode, as in secds login --no-browser) and prints the
 link.`,
 		Example: `  secds open
   secds open fraud-alice
   secds open fraud-alice --team fraud --print-url
-  secds open --print-url -o json | jq -r .url`,
+  secds open -o json | jq -r .url`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: useCase(a, parse, a.openNotebook),
 	}

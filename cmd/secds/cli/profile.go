@@ -116,6 +116,20 @@ func (a *App) profile() (*Profile, error) {
 		a.profileName, hint, a.profileFlag())
 }
 
+// hasBroker reports whether the selected profile names a broker, for the
+// commands that work without one.
+func (a *App) hasBroker() (bool, error) {
+	if err := a.ensure(); err != nil {
+		return false, err
+	}
+	cf, _, err := a.readConfig()
+	if err != nil {
+		return false, err
+	}
+	p := cf.Profiles[a.profileName]
+	return p != nil && p.Broker != "", nil
+}
+
 // profileFlag repeats --profile in suggested commands when it is not the
 // default.
 func (a *App) profileFlag() string {

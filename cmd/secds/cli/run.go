@@ -55,14 +55,20 @@ func (a *App) run(ctx context.Context, args []string) int {
 	root.SetIn(a.env.Stdin)
 	root.SetOut(a.env.Stdout)
 	root.SetErr(a.env.Stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
 	code := exitCode(err)
 	fmt.Fprintf(a.env.Stderr, "secds: %v\n", err)
 	if code == ExitUsage && !isOurs(err) {
-		fmt.Fprintln(a.env.Stderr, "Run 'secds --help' for usage.")
+		// cobra's own refusals (a required flag not set): the help of the
+		// command that refused says what it takes.
+		path := root.CommandPath()
+		if cmd != nil {
+			path = cmd.CommandPath()
+		}
+		fmt.Fprintf(a.env.Stderr, "Run '%s --help' for usage.\n", path)
 	}
 	return code
 }
@@ -89,7 +95,13 @@ Start with:
 
 Exit codes: 0 ok, 2 usage (bad arguments, no profile, several notebooks
 fit), 3 not logged in or login failed, 4 refused by the broker (not yours,
-no team, not found, stopped), 5 broker or AWS unavailable, 1 anything else.
+no team, not found, stopped), 5 broker or AWS unavailable, 6 too many
+requests (secds waits once, up to 5 seconds; the message says how long to
+wait), 1 anything else (a mapping file with mistakes, for one).
+
+Scripts, cron and CI: a command that needs a login signs in only when stdin
+is a terminal. Otherwise, not logged in, it exits 3 at once with the command
+to run (secds login, in a terminal).
 
 Environment: SECDS_PROFILE selects the profile when --profile is not given.
 Profiles live in $XDG_CONFIG_HOME/secds/config.yaml (or the OS's config
