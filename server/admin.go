@@ -102,7 +102,7 @@ func mappingProblems(ps abac.Problems) []api.MappingProblem {
 // mistakes: 422 and every mistake with its position.
 func invalidMapping(ps abac.Problems) problem {
 	return problem{Status: http.StatusUnprocessableEntity, Code: api.CodeMappingInvalid, Title: "The mapping has mistakes",
-		Message:  fmt.Sprintf("The mapping has %d mistake(s); nothing was changed. First: %s", len(ps), ps[0]),
+		Message:  fmt.Sprintf("The mapping has %s; nothing was changed. First: %s", plural(len(ps), "mistake"), ps[0]),
 		Problems: mappingProblems(ps)}
 }
 

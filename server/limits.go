@@ -18,8 +18,16 @@ import (
 // rateLimited is a refused request: 429, with when to try again.
 func rateLimited(who string, wait time.Duration) error {
 	e := &api.Error{Kind: api.KindThrottled, Code: api.CodeRateLimited, RetryAfter: wait}
-	e.Message = fmt.Sprintf("Too many requests from your %s. Wait %d seconds and try again.", who, e.RetryAfterSeconds())
+	e.Message = fmt.Sprintf("Too many requests from your %s. Wait %s and try again.", who, plural(e.RetryAfterSeconds(), "second"))
 	return e
+}
+
+// plural is "1 second", "3 seconds".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // buckets keeps one token bucket per key, at most max of them. When full,

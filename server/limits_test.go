@@ -1,10 +1,13 @@
 package server
 
 import (
+	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/ratelimit"
 )
 
@@ -98,6 +101,19 @@ func TestNoLimitWhenRateIsZero(t *testing.T) {
 	for i := 0; i < 1000; i++ {
 		if ok, _ := b.take("a"); !ok {
 			t.Fatal("a zero rate means no limit")
+		}
+	}
+}
+
+func TestRateLimitedSaysTheWaitInWords(t *testing.T) {
+	for wait, want := range map[time.Duration]string{
+		time.Second:            "Wait 1 second and try again.",
+		300 * time.Millisecond: "Wait 1 second and try again.",
+		3 * time.Second:        "Wait 3 seconds and try again.",
+	} {
+		var ae *api.Error
+		if err := rateLimited("user", wait); !errors.As(err, &ae) || !strings.HasSuffix(ae.Message, want) {
+			t.Errorf("rateLimited(%s) = %v, want it to end %q", wait, err, want)
 		}
 	}
 }
