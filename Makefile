@@ -20,13 +20,13 @@ export SECDS_HYDRA_BIN := $(CURDIR)/.tools/bin/hydra
 # same way from tools/kustomize (pure Go: about a minute on a fresh machine).
 export SECDS_KUSTOMIZE_BIN := $(CURDIR)/.tools/bin/kustomize
 
-.PHONY: test deps fmt-check vet tools kustomize iamsim unit e2e fuzz build build-dev run clean
+.PHONY: test deps fmt-check vet tools kustomize iamsim axe unit e2e fuzz build build-dev run clean
 
 # make test ends with one line: tests passed, failed and skipped (named),
 # and whether the browser suite ran; unit saves it (internal/testsummary).
 TEST_SUMMARY := $(CURDIR)/.cache/test-summary.txt
 
-test: fmt-check vet deps tools iamsim unit fuzz
+test: fmt-check vet deps tools iamsim axe unit fuzz
 	@echo; echo "make test: every step passed; $$(cat $(TEST_SUMMARY))"
 
 deps:
@@ -48,6 +48,13 @@ export SECDS_IAMSIM_DIR := $(CURDIR)/.tools/iamsim
 iamsim: deps
 	tools/iamsim/install.sh
 
+# axe-core, the accessibility audit the browser tests run on every page
+# (internal/e2e/a11y.go), installed the same way into .tools/axe.
+export SECDS_AXE_DIR := $(CURDIR)/.tools/axe
+
+axe: deps
+	tools/axe/install.sh
+
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -61,11 +68,11 @@ vet:
 # code under real concurrency, and the whole package takes well under a
 # minute. internal/testsummary runs go test -json, prints go test's usual
 # output and closes with the summary line; it fails when go test does.
-unit: tools iamsim
+unit: tools iamsim axe
 	$(GO) run ./internal/testsummary -go $(GO) -o $(TEST_SUMMARY) -- -race -count=1 -timeout 15m $(PKGS)
 
 # Only the end-to-end tests, for a quick look while working on them.
-e2e: tools
+e2e: tools axe
 	$(GO) test -race -count=1 -timeout 10m -v ./internal/e2e/...
 
 # Each fuzz target runs for a short fixed time; crashers land in testdata/fuzz
