@@ -166,7 +166,7 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		return OpenResult{}, notYours(m, req.Notebook, grants, found)
 	case len(cands) == 0:
 		return OpenResult{}, &api.Error{Kind: api.KindNotFound, Code: api.CodeNoNotebook,
-			Message: fmt.Sprintf("No notebook is tagged for you yet (%s). %s", describeSelectors(grants), orAsk(m))}
+			Message: fmt.Sprintf("No notebook is tagged for you yet (%s). %s", describeSelectors(grants), CreateAdvice(m))}
 	case len(cands) > 1:
 		return OpenResult{Choices: cands}, nil
 	}
@@ -182,7 +182,7 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		}
 		b.disc.forget(t.grant.RoleARN)
 	}
-	if err := ready(nb.Name, status); err != nil {
+	if err := ready(m, nb.Name, status); err != nil {
 		return OpenResult{}, err
 	}
 	out, err := b.sm.CreatePresignedNotebookInstanceUrl(ctx, &sagemaker.CreatePresignedNotebookInstanceUrlInput{
@@ -198,7 +198,7 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 				return OpenResult{}, derr
 			}
 			b.disc.forget(t.grant.RoleARN)
-			if rerr := ready(nb.Name, status); rerr != nil {
+			if rerr := ready(m, nb.Name, status); rerr != nil {
 				return OpenResult{}, rerr
 			}
 		}
@@ -232,12 +232,7 @@ func (b *Broker) acquire(ctx context.Context) (context.Context, func(), error) {
 // same status, code and message, so nobody learns which notebook names exist
 // in other teams; the audit trail still records which it was.
 func notYours(m *abac.Mapping, name string, grants []abac.Grant, f found) error {
-	msg := fmt.Sprintf("You have no notebook named %s. ", name)
-	if len(f.candidates) > 0 {
-		msg += "You can open " + notebookNames(f.candidates) + "; check the link, or open the start page."
-	} else {
-		msg += fmt.Sprintf("No notebook is tagged for you yet (%s). %s", describeSelectors(grants), orAsk(m))
-	}
+	msg := fmt.Sprintf("You have no notebook named %s: it is not one of yours. ", name) + notYoursAdvice(m, grants, f.candidates)
 	e := &disguised{refusal: &api.Error{Kind: api.KindNotFound, Code: api.CodeNotebookNotFound, Message: msg},
 		auditCode: string(api.CodeNotebookNotFound), reason: "no notebook of that name exists"}
 	if f.exists[name] {
@@ -277,7 +272,7 @@ func (b *Broker) grants(m *abac.Mapping, id abac.Identity, team string) ([]abac.
 			}
 			msg = fmt.Sprintf("Your team %s could not be applied to your account (%s).", denials[0].Team, denials[0].Reason)
 		}
-		return nil, &api.Error{Kind: api.KindForbidden, Code: api.CodeNoTeam, Message: msg + " " + orAsk(m)}
+		return nil, &api.Error{Kind: api.KindForbidden, Code: api.CodeNoTeam, Message: msg + " " + joinAdvice(m)}
 	}
 	if team == "" {
 		return grants, nil
@@ -288,7 +283,7 @@ func (b *Broker) grants(m *abac.Mapping, id abac.Identity, team string) ([]abac.
 		}
 	}
 	return nil, &api.Error{Kind: api.KindForbidden, Code: api.CodeTeamNotAllowed,
-		Message: fmt.Sprintf("You are not a member of team %s; your teams are %s. %s", team, teamNames(grants), orAsk(m))}
+		Message: otherTeamAdvice(team, grants)}
 }
 
 // found is what discovery learnt for one identity across its teams.
@@ -341,20 +336,20 @@ func (b *Broker) describe(ctx context.Context, nb Notebook, t teamSession) (stri
 
 // ready says whether a notebook in status can take a browser; nil when it
 // can, else the error that tells the person what to do.
-func ready(name, status string) error {
+func ready(m *abac.Mapping, name, status string) error {
 	switch status {
 	case "InService":
 		return nil
 	case "Stopped":
 		return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookStopped,
-			Message: fmt.Sprintf("Notebook %s is stopped. Start it (or ask the platform team to), wait until it is InService, then open it again.", name)}
+			Message: fmt.Sprintf("Notebook %s is stopped. %s", name, StartAdvice(m))}
 	case "Pending", "Updating":
 		return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookStarting, RetryAfter: time.Minute,
 			Message: fmt.Sprintf("Notebook %s is starting (%s). Try again in a minute or two.", name, status)}
 	case "Stopping":
 		return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookStopping, RetryAfter: time.Minute,
-			Message: fmt.Sprintf("Notebook %s is stopping. Start it again once it has stopped.", name)}
+			Message: fmt.Sprintf("Notebook %s is stopping. %s", name, StartAdvice(m))}
 	}
 	return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookUnavailable,
-		Message: fmt.Sprintf("Notebook %s cannot be opened: its status is %s. Tell the platform team.", name, status)}
+		Message: fmt.Sprintf("Notebook %s cannot be opened: its status is %s. Tell %s.", name, status, SupportContact(m))}
 }

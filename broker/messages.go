@@ -1,6 +1,8 @@
 package broker
 
 import (
+	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,4 +80,68 @@ func quote(s string) string {
 func lowerFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// Advice for each kind of refusal. The mapping's support text says how to
+// join a team ("Ask the data platform team (#ds-platform) to add you to a
+// team."), which fits only a person without one; the other refusals name the
+// same contact with words of their own (SupportContact).
+
+// askRE finds whom a support text asks people to turn to: "Ask X to ...",
+// "Contact X for ...".
+var askRE = regexp.MustCompile(`(?i)^\s*(?:please\s+)?(?:ask|contact|write to|message)\s+(.+?)\s+(?:to|for|about|if|with)\s`)
+
+// SupportContact is whom the mapping's support text asks people to turn to
+// ("the data platform team (#ds-platform)"), or "the platform team" when it
+// names no one in a way that can be read back.
+func SupportContact(m *abac.Mapping) string {
+	if m != nil {
+		if sm := askRE.FindStringSubmatch(m.Support); sm != nil {
+			return sm[1]
+		}
+	}
+	return "the platform team"
+}
+
+// contactNote is the support text itself where SupportContact could not
+// read a contact out of it (so it is not lost), else "".
+func contactNote(m *abac.Mapping) string {
+	if m == nil || m.Support == "" || askRE.MatchString(m.Support) {
+		return ""
+	}
+	return " " + m.Support
+}
+
+// CreateAdvice tells a team member without a notebook who creates them.
+func CreateAdvice(m *abac.Mapping) string {
+	return "Notebooks are created by the platform team, not in secds: ask " + SupportContact(m) + " to create one for you." + contactNote(m)
+}
+
+// StartAdvice tells a person whose notebook is not running who can start it:
+// secds only opens running notebooks, and data scientists have no console.
+func StartAdvice(m *abac.Mapping) string {
+	return "Notebooks cannot be started from secds yet: ask " + SupportContact(m) + " to start it, then open it again once it is InService." + contactNote(m)
+}
+
+// joinAdvice tells a person without a team how to join one: the mapping's
+// support text, written for exactly that.
+func joinAdvice(m *abac.Mapping) string { return orAsk(m) }
+
+// notYoursAdvice says what a person may open instead of a notebook that is
+// not theirs: their own, or, with none, who creates one.
+func notYoursAdvice(m *abac.Mapping, grants []abac.Grant, yours []Notebook) string {
+	if len(yours) == 0 {
+		return fmt.Sprintf("No notebook is set up for you yet (%s). %s", describeSelectors(grants), CreateAdvice(m))
+	}
+	return "You can open " + notebookNames(yours) + "; check the link, or open the start page to pick one of yours."
+}
+
+// otherTeamAdvice names the teams a person is in, when they asked for
+// another.
+func otherTeamAdvice(team string, grants []abac.Grant) string {
+	what := "your team is "
+	if len(grants) > 1 {
+		what = "your teams are "
+	}
+	return fmt.Sprintf("You are not a member of team %s; %s%s. Open a notebook of yours from the start page, or leave the team out.", team, what, teamNames(grants))
 }

@@ -39,10 +39,10 @@ func TestReadinessCheckLeavesTheCacheAlone(t *testing.T) {
 	if err != nil || status != "Stopped" || sm.describes != 1 {
 		t.Fatalf("describe = %q, %v after %d calls", status, err, sm.describes)
 	}
-	if e := api.As(ready(nb.Name, status)); e == nil || e.Code != "notebook_stopped" {
+	if e := api.As(ready(nil, nb.Name, status)); e == nil || e.Code != "notebook_stopped" {
 		t.Fatalf("ready(Stopped) = %v, want notebook_stopped", e)
 	}
-	if err := ready(nb.Name, "InService"); err != nil {
+	if err := ready(nil, nb.Name, "InService"); err != nil {
 		t.Fatalf("ready(InService) = %v", err)
 	}
 	if _, ok := d.entries[role]; !ok {
