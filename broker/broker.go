@@ -342,13 +342,13 @@ func ready(m *abac.Mapping, name, status string) error {
 		return nil
 	case "Stopped":
 		return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookStopped,
-			Message: fmt.Sprintf("Notebook %s is stopped. %s", name, StartAdvice(m))}
+			Message: fmt.Sprintf("Notebook %s is stopped. %s", name, StartAdvice(m, name))}
 	case "Pending", "Updating":
 		return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookStarting, RetryAfter: time.Minute,
 			Message: fmt.Sprintf("Notebook %s is starting (%s). Try again in a minute or two.", name, status)}
 	case "Stopping":
 		return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookStopping, RetryAfter: time.Minute,
-			Message: fmt.Sprintf("Notebook %s is stopping. %s", name, StartAdvice(m))}
+			Message: fmt.Sprintf("Notebook %s is stopping. %s", name, StartAdvice(m, name))}
 	}
 	return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookUnavailable,
 		Message: fmt.Sprintf("Notebook %s cannot be opened: its status is %s. Tell %s.", name, status, SupportContact(m))}

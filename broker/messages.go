@@ -119,8 +119,12 @@ func CreateAdvice(m *abac.Mapping) string {
 
 // StartAdvice tells a person whose notebook is not running who can start it:
 // secds only opens running notebooks, and data scientists have no console.
-func StartAdvice(m *abac.Mapping) string {
-	return "Notebooks cannot be started from secds yet: ask " + SupportContact(m) + " to start it, then open it again once it is InService." + contactNote(m)
+// name is the notebook, or "" for a page listing several.
+func StartAdvice(m *abac.Mapping, name string) string {
+	if name == "" {
+		return "Notebooks cannot be started from secds yet: to use one that is not running, ask " + SupportContact(m) + " to start it, then open it here once it is running." + contactNote(m)
+	}
+	return "Notebooks cannot be started from secds yet: ask " + SupportContact(m) + " to start " + name + ", then open it again once it is running (InService)." + contactNote(m)
 }
 
 // joinAdvice tells a person without a team how to join one: the mapping's

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -43,13 +44,27 @@ func toProblem(err error) problem {
 	case errors.Is(err, auth.ErrNoSession):
 		return problemOf(&api.Error{Kind: api.KindUnauthenticated, Code: api.CodeNotSignedIn, Message: "You are not signed in, or your session has ended. Sign in again."})
 	case errors.As(err, &he):
-		msg := http.StatusText(he.Code)
-		if he.Code == http.StatusNotFound {
-			msg = "There is no page here. Go to the start page."
-		}
-		return problem{Status: he.Code, Code: api.Code(strings.ReplaceAll(strings.ToLower(http.StatusText(he.Code)), " ", "_")), Title: http.StatusText(he.Code), Message: msg}
+		return problem{Status: he.Code, Code: api.Code(strings.ReplaceAll(strings.ToLower(http.StatusText(he.Code)), " ", "_")),
+			Title: api.StatusTitle(he.Code), Message: echoMessage(he.Code)}
 	}
 	return problemOf(api.As(err))
+}
+
+// echoMessage is what a person is told of a refusal by echo itself (no
+// route, a method the route does not take, a body over the limit).
+func echoMessage(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "There is no page here. Go to the start page."
+	case http.StatusMethodNotAllowed:
+		return "This address does not take that kind of request (a form sent to a page that only shows, for one). Go to the start page and follow its links."
+	case http.StatusRequestEntityTooLarge:
+		return "The request is larger than the broker accepts."
+	}
+	if status >= 500 {
+		return fmt.Sprintf("Something went wrong on our side (status %d). Try again; if it keeps happening, tell the platform team the request ID.", status)
+	}
+	return fmt.Sprintf("The broker could not handle this request (status %d). Go to the start page and try again from there.", status)
 }
 
 // problemOf is how a refusal looks: the status of its kind, the title of
@@ -85,7 +100,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 		werr = c.JSON(p.Status, body)
 	} else {
-		werr = s.render(c, p.Status, "error", map[string]any{"Problem": p, "RequestID": rid, "Next": c.Request().URL.RequestURI()})
+		data := map[string]any{"Problem": p, "RequestID": rid, "Next": c.Request().URL.RequestURI()}
+		// A refused person sees which account they are using, and can
+		// switch (the header's sign-out, and "Sign in as someone else").
+		if sess, err := s.browserSession(c); err == nil {
+			data["Identity"] = sess.Identity
+		}
+		werr = s.render(c, p.Status, "error", data)
 	}
 	if werr != nil {
 		s.log.Error("write error response", "request_id", rid, "err", werr)

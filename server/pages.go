@@ -28,7 +28,23 @@ func (s *Server) landing(c echo.Context) error {
 		data["ListProblem"] = toProblem(err)
 	}
 	data["Overview"] = ov
+	s.addNotebookAdvice(data, ov.Notebooks)
 	return s.render(c, http.StatusOK, "landing", data)
+}
+
+// addNotebookAdvice tells a page listing nbs how many run (Running), how
+// many do not (Stopped: they get no Open link) and what to tell the person
+// about either: who starts a notebook, and, with none, who creates one.
+func (s *Server) addNotebookAdvice(data map[string]any, nbs []broker.Notebook) {
+	running := 0
+	for _, nb := range nbs {
+		if nb.Status == "InService" {
+			running++
+		}
+	}
+	m := s.mapping()
+	data["Running"], data["Stopped"] = running, len(nbs)-running
+	data["StartAdvice"], data["CreateAdvice"] = broker.StartAdvice(m, ""), broker.CreateAdvice(m)
 }
 
 // login starts a sign-in that returns to next.
@@ -98,7 +114,9 @@ func (s *Server) open(c echo.Context) error {
 		return err
 	}
 	if len(res.Choices) > 0 {
-		return s.render(c, http.StatusOK, "choose", map[string]any{"Identity": id, "Choices": res.Choices})
+		data := map[string]any{"Identity": id, "Choices": res.Choices}
+		s.addNotebookAdvice(data, res.Choices)
+		return s.render(c, http.StatusOK, "choose", data)
 	}
 	// The URL is a bearer credential: it goes only into Location, on a
 	// response that must not be cached and must not leak a Referer (not

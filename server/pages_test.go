@@ -176,8 +176,13 @@ func TestOpenPage(t *testing.T) {
 		defer func() { ts.broker.openRes = newFakeBroker().openRes }()
 		w := ts.do(http.MethodGet, "/open", nil, sess)
 		body := w.Body.String()
-		if w.Code != http.StatusOK || !strings.Contains(body, "Which notebook?") || !strings.Contains(body, `href="/open?team=ml&amp;notebook=b"`) {
+		if w.Code != http.StatusOK || !strings.Contains(body, "Which notebook?") || !strings.Contains(body, `href="/open?team=ds&amp;notebook=a"`) {
 			t.Errorf("chooser = %d:\n%s", w.Code, body)
+		}
+		// A stopped notebook shows its state and who starts it, not a
+		// link that always fails.
+		if strings.Contains(body, `notebook=b"`) || !strings.Contains(body, "Stopped") || !strings.Contains(body, `id="start-advice"`) || !strings.Contains(body, "ask the platform team to start it") {
+			t.Errorf("the chooser offers the stopped notebook, or hides its state or who starts it:\n%s", body)
 		}
 	})
 	t.Run("a refusal is a page with its title and status", func(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/secds/secds/abac"
 )
 
 //go:embed templates/*.html
@@ -22,17 +24,25 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 func parseTemplates() (*template.Template, error) {
-	t, err := template.New("").ParseFS(templateFS, "templates/*.html")
+	t, err := template.New("").Funcs(template.FuncMap{"isAdmin": isAdmin}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}
 	return t, nil
 }
 
+// isAdmin is the header's test for the admin link: addHeader found the
+// page's signed-in person among the mapping's admins. Pages whose data is
+// not a map (the admin page itself) get no link.
+func isAdmin(data any) bool {
+	m, ok := data.(map[string]any)
+	return ok && m["Admin"] == true
+}
+
 // render executes a page into a buffer first, so a template error becomes a
 // clean error page rather than half a page.
 func (s *Server) render(c echo.Context, status int, page string, data any) error {
-	s.addCSRF(c, data)
+	s.addHeader(c, data)
 	var b bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&b, page, data); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
@@ -40,13 +50,20 @@ func (s *Server) render(c echo.Context, status int, page string, data any) error
 	return c.HTMLBlob(status, b.Bytes())
 }
 
-// addCSRF gives a signed-in page's data the session's CSRF token, for the
-// sign-out form every page's header carries. Pages pass their data as a map
-// with "Identity" when someone is signed in; a page that sets "CSRF" itself
-// keeps its own.
-func (s *Server) addCSRF(c echo.Context, data any) {
+// addHeader gives a signed-in page's data what every page's header shows
+// (layout.html): the session's CSRF token for the sign-out form, and Admin,
+// whether the person is one of the live mapping's admins (the header then
+// links the admin page). Pages pass their data as a map with "Identity"
+// when someone is signed in; a page that sets "CSRF" itself keeps its own.
+func (s *Server) addHeader(c echo.Context, data any) {
 	m, ok := data.(map[string]any)
-	if !ok || m["Identity"] == nil || m["CSRF"] != nil {
+	if !ok || m["Identity"] == nil {
+		return
+	}
+	if id, ok := m["Identity"].(abac.Identity); ok && s.mapping() != nil {
+		m["Admin"] = s.mapping().IsAdmin(id)
+	}
+	if m["CSRF"] != nil {
 		return
 	}
 	sess, err := s.browserSession(c)

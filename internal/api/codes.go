@@ -1,5 +1,10 @@
 package api
 
+import (
+	"fmt"
+	"net/http"
+)
+
 // Code is a refusal's stable, machine-readable name, the "code" of the
 // error object in every API error answer. Clients match on it; once shipped,
 // a code keeps its meaning.
@@ -106,7 +111,7 @@ const signInFailed = "Sign-in failed"
 var pages = map[Code]page{
 	CodeNoTeam:           {title: "You are not in a team yet"},
 	CodeTeamNotAllowed:   {title: "That team is not yours"},
-	CodeNotebookNotFound: {title: "Notebook not found"},
+	CodeNotebookNotFound: {title: "That notebook is not yours"},
 	CodeIdentityUnusable: {title: "Your account cannot be used as it is"},
 	CodeNoNotebook:       {title: "No notebook for you yet"},
 	CodeNotebookStopped:  {title: "The notebook is stopped"},
@@ -133,13 +138,82 @@ var pages = map[Code]page{
 	CodeVerifierMismatch: {title: signInFailed, signIn: true},
 	CodeRedirectMismatch: {title: signInFailed, signIn: true},
 
-	CodeNotSignedIn:    {title: "Please sign in"},
-	CodeRateLimited:    {title: "Too many requests"},
-	CodeMappingInvalid: {title: "The mapping has mistakes"},
+	CodeNotSignedIn:        {title: "Please sign in"},
+	CodeSessionStale:       {title: "Please sign in again"},
+	CodeRateLimited:        {title: "Too many requests"},
+	CodeMappingInvalid:     {title: "The mapping has mistakes"},
+	CodeCSRFFailed:         {title: "This form was refused"},
+	CodeBadCLILogin:        {title: "This CLI sign-in link is not valid"},
+	CodeCLILoginDisabled:   {title: "The secds CLI cannot sign in here"},
+	CodeMappingUnavailable: {title: "No team mapping is loaded"},
+	CodeNotAdmin:           {title: "Only secds admins can use this page"},
+
+	CodeBadNotebookName:     {title: "That is not a notebook name"},
+	CodeNotebookStopping:    {title: "The notebook is stopping"},
+	CodeNotebookUnavailable: {title: "The notebook cannot be opened"},
+	CodeAWSTimeout:          {title: "AWS did not answer in time"},
+	CodeAWSUnavailable:      {title: "AWS cannot be reached"},
+	CodeAWSThrottled:        {title: "AWS is busy"},
+	CodeBrokerBusy:          {title: "The broker is busy"},
+	CodeAuditUnavailable:    {title: "The audit log cannot be written"},
+}
+
+// statusTitles head the page of a refusal whose code has no title of its
+// own, by HTTP status: sentences, never the status's name ("Method Not
+// Allowed"). They cover every status the broker's kinds (Kind.Status) and
+// echo's router and middleware answer with.
+var statusTitles = map[int]string{
+	http.StatusBadRequest:                   "The request could not be understood",
+	http.StatusUnauthorized:                 "Please sign in",
+	http.StatusForbidden:                    "You may not do that",
+	http.StatusNotFound:                     "There is no page here",
+	http.StatusMethodNotAllowed:             "This page cannot be used that way",
+	http.StatusNotAcceptable:                "This page cannot answer in that format",
+	http.StatusRequestTimeout:               "The request took too long",
+	http.StatusConflict:                     "That cannot be done right now",
+	http.StatusGone:                         "This page is gone",
+	http.StatusLengthRequired:               "The request did not say how long it is",
+	http.StatusPreconditionFailed:           "It changed in the meantime",
+	http.StatusRequestEntityTooLarge:        "The request is too large",
+	http.StatusRequestURITooLong:            "The address is too long",
+	http.StatusUnsupportedMediaType:         "The request's format is not accepted",
+	http.StatusRequestedRangeNotSatisfiable: "That part does not exist",
+	http.StatusExpectationFailed:            "The request's expectation cannot be met",
+	http.StatusUnprocessableEntity:          "The request has mistakes",
+	http.StatusPreconditionRequired:         "The change must name the version it is based on",
+	http.StatusTooManyRequests:              "Too many requests: wait a moment",
+	http.StatusRequestHeaderFieldsTooLarge:  "The request's headers are too large",
+	http.StatusInternalServerError:          "Something went wrong",
+	http.StatusNotImplemented:               "This broker is not set up for that",
+	http.StatusBadGateway:                   "A service secds relies on answered badly",
+	http.StatusServiceUnavailable:           "A service secds needs is unavailable",
+	http.StatusGatewayTimeout:               "A service secds needs did not answer in time",
+}
+
+// StatusTitle is the page title of a refusal with status and no code of
+// its own: a sentence from statusTitles, or, for a status not there, one
+// that names the status by number.
+func StatusTitle(status int) string {
+	if t, ok := statusTitles[status]; ok {
+		return t
+	}
+	if status >= 500 {
+		return fmt.Sprintf("Something went wrong (status %d)", status)
+	}
+	return fmt.Sprintf("The request could not be handled (status %d)", status)
+}
+
+// StatusTitles lists the statuses StatusTitle has a sentence for.
+func StatusTitles() []int {
+	out := make([]int, 0, len(statusTitles))
+	for st := range statusTitles {
+		out = append(out, st)
+	}
+	return out
 }
 
 // Title is the heading of the page that shows the code, "" when the code
-// has none of its own (the page is headed with the status's name).
+// has none of its own (the page is headed with StatusTitle).
 func (c Code) Title() string { return pages[c].title }
 
 // SignIn reports whether the code is a failed sign-in, whose page offers to

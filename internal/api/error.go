@@ -74,7 +74,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Title is the heading of the page that shows e: its code's title; for a
 // failed sign-in, whether the identity provider or the attempt failed; else
-// the status's name.
+// its status's sentence (StatusTitle).
 func (e *Error) Title() string {
 	switch t := e.Code.Title(); {
 	case e.Code.SignIn() && e.Kind == KindUnavailable:
@@ -82,7 +82,7 @@ func (e *Error) Title() string {
 	case t != "":
 		return t
 	}
-	return http.StatusText(e.Kind.Status())
+	return StatusTitle(e.Kind.Status())
 }
 
 // RetryAfterSeconds is RetryAfter as the Retry-After header's whole seconds,

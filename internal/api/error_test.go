@@ -25,13 +25,30 @@ func TestTitle(t *testing.T) {
 		want string
 	}{
 		{Error{Kind: KindConflict, Code: CodeNotebookStopped}, "The notebook is stopped"},
-		{Error{Kind: KindForbidden, Code: CodeCSRFFailed}, "Forbidden"},
+		{Error{Kind: KindForbidden, Code: CodeCSRFFailed}, "This form was refused"},
+		{Error{Kind: KindForbidden, Code: "no_title_of_its_own"}, "You may not do that"},
+		{Error{Kind: KindNotConfigured, Code: "no_title_of_its_own"}, "This broker is not set up for that"},
 		{Error{Kind: KindBadRequest, Code: CodeIdPRefused}, "Sign-in failed"},
 		{Error{Kind: KindUnavailable, Code: CodeIdPRefused}, "Sign-in is unavailable"},
-		{Error{Kind: KindUnavailable, Code: CodeAWSTimeout}, "Service Unavailable"},
+		{Error{Kind: KindUnavailable, Code: CodeAWSTimeout}, "AWS did not answer in time"},
+		{Error{Kind: KindUnavailable, Code: "no_title_of_its_own"}, "A service secds needs is unavailable"},
 	} {
 		if got := tc.err.Title(); got != tc.want {
 			t.Errorf("%s (kind %d): title %q, want %q", tc.err.Code, tc.err.Kind, got, tc.want)
+		}
+	}
+}
+
+// TestStatusTitlesAreSentences: no status a page can have is headed with
+// its HTTP name.
+func TestStatusTitlesAreSentences(t *testing.T) {
+	statuses := append(StatusTitles(), http.StatusTeapot, 599)
+	for k := KindInternal; k <= KindUnavailable; k++ {
+		statuses = append(statuses, k.Status())
+	}
+	for _, st := range statuses {
+		if got := StatusTitle(st); got == "" || got == http.StatusText(st) {
+			t.Errorf("StatusTitle(%d) = %q", st, got)
 		}
 	}
 }
