@@ -232,7 +232,7 @@ func (b *Broker) acquire(ctx context.Context) (context.Context, func(), error) {
 // same status, code and message, so nobody learns which notebook names exist
 // in other teams; the audit trail still records which it was.
 func notYours(m *abac.Mapping, name string, grants []abac.Grant, f found) error {
-	msg := fmt.Sprintf("You have no notebook named %s: it is not one of yours. ", name) + notYoursAdvice(m, grants, f.candidates)
+	msg := fmt.Sprintf("You have no notebook named %s. ", name) + notYoursAdvice(m, grants, f.candidates)
 	e := &disguised{refusal: &api.Error{Kind: api.KindNotFound, Code: api.CodeNotebookNotFound, Message: msg},
 		auditCode: string(api.CodeNotebookNotFound), reason: "no notebook of that name exists"}
 	if f.exists[name] {

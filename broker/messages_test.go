@@ -42,13 +42,13 @@ func TestRefusalAdviceFitsTheCase(t *testing.T) {
 		wantNot []string
 	}{
 		{"not yours: what to open instead", bob, broker.OpenRequest{Notebook: "fraud-alice"}, api.CodeNotebookNotFound,
-			[]string{"You have no notebook named fraud-alice", "not one of yours", "You can open marketing-bob (team marketing)", "start page"}, []string{support}},
+			[]string{"You have no notebook named fraud-alice", "You can open marketing-bob (team marketing)", "start page"}, []string{support}},
 		{"another team: the teams they are in", alice, broker.OpenRequest{Team: "marketing"}, api.CodeTeamNotAllowed,
 			[]string{"You are not a member of team marketing", "your team is fraud"}, []string{support}},
 		{"a team but no notebook: who creates them", dave, broker.OpenRequest{}, api.CodeNoNotebook,
 			[]string{"No notebook is tagged for you yet", "Notebooks are created by the platform team", "ask " + contact + " to create one"}, []string{support}},
 		{"a team but no notebook, naming another's", dave, broker.OpenRequest{Notebook: "fraud-alice"}, api.CodeNotebookNotFound,
-			[]string{"not one of yours", "ask " + contact + " to create one"}, []string{support}},
+			[]string{"You have no notebook named fraud-alice", "No notebook is set up for you yet", "ask " + contact + " to create one"}, []string{support}},
 		{"stopped: who starts it", alice, broker.OpenRequest{Notebook: "fraud-alice-scratch"}, api.CodeNotebookStopped,
 			[]string{"fraud-alice-scratch is stopped", "cannot be started from secds", "ask " + contact + " to start fraud-alice-scratch"}, []string{support, "Start it (or"}},
 		{"no team: how to join", carol, broker.OpenRequest{}, api.CodeNoTeam,

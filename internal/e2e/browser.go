@@ -1,11 +1,15 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	_ "image/png" // decodes the screenshots CheckPage checks
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,6 +217,19 @@ func (b *Browser) Body() string {
 	return s
 }
 
+// Count is the number of elements the CSS selector matches on the current
+// page, without waiting for any to appear.
+func (b *Browser) Count(css string) int {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", css)))
+	if err != nil {
+		b.t.Fatalf("count %s on %s: %v", css, redact(b.Location()), err)
+	}
+	return n
+}
+
 // Cookies are the cookies in the browser's jar that it would send to u,
 // with their attributes as the browser stored them.
 func (b *Browser) Cookies(u string) []*network.Cookie {
@@ -234,6 +251,59 @@ func (b *Browser) Location() string {
 	defer cancel()
 	loc, _ := chromedp.Run(ctx, chromedp.Location())
 	return loc
+}
+
+// ScreenshotsEnv names a folder for the page screenshots the browser tests
+// take (CheckPage): set, each is written there as NAME.png. The README's
+// docs/screenshots are made this way.
+const ScreenshotsEnv = "SECDS_SCREENSHOTS_DIR"
+
+// Shot sizes: the width pages are laid out at, and the least height.
+const shotWidth, shotHeight = 1000, 700
+
+// CheckPage is what every page a person sees goes through: its visible text
+// must hold each of want, its full-page screenshot (laid out 1000 pixels
+// wide) must be a PNG of that width, and it must pass the accessibility
+// audit (Audit). name names the page in failures and the screenshot's file.
+func (b *Browser) CheckPage(name string, want ...string) {
+	b.t.Helper()
+	body := b.Body()
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			b.t.Errorf("page %s (%s) lacks %q:\n%s", name, redact(b.Location()), w, body)
+		}
+	}
+	b.Screenshot(name)
+	b.Audit(name)
+}
+
+// Screenshot takes a full-page PNG of the current page laid out 1000
+// pixels wide, checks it, and writes it to $SECDS_SCREENSHOTS_DIR/name.png
+// when that is set.
+func (b *Browser) Screenshot(name string) []byte {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(shotWidth, shotHeight)); err != nil {
+		b.t.Fatalf("size the page %s: %v", name, err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot of %s: %v", name, err)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(png))
+	if err != nil || format != "png" || cfg.Width != shotWidth || cfg.Height < shotHeight {
+		b.t.Fatalf("screenshot of %s: %s %dx%d (%v), want a PNG %d wide and at least %d high", name, format, cfg.Width, cfg.Height, err, shotWidth, shotHeight)
+	}
+	if dir := os.Getenv(ScreenshotsEnv); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, safeName(name)+".png"), png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	return png
 }
 
 // saveEvidence writes a screenshot and the HTML of the current page next to

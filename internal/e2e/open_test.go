@@ -95,7 +95,7 @@ func TestRefusalsAreClearPages(t *testing.T) {
 			t.Errorf("problem code = %q, want notebook_not_found", code)
 		}
 		body := b.Body()
-		for _, want := range []string{"Notebook not found", "You have no notebook named fraud-alice", "You can open marketing-bob (team marketing)", "request ID"} {
+		for _, want := range []string{"That notebook is not yours", "You have no notebook named fraud-alice", "You can open marketing-bob (team marketing)", "request ID"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("the page lacks %q:\n%s", want, body)
 			}
@@ -117,13 +117,13 @@ func TestRefusalsAreClearPages(t *testing.T) {
 			// Another team's notebook answers as a missing one does, so names
 			// cannot be probed; the audit event keeps the true reason.
 			{"bob may not open alice's notebook", "bob", "/open?notebook=fraud-alice", http.StatusNotFound, "notebook_not_found",
-				[]string{"Notebook not found", "You have no notebook named fraud-alice", "You can open marketing-bob (team marketing)"}, "notebook_not_allowed"},
+				[]string{"That notebook is not yours", "You have no notebook named fraud-alice", "You can open marketing-bob (team marketing)"}, "notebook_not_allowed"},
 			{"carol has no team", "carol", "/open?notebook=fraud-alice", http.StatusForbidden, "no_team",
 				[]string{"You are not in a team yet", "Ask the data platform team (#ds-platform)"}, ""},
 			{"a stopped notebook", "alice", "/open?notebook=fraud-alice-scratch", http.StatusConflict, "notebook_stopped",
 				[]string{"fraud-alice-scratch is stopped"}, ""},
 			{"a missing notebook", "alice", "/open?notebook=no-such-notebook", http.StatusNotFound, "notebook_not_found",
-				[]string{"Notebook not found", "You have no notebook named no-such-notebook", "You can open fraud-alice (team fraud)"}, ""},
+				[]string{"That notebook is not yours", "You have no notebook named no-such-notebook", "You can open fraud-alice (team fraud)"}, ""},
 			{"a malformed name", "alice", "/open?notebook=..%2Fetc", http.StatusBadRequest, "bad_notebook_name",
 				[]string{"1–63 letters"}, ""},
 			{"a team that is not yours", "alice", "/open?team=marketing", http.StatusForbidden, "team_not_allowed",
@@ -178,9 +178,13 @@ func TestLandingAndChooser(t *testing.T) {
 		p := anon.Visit(st.URL + "/")
 		p.MustContain(t, http.StatusOK, "Open my notebook", `href="/open"`)
 
-		// alice has two notebooks (one stopped), so "Open my notebook" asks.
+		// alice has two notebooks (one stopped), so "Open my notebook" asks,
+		// offering the stopped one without a link.
 		p = anon.Visit(st.URL + "/open")
-		p.MustContain(t, http.StatusOK, "Which notebook?", `/open?team=fraud&amp;notebook=fraud-alice"`, "notebook=fraud-alice-scratch", "Stopped")
+		p.MustContain(t, http.StatusOK, "Which notebook?", `/open?team=fraud&amp;notebook=fraud-alice"`, "fraud-alice-scratch", "Stopped")
+		if strings.Contains(p.Body, "notebook=fraud-alice-scratch") {
+			t.Errorf("the chooser links the stopped notebook:\n%s", p.Body)
+		}
 		if ev := st.LastAudit(t, "open", "alice"); ev["decision"] != "choose" {
 			t.Errorf("audit event = %v, want decision choose", ev)
 		}
