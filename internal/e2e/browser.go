@@ -273,8 +273,31 @@ func (b *Browser) CheckPage(name string, want ...string) {
 			b.t.Errorf("page %s (%s) lacks %q:\n%s", name, redact(b.Location()), w, body)
 		}
 	}
+	b.NoSidewaysScroll(name, narrowWidth)
 	b.Screenshot(name)
 	b.Audit(name)
+}
+
+// narrowWidth is a phone's width in CSS pixels.
+const narrowWidth = 360
+
+// NoSidewaysScroll fails the test when the current page, laid out width
+// pixels wide, is wider than that: a person on a phone would scroll
+// sideways to read it (WCAG 1.4.10, reflow).
+func (b *Browser) NoSidewaysScroll(name string, width int64) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, shotHeight)); err != nil {
+		b.t.Fatalf("size the page %s: %v", name, err)
+	}
+	wide, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if err != nil {
+		b.t.Fatalf("measure the page %s: %v", name, err)
+	}
+	if wide > int(width) {
+		b.t.Errorf("page %s (%s) is %d pixels wide on a %d-pixel screen: it scrolls sideways", name, redact(b.Location()), wide, width)
+	}
 }
 
 // Screenshot takes a full-page PNG of the current page laid out 1000
