@@ -147,5 +147,5 @@ func otherTeamAdvice(team string, grants []abac.Grant) string {
 	if len(grants) > 1 {
 		what = "your teams are "
 	}
-	return fmt.Sprintf("You are not a member of team %s; %s%s. Open a notebook of yours from the start page, or leave the team out.", team, what, teamNames(grants))
+	return fmt.Sprintf("You are not a member of team %s; %s%s. Open a notebook of yours from the start page.", team, what, teamNames(grants))
 }

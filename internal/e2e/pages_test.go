@@ -155,6 +155,11 @@ func TestPages(t *testing.T) {
 			t.Errorf("carol's /open: status %d, want 403", status)
 		}
 		b.CheckPage("refusal-no-team", "You are not in a team yet", supportText, "carol", "Sign in as someone else")
+		b.Navigate(st.URL + "/")
+		b.CheckPage("start-no-team", "Hello, carol", "You are not in a team yet", supportText)
+		if n := b.Count("#open-my-notebook"); n != 0 {
+			t.Error("without a team, the start page still offers Open my notebook")
+		}
 	})
 }
 
