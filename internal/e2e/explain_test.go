@@ -73,7 +73,13 @@ func TestExplainMatchesOpen(t *testing.T) {
 		default:
 			want := []string{"Which notebook?"}
 			for _, nb := range x.Notebooks {
-				want = append(want, fmt.Sprintf("/open?team=%s&amp;notebook=%s", nb.Team, nb.Name))
+				// The chooser links the running ones and shows the others'
+				// state.
+				if nb.Status == "InService" {
+					want = append(want, fmt.Sprintf("/open?team=%s&amp;notebook=%s", nb.Team, nb.Name))
+				} else {
+					want = append(want, fmt.Sprintf(`id="choice-%s" data-status="%s"`, nb.Name, nb.Status))
+				}
 			}
 			p.MustContain(t, http.StatusOK, want...)
 			nb := x.Notebooks[0]
