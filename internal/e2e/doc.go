@@ -30,12 +30,19 @@
 // Origin sent, CSP). The CLI runs in process on a laptop (laptop_test.go)
 // whose browser is either. Buffers are internal/testutil.Buffer.
 //
+// Every page a person sees goes through Browser.CheckPage (pages_test.go
+// walks them all): its text is checked, it must not scroll sideways on a
+// phone, its full-page screenshot is taken (and written to
+// $SECDS_SCREENSHOTS_DIR when set: docs/screenshots), and axe-core audits
+// it for WCAG 2 A and AA (a11y.go; axe comes from $SECDS_AXE_DIR or
+// .tools/axe, make axe).
+//
 // Run: make e2e, or
 //
 //	SECDS_HYDRA_BIN=.tools/bin/hydra go test -race ./internal/e2e
 //
 // Hydra comes from $SECDS_HYDRA_BIN or .tools/bin/hydra (make tools),
-// Chromium from $SECDS_CHROMIUM or PATH. A test that needs a missing tool
+// Chromium from $SECDS_CHROMIUM or PATH, axe-core as above. A test that needs a missing tool
 // skips with a message, or fails when SECDS_REQUIRE_E2E=1, as make test
 // sets: see Need. The journeys against the dev provider need neither and
 // run in parallel.
