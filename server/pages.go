@@ -33,17 +33,21 @@ func (s *Server) landing(c echo.Context) error {
 }
 
 // addNotebookAdvice tells a page listing nbs how many run (Running), how
-// many do not (Stopped: they get no Open link) and what to tell the person
-// about either: who starts a notebook, and, with none, who creates one.
+// many are stopped or failed (Stopped: someone must start them; starting
+// ones only need a minute) and what to tell the person: who starts a
+// notebook, and, with none, who creates one. Only running ones get a link.
 func (s *Server) addNotebookAdvice(data map[string]any, nbs []broker.Notebook) {
-	running := 0
+	running, starting := 0, 0
 	for _, nb := range nbs {
-		if nb.Status == "InService" {
+		switch nb.Status {
+		case "InService":
 			running++
+		case "Pending", "Updating":
+			starting++
 		}
 	}
 	m := s.mapping()
-	data["Running"], data["Stopped"] = running, len(nbs)-running
+	data["Running"], data["Stopped"] = running, len(nbs)-running-starting
 	data["StartAdvice"], data["CreateAdvice"] = broker.StartAdvice(m, ""), broker.CreateAdvice(m)
 }
 
