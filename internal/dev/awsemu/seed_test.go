@@ -1,11 +1,11 @@
 package awsemu
 
 import (
-	"errors"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/secds/secds/internal/testutil"
 )
 
 func TestParseSeedDefaults(t *testing.T) {
@@ -89,12 +89,13 @@ notebooks:
 
 // TestShippedSeeds keeps the example and dev-stack seeds loadable.
 func TestShippedSeeds(t *testing.T) {
-	for _, path := range []string{"../../configs/awsemu.example.yaml", "../../configs/dev/aws.yaml"} {
+	root, err := testutil.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{root + "/configs/awsemu.example.yaml", root + "/configs/dev/aws.yaml"} {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			s, err := LoadSeed(path)
-			if errors.Is(err, fs.ErrNotExist) {
-				t.Skipf("%s not present", path)
-			}
 			if err != nil {
 				t.Fatalf("LoadSeed: %v", err)
 			}
