@@ -228,7 +228,7 @@ func testCLIFromConfigureToLogout(t *testing.T) {
 	t.Run("several notebooks: fail without a terminal, ask on one", func(t *testing.T) {
 		c.script("open").want(t, cli.ExitUsage, "several notebooks are yours", "fraud-alice-scratch", "team fraud", "secds open fraud-alice --team fraud")
 		r := c.runIn("1\n", true, "open", "--print-url")
-		r.want(t, 0, "Open which one? [1-2]")
+		r.want(t, 0, "Open which one? [1-1]", "not running: cannot be opened now")
 		notebookPage(t, strings.TrimSpace(r.stdout))
 	})
 	t.Run("an expired token leads to a new login", func(t *testing.T) {

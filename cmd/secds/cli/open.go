@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -113,30 +114,54 @@ func (a *App) open(ctx context.Context, req api.OpenRequest) (*api.OpenResponse,
 	if json.Unmarshal(ae.raw, &body) != nil || len(body.Choices) == 0 {
 		return nil, err
 	}
+	running := runningChoices(body.Choices)
+	if len(running) == 0 {
+		return nil, Exitf(ExitDenied, "none of your notebooks is running:\n%s\nNotebooks cannot be started from secds yet: ask the platform team to start one, then run secds open again.",
+			choiceTable(body.Choices, nil))
+	}
 	if !a.env.Interactive() {
 		return nil, Exitf(ExitUsage, "several notebooks are yours; name one:\n%s\nFor example: secds open %s --team %s",
-			choiceTable(body.Choices, false), body.Choices[0].Name, body.Choices[0].Team)
+			choiceTable(body.Choices, nil), running[0].Name, running[0].Team)
 	}
-	fmt.Fprintf(a.env.Stderr, "Several notebooks are yours:\n%s", choiceTable(body.Choices, true))
-	answer, rerr := a.readLine(ctx, fmt.Sprintf("Open which one? [1-%d]: ", len(body.Choices)))
+	fmt.Fprintf(a.env.Stderr, "Several notebooks are yours:\n%s", choiceTable(body.Choices, running))
+	answer, rerr := a.readLine(ctx, fmt.Sprintf("Open which one? [1-%d]: ", len(running)))
 	n, cerr := strconv.Atoi(answer)
-	if rerr != nil || cerr != nil || n < 1 || n > len(body.Choices) {
+	if rerr != nil || cerr != nil || n < 1 || n > len(running) {
 		return nil, Exitf(ExitUsage, "no notebook chosen. Name one: secds open NOTEBOOK --team TEAM")
 	}
-	pick := body.Choices[n-1]
+	pick := running[n-1]
 	res = api.OpenResponse{}
 	err = a.Do(ctx, http.MethodPost, "/open", api.OpenRequest{Team: pick.Team, Notebook: pick.Name}, &res)
 	return &res, err
 }
 
-func choiceTable(choices []api.Notebook, numbered bool) string {
+// runningChoices are the choices that can be opened now (InService),
+// in order.
+func runningChoices(choices []api.Notebook) []api.Notebook {
+	var out []api.Notebook
+	for _, c := range choices {
+		if c.Status == "InService" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// choiceTable lists the choices; with numbered, the ones in it get the
+// number to answer with, and the others say they cannot be opened now.
+func choiceTable(choices, numbered []api.Notebook) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	for i, c := range choices {
-		if numbered {
-			fmt.Fprintf(tw, "  %d)", i+1)
+	for _, c := range choices {
+		i := slices.IndexFunc(numbered, func(n api.Notebook) bool { return n.Name == c.Name && n.Team == c.Team })
+		switch {
+		case numbered == nil:
+			fmt.Fprintf(tw, "  %s\tteam %s\t%s\n", c.Name, c.Team, c.Status)
+		case i >= 0:
+			fmt.Fprintf(tw, "  %d)  %s\tteam %s\t%s\n", i+1, c.Name, c.Team, c.Status)
+		default:
+			fmt.Fprintf(tw, "      %s\tteam %s\t%s (not running: cannot be opened now)\n", c.Name, c.Team, c.Status)
 		}
-		fmt.Fprintf(tw, "  %s\tteam %s\t%s\n", c.Name, c.Team, c.Status)
 	}
 	_ = tw.Flush()
 	return b.String()
