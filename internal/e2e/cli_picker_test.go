@@ -3,6 +3,8 @@ package e2e
 import (
 	"strings"
 	"testing"
+
+	"github.com/secds/secds/cmd/secds/cli"
 )
 
 // TestCLIPickerOffersOnlyRunningNotebooks: alice has a running and a
@@ -18,4 +20,23 @@ func TestCLIPickerOffersOnlyRunningNotebooks(t *testing.T) {
 		t.Errorf("the stopped notebook got a number:\n%s", r.stderr)
 	}
 	notebookPage(t, strings.TrimSpace(r.stdout))
+}
+
+// TestCLIPickerWithNothingRunning: when none of the notebooks that fit is
+// running, the CLI says so and exits 4 instead of asking.
+func TestCLIPickerWithNothingRunning(t *testing.T) {
+	seed := devSeed(t)
+	for i := range seed.Notebooks {
+		if seed.Notebooks[i].Name == "fraud-alice" {
+			seed.Notebooks[i].Status = "Stopped"
+		}
+	}
+	st := StartStack(t, StackOptions{Seed: &seed})
+	c := newLaptop(t, st, "alice")
+	c.configure()
+	r := c.runIn("1\n", true, "open", "--print-url")
+	r.want(t, cli.ExitDenied, "none of your notebooks is running", "fraud-alice-scratch", "ask the platform team to start one")
+	if strings.Contains(r.stderr, "Open which one") {
+		t.Errorf("it asked:\n%s", r.stderr)
+	}
 }
