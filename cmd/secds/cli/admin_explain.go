@@ -62,7 +62,7 @@ broker's claim settings exactly as at sign-in.
 
 --notebooks also lists the notebooks they would be offered. It assumes each
 team role as that person, so CloudTrail shows them as the source identity.`,
-		Example: `  secds admin explain --user alice@corp.example --groups ds-fraud,staff
+		Example: `  secds admin explain --user alice --groups ds-fraud --notebooks   # the dev stack's alice
   secds admin explain --claims id-token-claims.json --notebooks`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: useCase(a, parse, a.explain),
