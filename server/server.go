@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
@@ -58,6 +59,9 @@ type Config struct {
 	SharedCodes bool
 	// Now is the clock for token ages and revocations; nil: time.Now.
 	Now func() time.Time
+	// Metrics is where the request latency histogram is registered; nil:
+	// it is kept but not exported.
+	Metrics prometheus.Registerer
 }
 
 // Server is the broker's HTTP surface.
@@ -73,6 +77,7 @@ type Server struct {
 	readyLogged sync.Map
 	// codeGuesses counts failed CLI code redemptions by address.
 	codeGuesses *buckets
+	metrics     *httpMetrics
 }
 
 // New builds the routes.
@@ -88,7 +93,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, pages: pages, echo: echo.New(), audiences: map[string]audience{},
-		codeGuesses: newBuckets(codeGuessRate, time.Now)}
+		codeGuesses: newBuckets(codeGuessRate, time.Now), metrics: newHTTPMetrics(cfg.Metrics)}
 	if cfg.Now != nil {
 		s.codeGuesses.now = cfg.Now
 	}
@@ -103,7 +108,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
-	e.Use(s.requestID, s.accessLog, middleware.RecoverWithConfig(middleware.RecoverConfig{
+	e.Use(s.metrics.middleware, s.requestID, s.accessLog, middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, _ []byte) error {
 			// The stack stays out of the log line users could trigger at
@@ -119,6 +124,7 @@ func New(cfg Config) (*Server, error) {
 	e.Use(s.limited(*cfg.Limits))
 
 	s.routes()
+	s.metrics.known(e)
 	return s, nil
 }
 
