@@ -107,9 +107,9 @@ func runConfig(ctx context.Context, path, listen string, check bool, stdout, std
 }
 
 // serve runs the broker's listener and, unless metrics.listen is off, the
-// metrics listener beside it, until ctx ends or one of them fails. Both
-// addresses are bound before anything is served, so a port in use stops
-// the start with a clear error.
+// metrics listener beside it (and the profiler's, when pprof.listen is
+// set), until ctx ends or one of them fails. Every address is bound before
+// anything is served, so a port in use stops the start with a clear error.
 func serve(ctx context.Context, cfg *config.Config, b *compose.Broker, log *slog.Logger) error {
 	type listener struct {
 		name string
@@ -139,6 +139,14 @@ func serve(ctx context.Context, cfg *config.Config, b *compose.Broker, log *slog
 			return err
 		}
 		attrs = append(attrs, "metrics_addr", ls[1].ln.Addr().String())
+	}
+	if addr := cfg.Pprof.Addr(); addr != "" {
+		// Loopback only (config refuses any other address); never the
+		// public handler, which does not serve /debug/pprof.
+		if err := add("pprof", addr, server.PprofHandler()); err != nil {
+			return err
+		}
+		attrs = append(attrs, "pprof_addr", ls[len(ls)-1].ln.Addr().String())
 	}
 	errc := make(chan error, len(ls))
 	for _, l := range ls {

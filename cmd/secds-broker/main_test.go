@@ -82,6 +82,78 @@ func TestUsage(t *testing.T) {
 // TestMetricsHaveTheirOwnListener: /metrics is not on the public listener
 // (a load balancer would hand it to anyone), only on metrics.listen.
 func TestMetricsHaveTheirOwnListener(t *testing.T) {
+	addrs := startBroker(t, "")
+	if addrs.MetricsAddr == "" || addrs.MetricsAddr == addrs.Addr {
+		t.Fatalf("metrics_addr = %q beside addr %q", addrs.MetricsAddr, addrs.Addr)
+	}
+	if addrs.PprofAddr != "" {
+		t.Errorf("the profiler listens on %s though pprof.listen is not set", addrs.PprofAddr)
+	}
+	if status, _ := get(t, "http://"+addrs.Addr+"/metrics"); status != http.StatusNotFound {
+		t.Errorf("the public listener answers /metrics with %d, want 404", status)
+	}
+	if status, body := get(t, "http://"+addrs.Addr+"/healthz"); status != http.StatusOK {
+		t.Errorf("the public listener's /healthz = %d %s", status, body)
+	}
+	status, body := get(t, "http://"+addrs.MetricsAddr+"/metrics")
+	if status != http.StatusOK || !strings.Contains(body, "secds_mapping_version") || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("the metrics listener's /metrics = %d:\n%.500s", status, body)
+	}
+	// The public listener's request was timed under its route.
+	if !strings.Contains(body, `secds_http_request_duration_seconds_count{method="GET",route="/healthz",status="2xx"} 1`) {
+		t.Errorf("the /healthz request is not in the request latency histogram:\n%s", grep(body, "secds_http_"))
+	}
+	if status, _ := get(t, "http://"+addrs.MetricsAddr+"/"); status != http.StatusNotFound {
+		t.Errorf("the metrics listener serves / with %d; it serves /metrics only", status)
+	}
+}
+
+// TestPprofHasItsOwnListener: with pprof.listen the profiler is served
+// there, and on neither the public nor the metrics listener.
+func TestPprofHasItsOwnListener(t *testing.T) {
+	addrs := startBroker(t, "pprof: {listen: \"127.0.0.1:0\"}\n")
+	if addrs.PprofAddr == "" {
+		t.Fatal("no pprof_addr in the start-up line")
+	}
+	if status, body := get(t, "http://"+addrs.PprofAddr+"/debug/pprof/cmdline"); status != http.StatusOK || body == "" {
+		t.Errorf("the profiler's /debug/pprof/cmdline = %d %q", status, body)
+	}
+	if status, _ := get(t, "http://"+addrs.PprofAddr+"/debug/pprof/goroutine?debug=1"); status != http.StatusOK {
+		t.Errorf("the profiler's goroutine profile = %d", status)
+	}
+	for _, a := range []string{addrs.Addr, addrs.MetricsAddr} {
+		if status, _ := get(t, "http://"+a+"/debug/pprof/cmdline"); status != http.StatusNotFound {
+			t.Errorf("%s answers /debug/pprof/cmdline with %d, want 404", a, status)
+		}
+	}
+}
+
+// A non-loopback pprof.listen is refused at start.
+func TestPprofOnTheNetworkIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString("pprof: {listen: \":6060\"}\n")
+	f.Close()
+	var out, errOut bytes.Buffer
+	if code := run([]string{"--config", cfg, "--check"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), `pprof.listen: ":6060" is not a loopback address`) {
+		t.Errorf("exit %d: %s", code, errOut.String())
+	}
+}
+
+type listenAddrs struct {
+	Addr        string `json:"addr"`
+	MetricsAddr string `json:"metrics_addr"`
+	PprofAddr   string `json:"pprof_addr"`
+}
+
+// startBroker runs the broker from a config file (plus extra, YAML lines)
+// until t ends, and returns the addresses its start-up line gives.
+func startBroker(t *testing.T, extra string) listenAddrs {
+	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("SECDS_OIDC_CLIENT_SECRET", "s")
 	t.Setenv("SECDS_SESSION_KEYS", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
@@ -90,7 +162,7 @@ func TestMetricsHaveTheirOwnListener(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	cfg := filepath.Join(dir, "broker.yaml")
 	conf := "listen: 127.0.0.1:0\nmetrics: {listen: \"127.0.0.1:0\"}\npublic_url: http://127.0.0.1:1\nmapping_file: teams.yaml\n" +
-		"oidc: {issuer: http://127.0.0.1:1, client_id: c}\naws: {region: us-east-1}\n"
+		"oidc: {issuer: http://127.0.0.1:1, client_id: c}\naws: {region: us-east-1}\n" + extra
 	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -101,17 +173,14 @@ func TestMetricsHaveTheirOwnListener(t *testing.T) {
 	var out, errOut testutil.Buffer
 	done := make(chan int)
 	go func() { done <- runConfig(ctx, cfg, "", false, &out, &errOut) }()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		if code := <-done; code != 0 {
 			t.Errorf("exit %d: %s", code, errOut.String())
 		}
-	}()
+	})
 
-	var addrs struct {
-		Addr        string `json:"addr"`
-		MetricsAddr string `json:"metrics_addr"`
-	}
+	var addrs listenAddrs
 	for deadline := time.Now().Add(10 * time.Second); addrs.Addr == ""; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the broker did not say where it listens:\n%s", errOut.String())
@@ -124,29 +193,27 @@ func TestMetricsHaveTheirOwnListener(t *testing.T) {
 			}
 		}
 	}
-	if addrs.MetricsAddr == "" || addrs.MetricsAddr == addrs.Addr {
-		t.Fatalf("metrics_addr = %q beside addr %q", addrs.MetricsAddr, addrs.Addr)
+	return addrs
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
 	}
-	get := func(url string) (int, string) {
-		resp, err := http.Get(url)
-		if err != nil {
-			t.Fatal(err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// grep keeps the lines of s that contain sub.
+func grep(s, sub string) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			keep = append(keep, l)
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
 	}
-	if status, _ := get("http://" + addrs.Addr + "/metrics"); status != http.StatusNotFound {
-		t.Errorf("the public listener answers /metrics with %d, want 404", status)
-	}
-	if status, body := get("http://" + addrs.Addr + "/healthz"); status != http.StatusOK {
-		t.Errorf("the public listener's /healthz = %d %s", status, body)
-	}
-	status, body := get("http://" + addrs.MetricsAddr + "/metrics")
-	if status != http.StatusOK || !strings.Contains(body, "secds_mapping_version") || !strings.Contains(body, "go_goroutines") {
-		t.Errorf("the metrics listener's /metrics = %d:\n%.500s", status, body)
-	}
-	if status, _ := get("http://" + addrs.MetricsAddr + "/"); status != http.StatusNotFound {
-		t.Errorf("the metrics listener serves / with %d; it serves /metrics only", status)
-	}
+	return strings.Join(keep, "\n")
 }

@@ -99,6 +99,13 @@ func TestEveryFieldIsValidated(t *testing.T) {
 		{"limits.per_user.burst zero", func(c *config.Config) { c.Limits = &ratelimit.Limits{PerUser: ratelimit.Rate{PerSecond: 1}} }, nil, "limits.per_user.burst: must be 1 or more when per_second is set"},
 		{"metrics.listen not an address", func(c *config.Config) { c.Metrics.Listen = "on" }, nil, `metrics.listen: "on" must be host:port`},
 		{"metrics.listen the broker's own port", func(c *config.Config) { c.Listen, c.Metrics.Listen = ":8080", "127.0.0.1:8080" }, nil, `metrics.listen: "127.0.0.1:8080" is the broker's own listen address ":8080"`},
+		{"pprof.listen on every interface", func(c *config.Config) { c.Pprof.Listen = ":6060" }, nil, `pprof.listen: ":6060" is not a loopback address`},
+		{"pprof.listen on a public address", func(c *config.Config) { c.Pprof.Listen = "10.0.0.5:6060" }, nil, `pprof.listen: "10.0.0.5:6060" is not a loopback address`},
+		{"pprof.listen on all IPv4 interfaces", func(c *config.Config) { c.Pprof.Listen = "0.0.0.0:6060" }, nil, `pprof.listen: "0.0.0.0:6060" is not a loopback address`},
+		{"pprof.listen by a name", func(c *config.Config) { c.Pprof.Listen = "localhost:6060" }, nil, `pprof.listen: "localhost:6060" is not a loopback address`},
+		{"pprof.listen not an address", func(c *config.Config) { c.Pprof.Listen = "on" }, nil, `pprof.listen: "on" must be host:port`},
+		{"pprof.listen the broker's own port", func(c *config.Config) { c.Listen, c.Pprof.Listen = ":8080", "127.0.0.1:8080" }, nil, `pprof.listen: "127.0.0.1:8080" is the broker's own listen address ":8080"`},
+		{"pprof.listen the metrics port", func(c *config.Config) { c.Pprof.Listen = "127.0.0.1:9464" }, nil, `pprof.listen: "127.0.0.1:9464" is the metrics address`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,6 +155,21 @@ func TestMetricsListener(t *testing.T) {
 		}
 		if c.MetricsAddr != want {
 			t.Errorf("metrics.listen %q: serves on %q, want %q", listen, c.MetricsAddr, want)
+		}
+	}
+}
+
+// TestPprofListener: the profiler is off unless set, and a loopback
+// address is taken as given.
+func TestPprofListener(t *testing.T) {
+	for listen, want := range map[string]string{"": "", "off": "", "127.0.0.1:6060": "127.0.0.1:6060", "[::1]:6060": "[::1]:6060", "127.0.0.1:0": "127.0.0.1:0"} {
+		c := valid()
+		c.Pprof.Listen = listen
+		if err := resolve(c, validEnv); err != nil {
+			t.Fatalf("pprof.listen %q: %v", listen, err)
+		}
+		if got := c.Pprof.Addr(); got != want {
+			t.Errorf("pprof.listen %q: serves on %q, want %q", listen, got, want)
 		}
 	}
 }
