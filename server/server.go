@@ -62,6 +62,9 @@ type Config struct {
 	// Metrics is where the request latency histogram is registered; nil:
 	// it is kept but not exported.
 	Metrics prometheus.Registerer
+	// AccessLogLevel is the level of the access log's line per request
+	// (config log.access); zero is info.
+	AccessLogLevel slog.Level
 }
 
 // Server is the broker's HTTP surface.
@@ -166,7 +169,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		r := c.Request()
-		s.log.Info(AccessLogMessage, "request_id", requestID(c), "method", r.Method, "path", r.URL.Path,
+		s.log.Log(r.Context(), s.cfg.AccessLogLevel, AccessLogMessage, "request_id", requestID(c), "method", r.Method, "path", r.URL.Path,
 			"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "client_ip", c.RealIP())
 		return nil
 	}

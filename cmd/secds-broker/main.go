@@ -71,12 +71,12 @@ type devOptions struct {
 }
 
 func runConfig(ctx context.Context, path, listen string, check bool, stdout, stderr io.Writer) int {
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	cfg, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "secds-broker: %v\n", err)
 		return 1
 	}
+	log := newLogger(cfg.Log, stderr)
 	if listen != "" {
 		// The flag is checked as the file's listen would be.
 		cfg.Listen = listen
@@ -104,6 +104,15 @@ func runConfig(ctx context.Context, path, listen string, check bool, stdout, std
 		return 1
 	}
 	return 0
+}
+
+// newLogger is the broker's log on w as log.format says: JSON by default.
+// It writes info and above, so log.access: debug leaves the access log out.
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	if c.Format == config.LogText {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
 }
 
 // serve runs the broker's listener and, unless metrics.listen is off, the

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/secds/secds/configs"
+	"github.com/secds/secds/internal/config"
 	"github.com/secds/secds/internal/testutil"
 )
 
@@ -82,7 +83,7 @@ func TestUsage(t *testing.T) {
 // TestMetricsHaveTheirOwnListener: /metrics is not on the public listener
 // (a load balancer would hand it to anyone), only on metrics.listen.
 func TestMetricsHaveTheirOwnListener(t *testing.T) {
-	addrs := startBroker(t, "")
+	addrs, _ := startBroker(t, "")
 	if addrs.MetricsAddr == "" || addrs.MetricsAddr == addrs.Addr {
 		t.Fatalf("metrics_addr = %q beside addr %q", addrs.MetricsAddr, addrs.Addr)
 	}
@@ -111,7 +112,7 @@ func TestMetricsHaveTheirOwnListener(t *testing.T) {
 // TestPprofHasItsOwnListener: with pprof.listen the profiler is served
 // there, and on neither the public nor the metrics listener.
 func TestPprofHasItsOwnListener(t *testing.T) {
-	addrs := startBroker(t, "pprof: {listen: \"127.0.0.1:0\"}\n")
+	addrs, _ := startBroker(t, "pprof: {listen: \"127.0.0.1:0\"}\n")
 	if addrs.PprofAddr == "" {
 		t.Fatal("no pprof_addr in the start-up line")
 	}
@@ -151,8 +152,9 @@ type listenAddrs struct {
 }
 
 // startBroker runs the broker from a config file (plus extra, YAML lines)
-// until t ends, and returns the addresses its start-up line gives.
-func startBroker(t *testing.T, extra string) listenAddrs {
+// until t ends, and returns the addresses its start-up line gives and its
+// log.
+func startBroker(t *testing.T, extra string) (listenAddrs, *testutil.Buffer) {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("SECDS_OIDC_CLIENT_SECRET", "s")
@@ -193,7 +195,7 @@ func startBroker(t *testing.T, extra string) listenAddrs {
 			}
 		}
 	}
-	return addrs
+	return addrs, &errOut
 }
 
 func get(t *testing.T, url string) (int, string) {
@@ -216,4 +218,56 @@ func grep(s, sub string) string {
 		}
 	}
 	return strings.Join(keep, "\n")
+}
+
+// TestAccessLog: outside --dev the log is JSON, the access log's line per
+// request carries the request's ID, and log.access: debug leaves those
+// lines out.
+func TestAccessLog(t *testing.T) {
+	for _, tt := range []struct {
+		extra string
+		want  bool
+	}{{"", true}, {"log: {access: debug}\n", false}} {
+		addrs, logs := startBroker(t, tt.extra)
+		resp, err := http.Get("http://" + addrs.Addr + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		rid := resp.Header.Get("X-Request-Id")
+		// The line is written once the answer is sent: wait for it, or
+		// for a request after it (the metrics scrape logs nothing).
+		var found bool
+		for deadline := time.Now().Add(2 * time.Second); !found && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			for _, line := range strings.Split(logs.String(), "\n") {
+				var rec map[string]any
+				if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "http" && rec["request_id"] == rid && rec["path"] == "/healthz" {
+					found = true
+				}
+			}
+			if !tt.want {
+				break
+			}
+		}
+		if !tt.want {
+			time.Sleep(200 * time.Millisecond)
+			found = strings.Contains(logs.String(), rid)
+		}
+		if found != tt.want {
+			t.Errorf("%q: access line for request %s found = %v, want %v:\n%s", tt.extra, rid, found, tt.want, logs.String())
+		}
+	}
+}
+
+func TestTextLog(t *testing.T) {
+	var b bytes.Buffer
+	newLogger(config.Log{Format: config.LogText}, &b).Info("secds-broker listening", "addr", "127.0.0.1:8080")
+	if got := b.String(); !strings.Contains(got, `msg="secds-broker listening" addr=127.0.0.1:8080`) {
+		t.Errorf("log.format text wrote %q", got)
+	}
+	b.Reset()
+	newLogger(config.Log{Format: config.LogJSON}, &b).Info("x")
+	if !json.Valid(b.Bytes()) {
+		t.Errorf("log.format json wrote %q", b.String())
+	}
 }

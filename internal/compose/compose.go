@@ -212,7 +212,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		Limits: cfg.Limits,
 		Ready:  ready, Mapping: b.Mapping, Claims: claimPaths(cfg),
 		Revocations: revs, Now: opts.Now, SharedCodes: sh != nil,
-		Metrics: b.Metrics,
+		Metrics: b.Metrics, AccessLogLevel: cfg.Log.AccessLevel(),
 	}
 	if b.Tokens != nil {
 		// Only when set: a nil *auth.Tokens in the interface would not

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -35,6 +36,7 @@ type Config struct {
 	Limits         *ratelimit.Limits `yaml:"limits"` // unset: DefaultLimits; a per_second of 0 turns one off
 	Metrics        Metrics           `yaml:"metrics"`
 	Pprof          Pprof             `yaml:"pprof"`
+	Log            Log               `yaml:"log"`
 
 	// MappingHistoryDir keeps every version of the mapping; default: the
 	// mapping file's path plus DefaultHistorySuffix. Where that is read-only (a
@@ -107,6 +109,32 @@ func (p Pprof) Addr() string {
 		return ""
 	}
 	return p.Listen
+}
+
+// Log configures the broker's own log on stderr (not the audit trail,
+// which is always JSON lines).
+type Log struct {
+	// Format is LogJSON (the default: one JSON object a line, for a log
+	// collector) or LogText (slog's key=value lines).
+	Format string `yaml:"format"`
+	// Access is the level of the access log's line per request: "info"
+	// (the default) or "debug", which leaves them out (the broker logs at
+	// info), for a deployment whose load balancer logs requests already.
+	Access string `yaml:"access"`
+}
+
+// The log formats, values of log.format.
+const (
+	LogJSON = "json"
+	LogText = "text"
+)
+
+// AccessLevel is the level the access log writes at.
+func (l Log) AccessLevel() slog.Level {
+	if l.Access == "debug" {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }
 
 // OIDC is the identity provider the broker signs people in with.
