@@ -271,3 +271,26 @@ func TestTextLog(t *testing.T) {
 		t.Errorf("log.format json wrote %q", b.String())
 	}
 }
+
+// TestAuditWriteFailuresAreCounted: with an audit file that refuses every
+// write, a sign-in attempt's event is lost, and /metrics says so.
+func TestAuditWriteFailuresAreCounted(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full to refuse the writes")
+	}
+	addrs, _ := startBroker(t, "audit: {file: /dev/full}\n")
+	const series = `secds_audit_write_failures_total{type="login"} `
+	_, before := get(t, "http://"+addrs.MetricsAddr+"/metrics")
+	if !strings.Contains(before, series+"0") {
+		t.Fatalf("before any sign-in:\n%s", grep(before, "secds_audit_"))
+	}
+	// The identity provider cannot be reached: the sign-in fails, and its
+	// audit event cannot be written.
+	if status, _ := get(t, "http://"+addrs.Addr+"/login"); status < 500 {
+		t.Fatalf("/login = %d with no identity provider", status)
+	}
+	_, after := get(t, "http://"+addrs.MetricsAddr+"/metrics")
+	if !strings.Contains(after, series+"1") || !strings.Contains(after, `secds_audit_events_total{code="idp_unavailable",decision="failed",type="login",via="browser"} 1`) {
+		t.Errorf("after a sign-in whose event was lost:\n%s", grep(after, "secds_audit_"))
+	}
+}
