@@ -1,8 +1,3 @@
-// Package awsmetrics measures the broker's AWS calls: an aws-sdk-go-v2
-// middleware that records each call's latency (retries included) and its
-// errors, by service and operation, in Prometheus metrics. Labels are the
-// SDK's service and operation names and a fixed set of error kinds, never a
-// resource name or an error message.
 package awsmetrics
 
 import (
