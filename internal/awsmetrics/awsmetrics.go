@@ -29,7 +29,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		}, []string{"service", "operation", "result"}),
 		errors: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "secds_aws_errors_total",
-			Help: "Failed AWS calls by service, operation and kind: throttled, denied, credentials (the broker's own refused), validation, timeout, canceled, unreachable (no answer from AWS), other.",
+			Help: "Failed AWS calls by service, operation and kind: throttled, denied, credentials (the broker's own refused), validation, conflict (a conditional write refused), timeout, canceled, unreachable (no answer from AWS), other.",
 		}, []string{"service", "operation", "kind"}),
 	}
 }
@@ -66,6 +66,9 @@ var (
 		"InvalidSignatureException": true, "ExpiredToken": true, "ExpiredTokenException": true,
 	}
 	deniedCodes = map[string]bool{"AccessDenied": true, "AccessDeniedException": true}
+	// conflictCodes are the shared store's refused conditional writes: a
+	// stale edit or a spent code, answers the broker expects.
+	conflictCodes = map[string]bool{"ConditionalCheckFailedException": true, "TransactionCanceledException": true}
 )
 
 // Kind names an AWS call's failure by one of a fixed set of words, the
@@ -90,6 +93,8 @@ func Kind(err error) string {
 		return "denied"
 	case code == "ValidationException":
 		return "validation"
+	case conflictCodes[code]:
+		return "conflict"
 	}
 	return "other"
 }

@@ -110,6 +110,7 @@ func TestKind(t *testing.T) {
 		{api("ExpiredToken"), "credentials"},
 		{api("AccessDeniedException"), "denied"},
 		{api("ValidationException"), "validation"},
+		{api("ConditionalCheckFailedException"), "conflict"},
 		{api("SomethingNew"), "other"},
 	} {
 		if got := awsmetrics.Kind(tt.err); got != tt.want {
