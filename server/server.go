@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
@@ -58,6 +59,12 @@ type Config struct {
 	SharedCodes bool
 	// Now is the clock for token ages and revocations; nil: time.Now.
 	Now func() time.Time
+	// Metrics is where the request latency histogram is registered; nil:
+	// it is kept but not exported.
+	Metrics prometheus.Registerer
+	// AccessLogLevel is the level of the access log's line per request
+	// (config log.access); zero is info.
+	AccessLogLevel slog.Level
 }
 
 // Server is the broker's HTTP surface.
@@ -73,6 +80,7 @@ type Server struct {
 	readyLogged sync.Map
 	// codeGuesses counts failed CLI code redemptions by address.
 	codeGuesses *buckets
+	metrics     *httpMetrics
 }
 
 // New builds the routes.
@@ -88,7 +96,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, pages: pages, echo: echo.New(), audiences: map[string]audience{},
-		codeGuesses: newBuckets(codeGuessRate, time.Now)}
+		codeGuesses: newBuckets(codeGuessRate, time.Now), metrics: newHTTPMetrics(cfg.Metrics)}
 	if cfg.Now != nil {
 		s.codeGuesses.now = cfg.Now
 	}
@@ -103,7 +111,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
-	e.Use(s.requestID, s.accessLog, middleware.RecoverWithConfig(middleware.RecoverConfig{
+	e.Use(s.metrics.middleware, s.requestID, s.accessLog, middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, _ []byte) error {
 			// The stack stays out of the log line users could trigger at
@@ -119,6 +127,7 @@ func New(cfg Config) (*Server, error) {
 	e.Use(s.limited(*cfg.Limits))
 
 	s.routes()
+	s.metrics.known(e)
 	return s, nil
 }
 
@@ -160,7 +169,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		r := c.Request()
-		s.log.Info(AccessLogMessage, "request_id", requestID(c), "method", r.Method, "path", r.URL.Path,
+		s.log.Log(r.Context(), s.cfg.AccessLogLevel, AccessLogMessage, "request_id", requestID(c), "method", r.Method, "path", r.URL.Path,
 			"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "client_ip", c.RealIP())
 		return nil
 	}

@@ -71,12 +71,12 @@ type devOptions struct {
 }
 
 func runConfig(ctx context.Context, path, listen string, check bool, stdout, stderr io.Writer) int {
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	cfg, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "secds-broker: %v\n", err)
 		return 1
 	}
+	log := newLogger(cfg.Log, stderr)
 	if listen != "" {
 		// The flag is checked as the file's listen would be.
 		cfg.Listen = listen
@@ -106,10 +106,19 @@ func runConfig(ctx context.Context, path, listen string, check bool, stdout, std
 	return 0
 }
 
+// newLogger is the broker's log on w as log.format says: JSON by default.
+// It writes info and above, so log.access: debug leaves the access log out.
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	if c.Format == config.LogText {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
 // serve runs the broker's listener and, unless metrics.listen is off, the
-// metrics listener beside it, until ctx ends or one of them fails. Both
-// addresses are bound before anything is served, so a port in use stops
-// the start with a clear error.
+// metrics listener beside it (and the profiler's, when pprof.listen is
+// set), until ctx ends or one of them fails. Every address is bound before
+// anything is served, so a port in use stops the start with a clear error.
 func serve(ctx context.Context, cfg *config.Config, b *compose.Broker, log *slog.Logger) error {
 	type listener struct {
 		name string
@@ -139,6 +148,14 @@ func serve(ctx context.Context, cfg *config.Config, b *compose.Broker, log *slog
 			return err
 		}
 		attrs = append(attrs, "metrics_addr", ls[1].ln.Addr().String())
+	}
+	if addr := cfg.Pprof.Addr(); addr != "" {
+		// Loopback only (config refuses any other address); never the
+		// public handler, which does not serve /debug/pprof.
+		if err := add("pprof", addr, server.PprofHandler()); err != nil {
+			return err
+		}
+		attrs = append(attrs, "pprof_addr", ls[len(ls)-1].ln.Addr().String())
 	}
 	errc := make(chan error, len(ls))
 	for _, l := range ls {

@@ -116,7 +116,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		b.closers = append(b.closers, f)
 		auditOut = io.MultiWriter(auditOut, f)
 	}
-	rec := audit.NewWriter(auditOut, opts.Now)
+	rec := countAudit(audit.NewWriter(auditOut, opts.Now), b.Metrics)
 
 	awsCfg := opts.AWS
 	if awsCfg == nil {
@@ -130,6 +130,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		}
 		awsCfg = &c
 	}
+	awsCfg = withAWSMetrics(awsCfg, b.Metrics)
 	var sh *shared
 	if cfg.MappingStore.Shared() && opts.Mapping == nil && opts.MappingStore == nil {
 		var err error
@@ -211,6 +212,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		Limits: cfg.Limits,
 		Ready:  ready, Mapping: b.Mapping, Claims: claimPaths(cfg),
 		Revocations: revs, Now: opts.Now, SharedCodes: sh != nil,
+		Metrics: b.Metrics, AccessLogLevel: cfg.Log.AccessLevel(),
 	}
 	if b.Tokens != nil {
 		// Only when set: a nil *auth.Tokens in the interface would not

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -34,6 +35,8 @@ type Config struct {
 	Audit          Audit             `yaml:"audit"`
 	Limits         *ratelimit.Limits `yaml:"limits"` // unset: DefaultLimits; a per_second of 0 turns one off
 	Metrics        Metrics           `yaml:"metrics"`
+	Pprof          Pprof             `yaml:"pprof"`
+	Log            Log               `yaml:"log"`
 
 	// MappingHistoryDir keeps every version of the mapping; default: the
 	// mapping file's path plus DefaultHistorySuffix. Where that is read-only (a
@@ -88,6 +91,50 @@ type Metrics struct {
 	// Listen is the metrics address: default DefaultMetricsListen, "off"
 	// for none. In a pod scraped by Prometheus, ":9464".
 	Listen string `yaml:"listen"`
+}
+
+// Pprof configures the Go profiler (net/http/pprof). Off by default; when
+// on it has a listener of its own, on a loopback address only: a profile
+// shows the process's memory, and a CPU profile costs CPU, so it is for an
+// operator on the host (kubectl port-forward), never for the network.
+type Pprof struct {
+	// Listen is the profiler's address, such as "127.0.0.1:6060"; empty or
+	// "off" for none.
+	Listen string `yaml:"listen"`
+}
+
+// Addr is where the profiler is served; "" when it is off.
+func (p Pprof) Addr() string {
+	if p.Listen == "off" {
+		return ""
+	}
+	return p.Listen
+}
+
+// Log configures the broker's own log on stderr (not the audit trail,
+// which is always JSON lines).
+type Log struct {
+	// Format is LogJSON (the default: one JSON object a line, for a log
+	// collector) or LogText (slog's key=value lines).
+	Format string `yaml:"format"`
+	// Access is the level of the access log's line per request: "info"
+	// (the default) or "debug", which leaves them out (the broker logs at
+	// info), for a deployment whose load balancer logs requests already.
+	Access string `yaml:"access"`
+}
+
+// The log formats, values of log.format.
+const (
+	LogJSON = "json"
+	LogText = "text"
+)
+
+// AccessLevel is the level the access log writes at.
+func (l Log) AccessLevel() slog.Level {
+	if l.Access == "debug" {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }
 
 // OIDC is the identity provider the broker signs people in with.

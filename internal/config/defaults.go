@@ -70,6 +70,8 @@ func (c *Config) applyDefaults() {
 	default:
 		c.MetricsAddr = c.Metrics.Listen
 	}
+	orDefault(&c.Log.Format, LogJSON)
+	orDefault(&c.Log.Access, "info")
 	orDefault(&c.MappingStore.Type, StoreFile)
 	if c.MappingFile != "" && c.MappingStore.Type == StoreFile {
 		orDefault(&c.MappingHistoryDir, c.MappingFile+DefaultHistorySuffix)

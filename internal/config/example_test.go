@@ -30,6 +30,8 @@ func TestTheExampleShowsTheDefaults(t *testing.T) {
 	}{
 		{"listen", c.Listen, config.DefaultListen},
 		{"metrics.listen", c.Metrics.Listen, config.DefaultMetricsListen},
+		{"log.format", c.Log.Format, config.LogJSON},
+		{"log.access", c.Log.Access, "info"},
 		{"session.ttl", c.Session.TTL, config.DefaultSessionTTL},
 		{"tokens.ttl", c.Tokens.TTL, config.DefaultTokenTTL},
 		{"aws.discovery_ttl", c.AWS.DiscoveryTTL, config.DefaultDiscoveryTTL},

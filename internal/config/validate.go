@@ -68,6 +68,10 @@ func (c *Config) Validate() error {
 			fmt.Sprintf("%q is the broker's own listen address %q: metrics need a port of their own, or they are public", c.MetricsAddr, c.Listen)},
 	}
 	checks = append(checks, c.storeChecks()...)
+	checks = append(checks, c.pprofChecks()...)
+	checks = append(checks,
+		check{"log.format", c.Log.Format != LogJSON && c.Log.Format != LogText, fmt.Sprintf("%q must be %q or %q", c.Log.Format, LogJSON, LogText)},
+		check{"log.access", c.Log.Access != "info" && c.Log.Access != "debug", fmt.Sprintf("%q must be \"info\" or \"debug\" (debug leaves the line per request out)", c.Log.Access)})
 	for i, p := range c.TrustedProxies {
 		_, _, err := net.ParseCIDR(p)
 		checks = append(checks, check{fmt.Sprintf("trusted_proxies[%d]", i), err != nil, fmt.Sprintf("%q is not a CIDR range", p)})
@@ -218,5 +222,24 @@ func (c *Config) storeChecks() []check {
 		{"mapping_store.poll_interval", s.PollInterval < minPollInterval || s.PollInterval > maxPollInterval, fmt.Sprintf("%s must be between %s and %s (unset: %s)", s.PollInterval, minPollInterval, maxPollInterval, DefaultPollInterval)},
 		{"mapping_store.start_timeout", s.StartTimeout < 0 || s.StartTimeout > maxStartTimeout, fmt.Sprintf("%s must be between 0 and %s (unset: %s)", s.StartTimeout, maxStartTimeout, DefaultStoreStartTimeout)},
 		{"mapping_history_dir", c.MappingHistoryDir != "", "is for the file store; with type dynamodb the history is the table's (secds admin mapping import moves an old one in)"},
+	}
+}
+
+// pprofChecks keep the profiler off the network: a loopback IP only (not
+// "localhost", which a resolver may send elsewhere), and a port of its own.
+func (c *Config) pprofChecks() []check {
+	addr := c.Pprof.Addr()
+	if addr == "" {
+		return nil
+	}
+	if p := addrProblem(addr); p != "" {
+		return []check{{"pprof.listen", true, fmt.Sprintf("%q %s (or \"off\")", addr, p)}}
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	ip := net.ParseIP(host)
+	return []check{
+		{"pprof.listen", ip == nil || !ip.IsLoopback(), fmt.Sprintf("%q is not a loopback address: the profiler is served on 127.0.0.1 or [::1] only (reach it with kubectl port-forward or ssh -L), never on the network", addr)},
+		{"pprof.listen", addrProblem(c.Listen) == "" && sameSocket(c.Listen, addr), fmt.Sprintf("%q is the broker's own listen address %q: the profiler needs a port of its own", addr, c.Listen)},
+		{"pprof.listen", c.MetricsAddr != "" && addrProblem(c.MetricsAddr) == "" && sameSocket(c.MetricsAddr, addr), fmt.Sprintf("%q is the metrics address %q: the profiler needs a port of its own", addr, c.MetricsAddr)},
 	}
 }

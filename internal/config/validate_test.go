@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"log/slog"
 	"math"
 	"strings"
 	"testing"
@@ -99,6 +100,15 @@ func TestEveryFieldIsValidated(t *testing.T) {
 		{"limits.per_user.burst zero", func(c *config.Config) { c.Limits = &ratelimit.Limits{PerUser: ratelimit.Rate{PerSecond: 1}} }, nil, "limits.per_user.burst: must be 1 or more when per_second is set"},
 		{"metrics.listen not an address", func(c *config.Config) { c.Metrics.Listen = "on" }, nil, `metrics.listen: "on" must be host:port`},
 		{"metrics.listen the broker's own port", func(c *config.Config) { c.Listen, c.Metrics.Listen = ":8080", "127.0.0.1:8080" }, nil, `metrics.listen: "127.0.0.1:8080" is the broker's own listen address ":8080"`},
+		{"log.format unknown", func(c *config.Config) { c.Log.Format = "logfmt" }, nil, `log.format: "logfmt" must be "json" or "text"`},
+		{"log.access unknown", func(c *config.Config) { c.Log.Access = "off" }, nil, `log.access: "off" must be "info" or "debug"`},
+		{"pprof.listen on every interface", func(c *config.Config) { c.Pprof.Listen = ":6060" }, nil, `pprof.listen: ":6060" is not a loopback address`},
+		{"pprof.listen on a public address", func(c *config.Config) { c.Pprof.Listen = "10.0.0.5:6060" }, nil, `pprof.listen: "10.0.0.5:6060" is not a loopback address`},
+		{"pprof.listen on all IPv4 interfaces", func(c *config.Config) { c.Pprof.Listen = "0.0.0.0:6060" }, nil, `pprof.listen: "0.0.0.0:6060" is not a loopback address`},
+		{"pprof.listen by a name", func(c *config.Config) { c.Pprof.Listen = "localhost:6060" }, nil, `pprof.listen: "localhost:6060" is not a loopback address`},
+		{"pprof.listen not an address", func(c *config.Config) { c.Pprof.Listen = "on" }, nil, `pprof.listen: "on" must be host:port`},
+		{"pprof.listen the broker's own port", func(c *config.Config) { c.Listen, c.Pprof.Listen = ":8080", "127.0.0.1:8080" }, nil, `pprof.listen: "127.0.0.1:8080" is the broker's own listen address ":8080"`},
+		{"pprof.listen the metrics port", func(c *config.Config) { c.Pprof.Listen = "127.0.0.1:9464" }, nil, `pprof.listen: "127.0.0.1:9464" is the metrics address`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,6 +162,21 @@ func TestMetricsListener(t *testing.T) {
 	}
 }
 
+// TestPprofListener: the profiler is off unless set, and a loopback
+// address is taken as given.
+func TestPprofListener(t *testing.T) {
+	for listen, want := range map[string]string{"": "", "off": "", "127.0.0.1:6060": "127.0.0.1:6060", "[::1]:6060": "[::1]:6060", "127.0.0.1:0": "127.0.0.1:0"} {
+		c := valid()
+		c.Pprof.Listen = listen
+		if err := resolve(c, validEnv); err != nil {
+			t.Fatalf("pprof.listen %q: %v", listen, err)
+		}
+		if got := c.Pprof.Addr(); got != want {
+			t.Errorf("pprof.listen %q: serves on %q, want %q", listen, got, want)
+		}
+	}
+}
+
 func TestMaxConcurrentFromTheFile(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv(config.DefaultClientSecretEnv, "s")
@@ -176,7 +201,7 @@ func TestResolveFillsEveryDefault(t *testing.T) {
 		"session.keys_env": c.Session.KeysEnv, "session.ttl": c.Session.TTL,
 		"tokens.keys_env": c.Tokens.KeysEnv, "tokens.ttl": c.Tokens.TTL,
 		"aws.discovery_ttl": c.AWS.DiscoveryTTL, "aws.timeout": c.AWS.Timeout, "aws.max_concurrent": c.AWS.MaxConcurrent,
-		"limits": *c.Limits,
+		"limits": *c.Limits, "log.format": c.Log.Format, "log.access": c.Log.AccessLevel(),
 	}
 	want := map[string]any{
 		"listen": config.DefaultListen, "metrics": config.DefaultMetricsListen, "mapping_history_dir": "teams.yaml" + config.DefaultHistorySuffix,
@@ -184,7 +209,7 @@ func TestResolveFillsEveryDefault(t *testing.T) {
 		"session.keys_env": config.DefaultSessionKeysEnv, "session.ttl": config.DefaultSessionTTL,
 		"tokens.keys_env": config.DefaultTokenKeysEnv, "tokens.ttl": config.DefaultTokenTTL,
 		"aws.discovery_ttl": config.DefaultDiscoveryTTL, "aws.timeout": config.DefaultAWSTimeout, "aws.max_concurrent": config.DefaultMaxConcurrentAWS,
-		"limits": config.DefaultLimits,
+		"limits": config.DefaultLimits, "log.format": config.LogJSON, "log.access": slog.LevelInfo,
 	}
 	for k, w := range want {
 		if got[k] != w {
