@@ -3,7 +3,9 @@ package broker_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/configs"
@@ -62,5 +64,38 @@ func BenchmarkListManyNotebooks(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkRelistManyNotebooks is a list that must wait for a relisting:
+// the clock moves a whole TTL per op, so every op lists the team's
+// notebooks afresh (ListNotebookInstances, one ListTags per notebook, on
+// the loopback emulator). It is the wait of a team's first open, and, before
+// background refresh, of one open per TTL. The rtt=2ms variants hold each
+// ListTags answer back 2 ms (an emulator fault), as a stand-in for the
+// network round trip to AWS that loopback lacks.
+func BenchmarkRelistManyNotebooks(b *testing.B) {
+	for _, rtt := range []time.Duration{0, 2 * time.Millisecond} {
+		for _, n := range []int{100, 1000} {
+			b.Run(fmt.Sprintf("rtt=%s/notebooks=%d", rtt, n), func(b *testing.B) {
+				var mu sync.Mutex
+				clock := time.Now()
+				now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+				r := newRigOpts(b, configs.DevTeams, rigOptions{notebooks: manyNotebooks(n), limits: broker.Config{Now: now, DiscoveryTTL: time.Minute}})
+				if rtt > 0 {
+					r.emu.InjectFault("ListTags", awsemu.Fault{Delay: rtt})
+				}
+				ctx := context.Background()
+				b.ReportAllocs()
+				for b.Loop() {
+					mu.Lock()
+					clock = clock.Add(time.Minute)
+					mu.Unlock()
+					if _, err := r.b.List(ctx, alice); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
