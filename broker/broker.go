@@ -32,7 +32,9 @@ type Config struct {
 	Mapping func() *abac.Mapping
 	Audit   audit.Recorder
 	Now     func() time.Time // nil: time.Now
-	// DiscoveryTTL is how long a team's notebook list is reused; 0: not at all.
+	// DiscoveryTTL is how long a team's notebook list is reused; 0: not at
+	// all. From three quarters of it on, an open that uses the list has it
+	// relisted in the background, so under steady use no open waits.
 	DiscoveryTTL time.Duration
 	// AWSTimeout bounds the AWS work of one open or list.
 	AWSTimeout time.Duration
