@@ -33,8 +33,9 @@ type Config struct {
 	Audit   audit.Recorder
 	Now     func() time.Time // nil: time.Now
 	// DiscoveryTTL is how long a team's notebook list is reused; 0: not at
-	// all. From three quarters of it on, an open that uses the list has it
-	// relisted in the background, so under steady use no open waits.
+	// all. Shortly before it ends (four times the last listing's duration,
+	// at least a tenth of it), an open that uses the list has it relisted
+	// in the background, so under steady use no open waits.
 	DiscoveryTTL time.Duration
 	// AWSTimeout bounds the AWS work of one open or list.
 	AWSTimeout time.Duration

@@ -31,10 +31,10 @@ const listTagsAtOnce = 8
 // catalog, and concurrent opens of one team share a single listing.
 //
 // Only the first listing of a role (or one after the list went unused for a
-// whole TTL) makes an open wait. Once a list is three quarters of a TTL old,
-// the open that sees it starts a new listing in the background and is served
-// from the old one, so under steady use no open waits for a relisting, and
-// no list older than the TTL is ever used.
+// whole TTL) makes an open wait. Near the end of a list's TTL (refreshLead
+// before it), the open that sees it starts a new listing in the background
+// and is served from the old one, so under steady use no open waits for a
+// relisting, and no list older than the TTL is ever used.
 type discovery struct {
 	sm      SageMakerAPI
 	ttl     time.Duration
@@ -48,9 +48,10 @@ type discovery struct {
 
 type discoveryEntry struct {
 	cat        *catalog
-	listed     time.Time // when the listing began: nothing in it is older
-	refreshing bool      // a background listing is under way
-	retryAt    time.Time // after a failed background listing, not before
+	listed     time.Time     // when the listing began: nothing in it is older
+	took       time.Duration // how long the listing took
+	refreshing bool          // a background listing is under way
+	retryAt    time.Time     // after a failed background listing, not before
 }
 
 func newDiscovery(sm SageMakerAPI, ttl, timeout time.Duration, now func() time.Time) *discovery {
@@ -63,7 +64,7 @@ func (d *discovery) catalog(ctx context.Context, role string, creds aws.Credenti
 	now := d.now()
 	d.mu.Lock()
 	if e := d.entries[role]; e != nil && now.Sub(e.listed) < d.ttl {
-		if now.Sub(e.listed) >= d.ttl-d.ttl/4 && !e.refreshing && !now.Before(e.retryAt) {
+		if now.Sub(e.listed) >= d.ttl-d.refreshLead(e) && !e.refreshing && !now.Before(e.retryAt) {
 			e.refreshing = true
 			go d.refresh(role, creds)
 		}
@@ -89,9 +90,19 @@ func (d *discovery) catalog(ctx context.Context, role string, creds aws.Credenti
 	return v.(*catalog), nil
 }
 
+// refreshLead is how long before a list's TTL ends its background
+// relisting starts: four times what the last listing took, so that it is
+// in before the old list expires even if it runs slower, but at least a
+// tenth of the TTL and at most half of it. Starting later costs fewer
+// listings; each listing is a ListTags per notebook.
+func (d *discovery) refreshLead(e *discoveryEntry) time.Duration {
+	return min(max(4*e.took, d.ttl/10), d.ttl/2)
+}
+
 // refresh lists the role's notebooks in the background. On failure the old
 // list keeps serving until its TTL runs out, and the next background try
-// waits a little, so a throttled account is not asked again at every open.
+// waits a quarter of the lead, so a throttled account is not asked again at
+// every open.
 func (d *discovery) refresh(role string, creds aws.Credentials) {
 	ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
 	defer cancel()
@@ -101,7 +112,7 @@ func (d *discovery) refresh(role string, creds aws.Credentials) {
 	if e := d.entries[role]; e != nil && e.refreshing {
 		e.refreshing = false
 		if err != nil {
-			e.retryAt = d.now().Add(d.ttl / 8)
+			e.retryAt = d.now().Add(d.refreshLead(e) / 4)
 		}
 	}
 }
@@ -115,7 +126,7 @@ func (d *discovery) fetch(ctx context.Context, role string, creds aws.Credential
 	}
 	c := newCatalog(nbs)
 	d.mu.Lock()
-	d.entries[role] = &discoveryEntry{cat: c, listed: started}
+	d.entries[role] = &discoveryEntry{cat: c, listed: started, took: d.now().Sub(started)}
 	d.mu.Unlock()
 	return c, nil
 }
@@ -188,7 +199,7 @@ func (d *discovery) observed(role, name, status string) {
 	ne.cat = c
 	// Another notebook may have changed too: have the next open relist
 	// (in the background) unless one is already under way.
-	if age := d.ttl - d.ttl/4; d.now().Sub(ne.listed) < age {
+	if age := d.ttl - d.refreshLead(e); d.now().Sub(ne.listed) < age {
 		ne.listed = d.now().Add(-age)
 	}
 	d.entries[role] = &ne

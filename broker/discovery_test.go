@@ -12,18 +12,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 )
 
-// listingSageMaker lists one notebook, or fails while fail is set.
+// listingSageMaker lists one notebook, or fails while fail is set; each
+// listing calls slow, if set, as it begins.
 type listingSageMaker struct {
 	SageMakerAPI
 	mu    sync.Mutex
 	lists int
 	fail  bool
+	slow  func()
 }
 
 func (s *listingSageMaker) ListNotebookInstances(context.Context, *sagemaker.ListNotebookInstancesInput, ...func(*sagemaker.Options)) (*sagemaker.ListNotebookInstancesOutput, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lists++
+	if s.slow != nil {
+		s.slow()
+	}
 	if s.fail {
 		return nil, errors.New("throttled")
 	}
@@ -57,8 +62,9 @@ func settle(t *testing.T, d *discovery, role string) {
 }
 
 // A background listing that fails leaves the old list in use until its TTL
-// ends, and is not tried again at every open: the next try waits an eighth
-// of the TTL. Past the TTL the open waits for a listing and sees its error.
+// ends, and is not tried again at every open: the next try waits a quarter
+// of the lead (here 8 s, a tenth of the TTL, as the listing took no time on
+// this clock). Past the TTL the open waits for a listing and sees its error.
 func TestFailedRefreshBacksOffAndNeverOutlivesTheTTL(t *testing.T) {
 	const role = "arn:aws:iam::123456789012:role/fraud"
 	var mu sync.Mutex
@@ -80,7 +86,7 @@ func TestFailedRefreshBacksOffAndNeverOutlivesTheTTL(t *testing.T) {
 	sm.fail = true
 	sm.mu.Unlock()
 
-	advance(60 * time.Second) // three quarters of the TTL
+	advance(72 * time.Second) // the lead before the TTL ends
 	if err := get(); err != nil {
 		t.Fatalf("served from the old list: %v", err)
 	}
@@ -88,15 +94,15 @@ func TestFailedRefreshBacksOffAndNeverOutlivesTheTTL(t *testing.T) {
 	if sm.calls() != 2 {
 		t.Fatalf("%d listings, want a background one", sm.calls())
 	}
-	advance(9 * time.Second)
+	advance(time.Second)
 	if err := get(); err != nil {
 		t.Fatal(err)
 	}
 	settle(t, d, role)
 	if sm.calls() != 2 {
-		t.Fatalf("%d listings: a failed background listing was retried within an eighth of the TTL", sm.calls())
+		t.Fatalf("%d listings: a failed background listing was retried within a quarter of the lead", sm.calls())
 	}
-	advance(time.Second) // 10 s after the failure
+	advance(time.Second) // 2 s after the failure
 	if err := get(); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +110,7 @@ func TestFailedRefreshBacksOffAndNeverOutlivesTheTTL(t *testing.T) {
 	if sm.calls() != 3 {
 		t.Fatalf("%d listings, want a second background try", sm.calls())
 	}
-	advance(10 * time.Second) // the TTL is over
+	advance(6 * time.Second) // the TTL is over
 	if err := get(); err == nil {
 		t.Fatal("a list older than the TTL was served")
 	}
@@ -143,5 +149,39 @@ func TestObservedStatusSchedulesARefresh(t *testing.T) {
 	settle(t, d, role)
 	if sm.calls() != 2 {
 		t.Fatalf("%d listings, want a background one after a new status", sm.calls())
+	}
+}
+
+// A listing that takes long starts its successor earlier: four times its
+// duration before the TTL ends, so the new list is in before the old one
+// expires and no open waits.
+func TestRefreshStartsAheadOfASlowListing(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/fraud"
+	var mu sync.Mutex
+	now := time.Unix(1_800_000_000, 0)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	sm := &listingSageMaker{slow: func() { advance(5 * time.Second) }}
+	d := newDiscovery(sm, 80*time.Second, time.Minute, clock)
+	ctx := context.Background()
+	if _, err := d.catalog(ctx, role, aws.Credentials{}); err != nil {
+		t.Fatal(err)
+	}
+	// Listed at 0, took 5 s: the lead is 20 s, so the relisting starts at 60 s.
+	advance(54 * time.Second) // 59 s after the listing began
+	if _, err := d.catalog(ctx, role, aws.Credentials{}); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, d, role)
+	if sm.calls() != 1 {
+		t.Fatalf("%d listings before the lead", sm.calls())
+	}
+	advance(time.Second)
+	if _, err := d.catalog(ctx, role, aws.Credentials{}); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, d, role)
+	if sm.calls() != 2 {
+		t.Fatalf("%d listings, want a background one four listing times before the TTL ends", sm.calls())
 	}
 }
