@@ -32,7 +32,10 @@ type Config struct {
 	Mapping func() *abac.Mapping
 	Audit   audit.Recorder
 	Now     func() time.Time // nil: time.Now
-	// DiscoveryTTL is how long a team's notebook list is reused; 0: not at all.
+	// DiscoveryTTL is how long a team's notebook list is reused; 0: not at
+	// all. Shortly before it ends (four times the last listing's duration,
+	// at least a tenth of it), an open that uses the list has it relisted
+	// in the background, so under steady use no open waits.
 	DiscoveryTTL time.Duration
 	// AWSTimeout bounds the AWS work of one open or list.
 	AWSTimeout time.Duration
@@ -76,7 +79,7 @@ func New(cfg Config) (*Broker, error) {
 		sts: cfg.STS, sm: cfg.SageMaker, mapping: cfg.Mapping, audit: cfg.Audit, now: cfg.Now,
 		timeout: cfg.AWSTimeout, queue: cfg.QueueTimeout, slots: make(chan struct{}, cfg.MaxConcurrentAWS),
 		creds: newCredCache(cfg.Now), issuer: cfg.Issuer,
-		disc: &discovery{sm: cfg.SageMaker, ttl: cfg.DiscoveryTTL, now: cfg.Now, entries: map[string]discoveryEntry{}},
+		disc: newDiscovery(cfg.SageMaker, cfg.DiscoveryTTL, cfg.AWSTimeout, cfg.Now),
 	}, nil
 }
 
@@ -148,19 +151,11 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		return OpenResult{}, err
 	}
 	defer release()
-	found, err := b.find(ctx, id, name, grants)
+	found, err := b.find(ctx, id, name, grants, req.Notebook)
 	if err != nil {
 		return OpenResult{}, err
 	}
 	cands := found.candidates
-	if req.Notebook != "" {
-		cands = nil
-		for _, c := range found.candidates {
-			if c.Name == req.Notebook {
-				cands = append(cands, c)
-			}
-		}
-	}
 	switch {
 	case len(cands) == 0 && req.Notebook != "":
 		return OpenResult{}, notYours(m, req.Notebook, grants, found)
@@ -176,11 +171,11 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 	status := nb.Status
 	if status != "InService" {
 		// The cached list may be a few seconds old: ask SageMaker, and
-		// have the next open list the team's notebooks afresh.
+		// correct the list if it was wrong.
 		if status, err = b.describe(ctx, nb, t); err != nil {
 			return OpenResult{}, err
 		}
-		b.disc.forget(t.grant.RoleARN)
+		b.disc.observed(t.grant.RoleARN, nb.Name, status)
 	}
 	if err := ready(m, nb.Name, status); err != nil {
 		return OpenResult{}, err
@@ -197,7 +192,7 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 			if derr != nil {
 				return OpenResult{}, derr
 			}
-			b.disc.forget(t.grant.RoleARN)
+			b.disc.observed(t.grant.RoleARN, nb.Name, status)
 			if rerr := ready(m, nb.Name, status); rerr != nil {
 				return OpenResult{}, rerr
 			}
@@ -232,10 +227,10 @@ func (b *Broker) acquire(ctx context.Context) (context.Context, func(), error) {
 // same status, code and message, so nobody learns which notebook names exist
 // in other teams; the audit trail still records which it was.
 func notYours(m *abac.Mapping, name string, grants []abac.Grant, f found) error {
-	msg := fmt.Sprintf("You have no notebook named %s. ", name) + notYoursAdvice(m, grants, f.candidates)
+	msg := fmt.Sprintf("You have no notebook named %s. ", name) + notYoursAdvice(m, grants, f.all(grants))
 	e := &disguised{refusal: &api.Error{Kind: api.KindNotFound, Code: api.CodeNotebookNotFound, Message: msg},
 		auditCode: string(api.CodeNotebookNotFound), reason: "no notebook of that name exists"}
-	if f.exists[name] {
+	if f.exists(name) {
 		e.auditCode = auditNotebookNotAllowed
 		e.reason = fmt.Sprintf("notebook %s exists but is not tagged for this person (%s)", name, describeSelectors(grants))
 	}
@@ -288,44 +283,73 @@ func (b *Broker) grants(m *abac.Mapping, id abac.Identity, team string) ([]abac.
 
 // found is what discovery learnt for one identity across its teams.
 type found struct {
-	candidates []Notebook // notebooks the identity may open, in team order
-	exists     map[string]bool
+	// candidates are the notebooks the identity may open, in team order:
+	// all of them, or only the one asked for by name.
+	candidates []Notebook
 	teams      map[string]teamSession // by team name
 }
 
-// teamSession is one team's grant and the role session assumed for it.
+// teamSession is one team's grant, the role session assumed for it and the
+// role's notebooks.
 type teamSession struct {
 	grant abac.Grant
 	creds aws.Credentials
+	cat   *catalog
 }
 
-// find assumes each team role for id, as name, and lists the notebooks the
-// grants allow.
-func (b *Broker) find(ctx context.Context, id abac.Identity, name string, grants []abac.Grant) (found, error) {
-	f := found{exists: map[string]bool{}, teams: map[string]teamSession{}}
-	for _, g := range grants {
-		creds, err := b.assume(ctx, id, name, g)
+// all returns every notebook the grants let the identity open, for advice
+// after a named notebook was refused.
+func (f found) all(grants []abac.Grant) []Notebook {
+	var out []Notebook
+	for i := range grants {
+		if t, ok := f.teams[grants[i].Team]; ok {
+			out = t.cat.allowed(out, &grants[i])
+		}
+	}
+	return out
+}
+
+// exists reports whether any of the identity's team roles sees a notebook
+// of that name, for the audit trail only.
+func (f found) exists(name string) bool {
+	for _, t := range f.teams {
+		if _, ok := t.cat.named(name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// find assumes each team role for id, as name, and picks the notebooks the
+// grants allow: the one named notebook, or all of them when notebook is
+// empty. The role's catalog is indexed, so this costs the same however many
+// notebooks the account has.
+func (b *Broker) find(ctx context.Context, id abac.Identity, name string, grants []abac.Grant, notebook string) (found, error) {
+	f := found{teams: make(map[string]teamSession, len(grants))}
+	for i := range grants {
+		g := &grants[i]
+		creds, err := b.assume(ctx, id, name, *g)
 		if err != nil {
 			return found{}, err
 		}
-		f.teams[g.Team] = teamSession{grant: g, creds: creds}
-		nbs, err := b.disc.notebooks(ctx, g.RoleARN, creds)
+		cat, err := b.disc.catalog(ctx, g.RoleARN, creds)
 		if err != nil {
 			return found{}, sageMakerError("ListNotebookInstances", g.Team, "for team "+g.Team, err)
 		}
-		for _, nb := range nbs {
-			f.exists[nb.Name] = true
-			if g.Allows(nb.Name, nb.Tags) {
-				nb.Team = g.Team
-				f.candidates = append(f.candidates, nb)
-			}
+		f.teams[g.Team] = teamSession{grant: *g, creds: creds, cat: cat}
+		if notebook == "" {
+			f.candidates = cat.allowed(f.candidates, g)
+		} else if nb, ok := cat.named(notebook); ok && g.Allows(nb.Name, nb.Tags) {
+			nb.Team = g.Team
+			f.candidates = append(f.candidates, nb)
 		}
 	}
 	return f, nil
 }
 
 // describe asks SageMaker for a notebook's status now. It only reads: a
-// caller that no longer trusts the cached list says so (discovery.forget).
+// caller that learnt something the cached list did not know says so
+// (discovery.observed).
 func (b *Broker) describe(ctx context.Context, nb Notebook, t teamSession) (string, error) {
 	out, err := b.sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String(nb.Name)}, as(t.creds))
 	if err != nil {

@@ -99,6 +99,8 @@ type rigOptions struct {
 	// vpce, when set, puts the broker's clients behind the emulator's VPC
 	// endpoint handler with this ID, as a broker inside a VPC.
 	vpce string
+	// notebooks are added to the dev seed's, for an account with many.
+	notebooks []awsemu.Notebook
 }
 
 // newRigOpts builds a rig whose emulator has the dev seed and the IAM
@@ -115,6 +117,7 @@ func newRigOpts(t testing.TB, mapping []byte, o rigOptions) *rig {
 		t.Fatal(err)
 	}
 	o.policy.BrokerPrincipal = seed.Credentials[0].Principal
+	seed.Notebooks = append(seed.Notebooks, o.notebooks...)
 	if seed, err = iamseed.Apply(seed, m, o.policy); err != nil {
 		t.Fatal(err)
 	}

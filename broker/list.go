@@ -52,7 +52,7 @@ func (b *Broker) list(ctx context.Context, m *abac.Mapping, id abac.Identity, na
 		return Overview{}, err
 	}
 	defer release()
-	f, err := b.find(ctx, id, name, grants)
+	f, err := b.find(ctx, id, name, grants, "")
 	if err != nil {
 		return Overview{}, err
 	}

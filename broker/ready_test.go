@@ -25,13 +25,15 @@ func (s *stoppedSageMaker) DescribeNotebookInstance(context.Context, *sagemaker.
 
 // The readiness check reads: asking SageMaker about a notebook, and
 // judging its status, leave the team's cached list alone. Only the explicit
-// forget, which Open calls after such an answer, drops it.
+// observed, which Open calls after such an answer, corrects it: the
+// notebook's status, not the rest of the list.
 func TestReadinessCheckLeavesTheCacheAlone(t *testing.T) {
 	const role = "arn:aws:iam::123456789012:role/fraud"
 	now := time.Unix(1_800_000_000, 0)
 	sm := &stoppedSageMaker{}
-	d := &discovery{sm: sm, ttl: time.Minute, now: func() time.Time { return now },
-		entries: map[string]discoveryEntry{role: {notebooks: []Notebook{{Name: "fraud-alice", Status: "InService"}}, expires: now.Add(time.Minute)}}}
+	d := newDiscovery(sm, time.Minute, time.Minute, func() time.Time { return now })
+	listed := newCatalog([]Notebook{{Name: "fraud-alice", Status: "InService"}, {Name: "fraud-dave", Status: "InService"}})
+	d.entries[role] = &discoveryEntry{cat: listed, listed: now}
 	b := &Broker{sm: sm, disc: d, now: d.now}
 	nb := Notebook{Team: "fraud", Name: "fraud-alice", Status: "InService"}
 
@@ -45,12 +47,19 @@ func TestReadinessCheckLeavesTheCacheAlone(t *testing.T) {
 	if err := ready(nil, nb.Name, "InService"); err != nil {
 		t.Fatalf("ready(InService) = %v", err)
 	}
-	if _, ok := d.entries[role]; !ok {
-		t.Fatal("the readiness check emptied the discovery cache")
+	if e := d.entries[role]; e == nil || e.cat != listed {
+		t.Fatal("the readiness check changed the discovery cache")
 	}
 
-	d.forget(role)
-	if _, ok := d.entries[role]; ok {
-		t.Fatal("forget kept the role's cached list")
+	d.observed(role, nb.Name, status)
+	c := d.entries[role].cat
+	if got, _ := c.named("fraud-alice"); got.Status != "Stopped" {
+		t.Fatalf("after observed, the list says %s is %s, want Stopped", got.Name, got.Status)
+	}
+	if got, _ := c.named("fraud-dave"); got.Status != "InService" {
+		t.Fatalf("observed changed another notebook: %+v", got)
+	}
+	if got, _ := listed.named("fraud-alice"); got.Status != "InService" {
+		t.Fatal("observed changed the catalog in place; an open reading it may be running")
 	}
 }
