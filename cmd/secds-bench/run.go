@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// target is one measured run: a server process, the URL to load and how.
+type target struct {
+	name        string
+	proc        *child
+	url         string
+	callsURL    string // the emulator's call counter; "" for the floors
+	concurrency int
+	reqs        []request
+	once        bool
+	warmup      int // requests sent, unmeasured, before the run
+	duration    time.Duration
+}
+
+// measured is a run's figures.
+type measured struct {
+	name        string
+	round       int
+	concurrency int
+	outcome
+	cpu    time.Duration    // the server process's CPU time over the run
+	rss    int64            // its peak RSS during the run
+	calls  map[string]int64 // AWS calls during the run, by operation
+	ratio  float64          // opens/s over B's at the same concurrency in the same round
+	usedUp bool             // cold: the fresh users ran out before the time
+}
+
+func (m measured) cpuPerReq() time.Duration {
+	if m.n == 0 {
+		return 0
+	}
+	return m.cpu / time.Duration(m.n)
+}
+
+func measure(ctx context.Context, t target) (measured, error) {
+	client := newClient(t.concurrency)
+	defer client.CloseIdleConnections()
+	if t.warmup > 0 {
+		load{url: t.url, concurrency: t.concurrency, duration: time.Minute, count: t.warmup, reqs: t.reqs}.run(ctx, client)
+	}
+	pid := t.proc.pid()
+	cpu0, err := procCPU(pid)
+	if err != nil {
+		return measured{}, err
+	}
+	if err := resetPeakRSS(pid); err != nil {
+		return measured{}, fmt.Errorf("reset the peak RSS of %s: %w", t.name, err)
+	}
+	calls0, err := awsCalls(ctx, t.callsURL)
+	if err != nil {
+		return measured{}, err
+	}
+	out := load{url: t.url, concurrency: t.concurrency, duration: t.duration, once: t.once, reqs: t.reqs}.run(ctx, client)
+	m := measured{name: t.name, concurrency: t.concurrency, outcome: out}
+	cpu1, err := procCPU(pid)
+	if err != nil {
+		return measured{}, err
+	}
+	m.cpu = cpu1 - cpu0
+	if m.rss, err = peakRSS(pid); err != nil {
+		return measured{}, err
+	}
+	calls1, err := awsCalls(ctx, t.callsURL)
+	if err != nil {
+		return measured{}, err
+	}
+	if calls1 != nil {
+		m.calls = map[string]int64{}
+		for op, n := range calls1 {
+			if d := n - calls0[op]; d > 0 {
+				m.calls[op] = d
+			}
+		}
+	}
+	m.usedUp = t.once && out.n >= len(t.reqs)
+	return m, ctx.Err()
+}
+
+func run(ctx context.Context, o options, w io.Writer) error {
+	dir, err := os.MkdirTemp("", "secds-bench-")
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	h := &harness{opts: o, dir: dir, self: self}
+	defer h.close()
+	printMachine(w, o)
+
+	fmt.Fprintln(w, "starting the emulator, the broker and the floors (child processes)...")
+	small, err := h.startStack(world{kind: worldSmall}, "30s")
+	if err != nil {
+		return err
+	}
+	var many *stack
+	if o.has(scMany) {
+		if many, err = h.startStack(world{kind: worldMany, notebooks: o.notebooks}, o.manyTTL.String()); err != nil {
+			return err
+		}
+	}
+	up, err := h.start("upstream")
+	if err != nil {
+		return err
+	}
+	floorB, err := h.start("floor", small.file)
+	if err != nil {
+		return err
+	}
+	floorC, err := h.start("floor", small.file, up.urls[0]+"/")
+	if err != nil {
+		return err
+	}
+	warmN := o.concurrency
+	if o.has(scHigh) {
+		warmN = max(warmN, o.high)
+	}
+	warmReqs, err := small.requests("w", warmN)
+	if err != nil {
+		return err
+	}
+	var manyReqs []request
+	if many != nil {
+		if manyReqs, err = many.requests("u", o.notebooks); err != nil {
+			return err
+		}
+	}
+	openURL := func(c *child) string { return c.urls[0] + "/api/v1/open" }
+	floors := func(c int) []target {
+		return []target{
+			{name: "B", proc: floorB, url: openURL(floorB), concurrency: c, reqs: warmReqs[:c], warmup: 4 * c},
+			{name: "C", proc: floorC, url: openURL(floorC), concurrency: c, reqs: warmReqs[:c], warmup: 4 * c},
+		}
+	}
+	printHeader(w)
+	var all []measured
+	for r := 1; r <= o.rounds; r++ {
+		var ts []target
+		if o.has(scWarm) || o.has(scCold) || o.has(scMany) {
+			ts = append(ts, floors(o.concurrency)...)
+		}
+		c := o.concurrency
+		if o.has(scWarm) {
+			ts = append(ts, target{name: scWarm, proc: small.broker, url: openURL(small.broker), callsURL: small.aws.urls[1], concurrency: c, reqs: warmReqs[:c], warmup: 4 * c})
+		}
+		if o.has(scCold) {
+			// Fresh users each round: none has a session in the broker's
+			// credential cache, so each open is its first AssumeRole. The
+			// team's notebook list is cached (from warm), as it would be.
+			cold, err := small.requests(fmt.Sprintf("c%d-", r), o.coldUsers)
+			if err != nil {
+				return err
+			}
+			ts = append(ts, target{name: scCold, proc: small.broker, url: openURL(small.broker), callsURL: small.aws.urls[1], concurrency: c, reqs: cold, once: true})
+		}
+		if many != nil {
+			ts = append(ts, target{name: scMany, proc: many.broker, url: openURL(many.broker), callsURL: many.aws.urls[1], concurrency: c, reqs: manyReqs, warmup: len(manyReqs)})
+		}
+		if o.has(scHigh) {
+			ts = append(ts, floors(o.high)...)
+			ts = append(ts, target{name: scHigh, proc: small.broker, url: openURL(small.broker), callsURL: small.aws.urls[1], concurrency: o.high, reqs: warmReqs[:o.high], warmup: 2 * o.high})
+		}
+		var round []measured
+		for _, t := range ts {
+			t.duration = o.duration
+			m, err := measure(ctx, t)
+			if err != nil {
+				return fmt.Errorf("round %d, %s: %w", r, t.name, err)
+			}
+			m.round = r
+			for _, b := range round {
+				if b.name == "B" && b.concurrency == m.concurrency && b.rate() > 0 {
+					m.ratio = m.rate() / b.rate()
+				}
+			}
+			round = append(round, m)
+			printRow(w, m)
+		}
+		all = append(all, round...)
+	}
+	printSummary(w, o, all)
+	return nil
+}
