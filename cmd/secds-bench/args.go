@@ -16,9 +16,12 @@ const (
 	scCold = "cold" // a fresh user each open: each open a first AssumeRole
 	scMany = "many" // a user per notebook, among that many notebooks, the list refreshed during the run
 	scHigh = "c256" // warm at the high concurrency
+	// scTeams counts AWS calls rather than time: a fixed number of opens by
+	// a fresh broker's users over ten teams, once, before the rounds.
+	scTeams = "teams"
 )
 
-var allScenarios = []string{scWarm, scCold, scMany, scHigh}
+var allScenarios = []string{scTeams, scWarm, scCold, scMany, scHigh}
 
 // options are the harness's flags.
 type options struct {
@@ -30,6 +33,8 @@ type options struct {
 	notebooks   int           // many: notebooks and users
 	coldUsers   int           // cold: fresh users minted per round; the run ends early when they run out
 	manyTTL     time.Duration // many: discovery TTL, short so the run includes list refreshes
+	teamUsers   int           // teams: users (a notebook each), spread over ten teams
+	teamOpens   int           // teams: opens
 }
 
 func parseArgs(args []string, stderr io.Writer) (options, error) {
@@ -48,6 +53,8 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.notebooks, "notebooks", 1000, "many: notebooks in the account, and users (one notebook each)")
 	fs.IntVar(&o.coldUsers, "cold-users", 20000, "cold: fresh users per round (each opens once)")
 	fs.DurationVar(&o.manyTTL, "many-discovery-ttl", 2*time.Second, "many: the broker's aws.discovery_ttl, so that the run includes list refreshes")
+	fs.IntVar(&o.teamUsers, "team-users", 100, "teams: users over the ten teams, a notebook each")
+	fs.IntVar(&o.teamOpens, "team-opens", 1000, "teams: opens counted")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
@@ -76,13 +83,13 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	for _, c := range []struct {
 		name string
 		v    int
-	}{{"-concurrency", o.concurrency}, {"-high", o.high}, {"-rounds", o.rounds}, {"-notebooks", o.notebooks}, {"-cold-users", o.coldUsers}} {
+	}{{"-concurrency", o.concurrency}, {"-high", o.high}, {"-rounds", o.rounds}, {"-notebooks", o.notebooks}, {"-cold-users", o.coldUsers}, {"-team-users", o.teamUsers}, {"-team-opens", o.teamOpens}} {
 		if c.v < 1 {
 			errs = append(errs, fmt.Errorf("%s %d: must be at least 1", c.name, c.v))
 		}
 	}
-	if o.notebooks > 9999 {
-		errs = append(errs, fmt.Errorf("-notebooks %d: at most 9999", o.notebooks))
+	if o.notebooks > 9999 || o.teamUsers > 9999 {
+		errs = append(errs, fmt.Errorf("-notebooks %d, -team-users %d: at most 9999", o.notebooks, o.teamUsers))
 	}
 	if o.manyTTL <= 0 || o.manyTTL > time.Hour {
 		errs = append(errs, fmt.Errorf("-many-discovery-ttl %s: must be between 0 and 1h", o.manyTTL))

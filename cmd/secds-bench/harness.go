@@ -127,9 +127,9 @@ func (h *harness) startStack(w world, discoveryTTL string) (*stack, error) {
 // broker's own auth.Tokens (as internal/e2e's issueToken does), and the
 // body of their open.
 func (st *stack) requests(prefix string, n int) ([]request, error) {
-	team, group := st.world.team()
 	out := make([]request, n)
 	for i := range n {
+		team, group := st.world.teamOf(i)
 		name := username(prefix, i)
 		id := abac.Identity{Subject: "sub-" + name, Username: name, Groups: []string{group}}
 		tok, err := st.tokens.Issue(st.mapping.Keep(id))

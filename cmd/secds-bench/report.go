@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
 	"slices"
@@ -33,7 +34,10 @@ func printHeader(w io.Writer) {
 }
 
 func printRow(w io.Writer, m measured) {
-	ratio := "-"
+	ratio, round := "-", "-"
+	if m.round > 0 {
+		round = fmt.Sprint(m.round)
+	}
 	if m.name != "B" && m.ratio > 0 {
 		ratio = fmt.Sprintf("%.2f", m.ratio)
 	}
@@ -50,7 +54,7 @@ func printRow(w io.Writer, m measured) {
 	if m.usedUp {
 		calls += " [the fresh users ran out before the time]"
 	}
-	fmt.Fprintf(w, rowFormat, fmt.Sprint(m.round), m.name, fmt.Sprint(m.concurrency), fmt.Sprintf("%.0f", m.rate()),
+	fmt.Fprintf(w, rowFormat, round, m.name, fmt.Sprint(m.concurrency), fmt.Sprintf("%.0f", m.rate()),
 		ms(percentile(m.latencies, 50)), ms(percentile(m.latencies, 90)), ms(percentile(m.latencies, 99)),
 		errs, fmt.Sprintf("%.0f", micros(m.cpuPerReq())), fmt.Sprintf("%.0f MB", float64(m.rss)/(1<<20)), ratio, calls)
 }
@@ -123,7 +127,7 @@ func printSummary(w io.Writer, o options, all []measured) {
 			errs += m.errors
 		}
 		ratio := "-"
-		if k.name != "B" {
+		if k.name != "B" && k.name != scTeams {
 			ratio = span(ms, func(m measured) float64 { return m.ratio }, "%.2f")
 		}
 		fmt.Fprintf(w, "%-5s %4d %13s %11s %17s %11s %13s %7d\n", k.name, k.c,
@@ -131,6 +135,17 @@ func printSummary(w io.Writer, o options, all []measured) {
 			span(ms, func(m measured) float64 { return float64(percentile(m.latencies, 99)) / 1e6 }, "%.1f")+" ms",
 			span(ms, func(m measured) float64 { return micros(m.cpuPerReq()) }, "%.0f"),
 			span(ms, func(m measured) float64 { return float64(m.rss) / (1 << 20) }, "%.0f"), errs)
+	}
+
+	for _, m := range by(scTeams, o.concurrency) {
+		var total int64
+		var parts []string
+		for _, op := range slices.Sorted(maps.Keys(m.calls)) {
+			total += m.calls[op]
+			parts = append(parts, fmt.Sprintf("%s %d", op, m.calls[op]))
+		}
+		fmt.Fprintf(w, "\nAWS calls for %d opens by %d users over %d teams (a fresh broker, discovery_ttl 30s, %s): %d (%s)\n",
+			m.n, o.teamUsers, teamCount, m.elapsed.Round(10*time.Millisecond), total, strings.Join(parts, ", "))
 	}
 
 	fmt.Fprintln(w, "\ntargets (issue 15), each checked in every round:")
@@ -173,7 +188,7 @@ func printSummary(w io.Writer, o options, all []measured) {
 	check(fmt.Sprintf("peak RSS < 100 MB at %d concurrent", o.high), high, func(m measured) bool { return m.rss < 100<<20 }, func(m measured) string { return fmt.Sprintf("%.0f MB", float64(m.rss)/(1<<20)) })
 	var broker []measured
 	for _, m := range all {
-		if m.name != "B" && m.name != "C" {
+		if m.name != "B" && m.name != "C" && m.name != scTeams {
 			broker = append(broker, m)
 		}
 	}

@@ -17,6 +17,7 @@ type target struct {
 	concurrency int
 	reqs        []request
 	once        bool
+	count       int // requests; 0: as many as the duration allows
 	warmup      int // requests sent, unmeasured, before the run
 	duration    time.Duration
 }
@@ -59,7 +60,7 @@ func measure(ctx context.Context, t target) (measured, error) {
 	if err != nil {
 		return measured{}, err
 	}
-	out := load{url: t.url, concurrency: t.concurrency, duration: t.duration, once: t.once, reqs: t.reqs}.run(ctx, client)
+	out := load{url: t.url, concurrency: t.concurrency, duration: t.duration, count: t.count, once: t.once, reqs: t.reqs}.run(ctx, client)
 	m := measured{name: t.name, concurrency: t.concurrency, outcome: out}
 	cpu1, err := procCPU(pid)
 	if err != nil {
@@ -144,6 +145,26 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	}
 	printHeader(w)
 	var all []measured
+	if o.has(scTeams) {
+		// A broker of its own, fresh: its first opens and listings count.
+		teams, err := h.startStack(world{kind: worldTeams, notebooks: o.teamUsers}, "30s")
+		if err != nil {
+			return err
+		}
+		reqs, err := teams.requests("u", o.teamUsers)
+		if err != nil {
+			return err
+		}
+		m, err := measure(ctx, target{name: scTeams, proc: teams.broker, url: openURL(teams.broker), callsURL: teams.aws.urls[1],
+			concurrency: o.concurrency, reqs: reqs, count: o.teamOpens, duration: 10 * time.Minute})
+		if err != nil {
+			return fmt.Errorf("%s: %w", scTeams, err)
+		}
+		printRow(w, m)
+		all = append(all, m)
+		teams.aws.stop()
+		teams.broker.stop()
+	}
 	for r := 1; r <= o.rounds; r++ {
 		var ts []target
 		if o.has(scWarm) || o.has(scCold) || o.has(scMany) {

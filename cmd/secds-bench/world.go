@@ -15,8 +15,8 @@ import (
 // seed that matches it, and the broker's configuration. The harness writes
 // it into a temporary directory; the broker and emulator processes read it.
 type world struct {
-	kind      string // worldSmall or worldMany
-	notebooks int    // worldMany: one per user
+	kind      string // worldSmall, worldMany or worldTeams
+	notebooks int    // worldMany, worldTeams: one per user
 }
 
 const (
@@ -27,6 +27,10 @@ const (
 	// worldMany is one team where each user has a notebook of their own
 	// (selected by the owner tag), among as many notebooks as users.
 	worldMany = "many"
+	// worldTeams is ten teams, users spread over them round-robin, each
+	// user with a notebook of their own: what AWS calls cost per open.
+	worldTeams = "teams"
+	teamCount  = 10
 
 	account        = "123456789012"
 	brokerKeyID    = "AKIABENCHBROKER00001"
@@ -35,20 +39,36 @@ const (
 	sharedNotebook = "bench-shared"
 )
 
-// team is the team a world's users are in, and the group that puts them there.
-func (w world) team() (name, group string) {
-	if w.kind == worldMany {
+// teamOf is the team user i is in, and the group that puts them there.
+func (w world) teamOf(i int) (name, group string) {
+	switch w.kind {
+	case worldMany:
 		return "many", "ds-many"
+	case worldTeams:
+		return fmt.Sprintf("t%d", i%teamCount), fmt.Sprintf("ds-t%d", i%teamCount)
 	}
 	return "bench", "ds-bench"
 }
 
+// teams are the world's teams, by name.
+func (w world) teams() []string {
+	n := 1
+	if w.kind == worldTeams {
+		n = teamCount
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i], _ = w.teamOf(i)
+	}
+	return out
+}
+
 // notebookOf is the notebook user i opens.
 func (w world) notebookOf(i int) string {
-	if w.kind == worldMany {
-		return fmt.Sprintf("nb-%04d", i%w.notebooks)
+	if w.kind == worldSmall {
+		return sharedNotebook
 	}
-	return sharedNotebook
+	return fmt.Sprintf("nb-%04d", i%w.notebooks)
 }
 
 // username is user i's name; cold users get a prefix of their own so that
@@ -56,12 +76,8 @@ func (w world) notebookOf(i int) string {
 func username(prefix string, i int) string { return fmt.Sprintf("%s%05d", prefix, i) }
 
 func (w world) mapping() []byte {
-	name, group := w.team()
-	selector := "tags:\n        team: " + name
-	if w.kind == worldMany {
-		selector = "tags:\n        owner: \"{{.Username}}\""
-	}
-	return fmt.Appendf(nil, `# Written by secds-bench.
+	var b strings.Builder
+	b.WriteString(`# Written by secds-bench.
 version: 1
 support: "secds-bench"
 admin_groups: [secds-admins]
@@ -69,13 +85,23 @@ defaults:
   role_session_seconds: 3600
   notebook_session_seconds: 3600
 teams:
-  - name: %s
+`)
+	for i, name := range w.teams() {
+		_, group := w.teamOf(i)
+		selector := "team: " + name
+		if w.kind != worldSmall {
+			selector = `owner: "{{.Username}}"`
+		}
+		fmt.Fprintf(&b, `  - name: %s
     match:
       - groups: [%s]
     role_arn: arn:aws:iam::%s:role/secds-team-%s
     notebooks:
-      %s
+      tags:
+        %s
 `, name, group, account, name, selector)
+	}
+	return []byte(b.String())
 }
 
 // seed is the emulator's state: the broker's credentials and the notebooks.
@@ -86,12 +112,13 @@ func (w world) seed() awsemu.Seed {
 		AccountID:   account,
 		Credentials: []awsemu.Credential{{AccessKeyID: brokerKeyID, SecretAccessKey: brokerSecret, Principal: brokerARN}},
 	}
-	name, _ := w.team()
-	if w.kind != worldMany {
+	if w.kind == worldSmall {
+		name, _ := w.teamOf(0)
 		s.Notebooks = []awsemu.Notebook{{Name: sharedNotebook, Status: "InService", Tags: map[string]string{"team": name}}}
 		return s
 	}
 	for i := range w.notebooks {
+		name, _ := w.teamOf(i)
 		s.Notebooks = append(s.Notebooks, awsemu.Notebook{
 			Name: w.notebookOf(i), Status: "InService",
 			Tags: map[string]string{"team": name, "owner": username("u", i)},
