@@ -27,10 +27,11 @@ func printMachine(w io.Writer, o options) {
 		o.duration, o.concurrency, o.high, o.rounds, strings.Join(o.scenarios, ","))
 }
 
-const rowFormat = "%-5s %-5s %4s %9s %8s %8s %8s %7s %9s %8s %6s  %s\n"
+const rowFormat = "%-5s %-5s %4s %7s %8s %8s %8s %6s %6s %6s %6s %8s %5s  %s\n"
 
 func printHeader(w io.Writer) {
-	fmt.Fprintf(w, rowFormat, "round", "run", "c", "req/s", "p50", "p90", "p99", "errors", "CPU µs/req", "peak RSS", "×B", "AWS calls per request")
+	fmt.Fprintln(w, "CPU µs per request: srv = the server measured (broker, B or C), bknd = what it calls (the emulator, C's upstream), cli = the load generator")
+	fmt.Fprintf(w, rowFormat, "round", "run", "c", "req/s", "p50", "p90", "p99", "errors", "srv", "bknd", "cli", "peak RSS", "×B", "AWS calls per request")
 }
 
 func printRow(w io.Writer, m measured) {
@@ -56,7 +57,7 @@ func printRow(w io.Writer, m measured) {
 	}
 	fmt.Fprintf(w, rowFormat, round, m.name, fmt.Sprint(m.concurrency), fmt.Sprintf("%.0f", m.rate()),
 		ms(percentile(m.latencies, 50)), ms(percentile(m.latencies, 90)), ms(percentile(m.latencies, 99)),
-		errs, fmt.Sprintf("%.0f", micros(m.cpuPerReq())), fmt.Sprintf("%.0f MB", float64(m.rss)/(1<<20)), ratio, calls)
+		errs, fmt.Sprintf("%.0f", micros(m.cpuPerReq())), fmt.Sprintf("%.0f", micros(m.perReq(m.backendCPU))), fmt.Sprintf("%.0f", micros(m.perReq(m.clientCPU))), fmt.Sprintf("%.0f MB", float64(m.rss)/(1<<20)), ratio, calls)
 }
 
 func callsPerRequest(m measured) string {

@@ -12,6 +12,7 @@ import (
 type target struct {
 	name        string
 	proc        *child
+	backend     *child // what proc calls: the emulator, C's upstream, or nil
 	url         string
 	callsURL    string // the emulator's call counter; "" for the floors
 	concurrency int
@@ -28,11 +29,13 @@ type measured struct {
 	round       int
 	concurrency int
 	outcome
-	cpu    time.Duration    // the server process's CPU time over the run
-	rss    int64            // its peak RSS during the run
-	calls  map[string]int64 // AWS calls during the run, by operation
-	ratio  float64          // opens/s over B's at the same concurrency in the same round
-	usedUp bool             // cold: the fresh users ran out before the time
+	cpu        time.Duration    // the server process's CPU time over the run
+	backendCPU time.Duration    // the emulator's (or C's upstream's) over the run
+	clientCPU  time.Duration    // the load generator's (this process's) over the run
+	rss        int64            // its peak RSS during the run
+	calls      map[string]int64 // AWS calls during the run, by operation
+	ratio      float64          // opens/s over B's at the same concurrency in the same round
+	usedUp     bool             // cold: the fresh users ran out before the time
 }
 
 func (m measured) cpuPerReq() time.Duration {
@@ -40,6 +43,21 @@ func (m measured) cpuPerReq() time.Duration {
 		return 0
 	}
 	return m.cpu / time.Duration(m.n)
+}
+
+func backendCPU(c *child) (time.Duration, error) {
+	if c == nil {
+		return 0, nil
+	}
+	return procCPU(c.pid())
+}
+
+// perReq is d over the run's requests.
+func (m measured) perReq(d time.Duration) time.Duration {
+	if m.n == 0 {
+		return 0
+	}
+	return d / time.Duration(m.n)
 }
 
 func measure(ctx context.Context, t target) (measured, error) {
@@ -53,6 +71,11 @@ func measure(ctx context.Context, t target) (measured, error) {
 	if err != nil {
 		return measured{}, err
 	}
+	backend0, err := backendCPU(t.backend)
+	if err != nil {
+		return measured{}, err
+	}
+	client0 := selfCPU()
 	if err := resetPeakRSS(pid); err != nil {
 		return measured{}, fmt.Errorf("reset the peak RSS of %s: %w", t.name, err)
 	}
@@ -62,11 +85,17 @@ func measure(ctx context.Context, t target) (measured, error) {
 	}
 	out := load{url: t.url, concurrency: t.concurrency, duration: t.duration, count: t.count, once: t.once, reqs: t.reqs}.run(ctx, client)
 	m := measured{name: t.name, concurrency: t.concurrency, outcome: out}
+	m.clientCPU = selfCPU() - client0
 	cpu1, err := procCPU(pid)
 	if err != nil {
 		return measured{}, err
 	}
 	m.cpu = cpu1 - cpu0
+	backend1, err := backendCPU(t.backend)
+	if err != nil {
+		return measured{}, err
+	}
+	m.backendCPU = backend1 - backend0
 	if m.rss, err = peakRSS(pid); err != nil {
 		return measured{}, err
 	}
@@ -140,7 +169,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	floors := func(c int) []target {
 		return []target{
 			{name: "B", proc: floorB, url: openURL(floorB), concurrency: c, reqs: warmReqs[:c], warmup: 4 * c},
-			{name: "C", proc: floorC, url: openURL(floorC), concurrency: c, reqs: warmReqs[:c], warmup: 4 * c},
+			{name: "C", proc: floorC, backend: up, url: openURL(floorC), concurrency: c, reqs: warmReqs[:c], warmup: 4 * c},
 		}
 	}
 	printHeader(w)
@@ -155,7 +184,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		m, err := measure(ctx, target{name: scTeams, proc: teams.broker, url: openURL(teams.broker), callsURL: teams.aws.urls[1],
+		m, err := measure(ctx, target{name: scTeams, proc: teams.broker, backend: teams.aws, url: openURL(teams.broker), callsURL: teams.aws.urls[1],
 			concurrency: o.concurrency, reqs: reqs, count: o.teamOpens, duration: 10 * time.Minute})
 		if err != nil {
 			return fmt.Errorf("%s: %w", scTeams, err)
@@ -172,7 +201,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		}
 		c := o.concurrency
 		if o.has(scWarm) {
-			ts = append(ts, target{name: scWarm, proc: small.broker, url: openURL(small.broker), callsURL: small.aws.urls[1], concurrency: c, reqs: warmReqs[:c], warmup: 4 * c})
+			ts = append(ts, target{name: scWarm, proc: small.broker, backend: small.aws, url: openURL(small.broker), callsURL: small.aws.urls[1], concurrency: c, reqs: warmReqs[:c], warmup: 4 * c})
 		}
 		if o.has(scCold) {
 			// Fresh users each round: none has a session in the broker's
@@ -182,14 +211,14 @@ func run(ctx context.Context, o options, w io.Writer) error {
 			if err != nil {
 				return err
 			}
-			ts = append(ts, target{name: scCold, proc: small.broker, url: openURL(small.broker), callsURL: small.aws.urls[1], concurrency: c, reqs: cold, once: true})
+			ts = append(ts, target{name: scCold, proc: small.broker, backend: small.aws, url: openURL(small.broker), callsURL: small.aws.urls[1], concurrency: c, reqs: cold, once: true})
 		}
 		if many != nil {
-			ts = append(ts, target{name: scMany, proc: many.broker, url: openURL(many.broker), callsURL: many.aws.urls[1], concurrency: c, reqs: manyReqs, warmup: len(manyReqs)})
+			ts = append(ts, target{name: scMany, proc: many.broker, backend: many.aws, url: openURL(many.broker), callsURL: many.aws.urls[1], concurrency: c, reqs: manyReqs, warmup: len(manyReqs)})
 		}
 		if o.has(scHigh) {
 			ts = append(ts, floors(o.high)...)
-			ts = append(ts, target{name: scHigh, proc: small.broker, url: openURL(small.broker), callsURL: small.aws.urls[1], concurrency: o.high, reqs: warmReqs[:o.high], warmup: 2 * o.high})
+			ts = append(ts, target{name: scHigh, proc: small.broker, backend: small.aws, url: openURL(small.broker), callsURL: small.aws.urls[1], concurrency: o.high, reqs: warmReqs[:o.high], warmup: 2 * o.high})
 		}
 		var round []measured
 		for _, t := range ts {
