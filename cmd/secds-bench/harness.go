@@ -114,13 +114,30 @@ func (h *harness) startStack(w world, discoveryTTL string) (*stack, error) {
 	if st.tokens, err = tokensFor(st.config); err != nil {
 		return nil, err
 	}
-	if st.aws, err = h.start("aws", dir, w.kind, strconv.Itoa(w.notebooks)); err != nil {
-		return nil, err
-	}
-	if st.broker, err = h.start("broker", file, st.aws.urls[0]); err != nil {
+	if err := h.run(st); err != nil {
 		return nil, err
 	}
 	return st, nil
+}
+
+// run starts the stack's emulator and broker.
+func (h *harness) run(st *stack) error {
+	var err error
+	if st.aws, err = h.start("aws", filepath.Dir(st.file), st.world.kind, strconv.Itoa(st.world.notebooks)); err != nil {
+		return err
+	}
+	st.broker, err = h.start("broker", st.file, st.aws.urls[0])
+	return err
+}
+
+// restart stops the stack's emulator and broker and starts new ones on the
+// same files: the same keys (tokens stay valid) and the same port, nothing
+// cached, and an emulator without the presigned URLs of earlier rounds
+// (it scans them all on every call, so it slows down as they pile up).
+func (h *harness) restart(st *stack) error {
+	st.broker.stop()
+	st.aws.stop()
+	return h.run(st)
 }
 
 // requests mints a token for each of n users named prefix+i, with the

@@ -195,6 +195,18 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		teams.broker.stop()
 	}
 	for r := 1; r <= o.rounds; r++ {
+		if r > 1 {
+			// Each round starts from a fresh broker and emulator (see
+			// restart); the warm-ups make them warm again.
+			for _, st := range []*stack{small, many} {
+				if st == nil {
+					continue
+				}
+				if err := h.restart(st); err != nil {
+					return err
+				}
+			}
+		}
 		var ts []target
 		if o.has(scWarm) || o.has(scCold) || o.has(scMany) {
 			ts = append(ts, floors(o.concurrency)...)
