@@ -45,7 +45,6 @@ func (c *child) stop() {
 
 // harness holds what a bench run started.
 type harness struct {
-	opts     options
 	dir      string
 	self     string
 	children []*child

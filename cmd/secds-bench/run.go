@@ -38,12 +38,7 @@ type measured struct {
 	usedUp     bool             // cold: the fresh users ran out before the time
 }
 
-func (m measured) cpuPerReq() time.Duration {
-	if m.n == 0 {
-		return 0
-	}
-	return m.cpu / time.Duration(m.n)
-}
+func (m measured) cpuPerReq() time.Duration { return m.perReq(m.cpu) }
 
 func backendCPU(c *child) (time.Duration, error) {
 	if c == nil {
@@ -124,7 +119,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	h := &harness{opts: o, dir: dir, self: self}
+	h := &harness{dir: dir, self: self}
 	defer h.close()
 	printMachine(w, o)
 
