@@ -72,9 +72,9 @@ func childLog(dir, name string) (*slog.Logger, error) {
 }
 
 // serveAWS runs the emulator of a world (args: dir kind notebooks), IAM
-// seeded from the world's mapping, and beside it a counter of the AWS calls
-// it served by operation (GET /calls), which the harness reads around each
-// run.
+// seeded from the world's mapping, and a count of the AWS calls it served
+// by operation, on a listener of its own, which the harness reads around
+// each run.
 func serveAWS(ctx context.Context, args []string) ([]string, error) {
 	if len(args) != 3 {
 		return nil, errors.New("aws: want DIR KIND NOTEBOOKS")
