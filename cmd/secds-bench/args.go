@@ -35,6 +35,7 @@ type options struct {
 	manyTTL     time.Duration // many: discovery TTL, short so the run includes list refreshes
 	teamUsers   int           // teams: users (a notebook each), spread over ten teams
 	teamOpens   int           // teams: opens
+	profile     string        // a directory for the broker's CPU profile of each run; "": none
 }
 
 func parseArgs(args []string, stderr io.Writer) (options, error) {
@@ -55,6 +56,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.manyTTL, "many-discovery-ttl", 2*time.Second, "many: the broker's aws.discovery_ttl, so that the run includes list refreshes")
 	fs.IntVar(&o.teamUsers, "team-users", 100, "teams: users over the ten teams, a notebook each")
 	fs.IntVar(&o.teamOpens, "team-opens", 1000, "teams: opens counted")
+	fs.StringVar(&o.profile, "profile", "", "write the broker's CPU profile of each broker run into this directory (go tool pprof -top FILE)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}

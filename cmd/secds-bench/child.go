@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,7 +179,14 @@ func serveBroker(ctx context.Context, args []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []string{u}, nil
+	// The CPU profile, for -profile, on a loopback listener of its own.
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	prof, err := listenLoopback(ctx, mux)
+	if err != nil {
+		return nil, err
+	}
+	return []string{u, prof}, nil
 }
 
 // tokensFor is the broker's token verifier and issuer for a configuration,

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -21,6 +23,7 @@ type target struct {
 	count       int // requests; 0: as many as the duration allows
 	warmup      int // requests sent, unmeasured, before the run
 	duration    time.Duration
+	profile     string // a file for the server's CPU profile over the run; "": none
 }
 
 // measured is a run's figures.
@@ -78,6 +81,12 @@ func measure(ctx context.Context, t target) (measured, error) {
 	if err != nil {
 		return measured{}, err
 	}
+	profiled := make(chan error, 1)
+	if t.profile != "" && len(t.proc.urls) > 1 {
+		go func() { profiled <- saveProfile(ctx, t.proc.urls[1], t.duration, t.profile) }()
+	} else {
+		profiled <- nil
+	}
 	out := load{url: t.url, concurrency: t.concurrency, duration: t.duration, count: t.count, once: t.once, reqs: t.reqs}.run(ctx, client)
 	m := measured{name: t.name, concurrency: t.concurrency, outcome: out}
 	m.clientCPU = selfCPU() - client0
@@ -107,6 +116,9 @@ func measure(ctx context.Context, t target) (measured, error) {
 		}
 	}
 	m.usedUp = t.once && out.n >= len(t.reqs)
+	if err := <-profiled; err != nil {
+		return measured{}, fmt.Errorf("profile %s: %w", t.name, err)
+	}
 	return m, ctx.Err()
 }
 
@@ -230,6 +242,9 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		var round []measured
 		for _, t := range ts {
 			t.duration = o.duration
+			if o.profile != "" && t.name != "B" && t.name != "C" {
+				t.profile = filepath.Join(o.profile, fmt.Sprintf("round%d-%s.pprof", r, t.name))
+			}
 			m, err := measure(ctx, t)
 			if err != nil {
 				return fmt.Errorf("round %d, %s: %w", r, t.name, err)
@@ -247,4 +262,31 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	}
 	printSummary(w, o, all)
 	return nil
+}
+
+// saveProfile writes the CPU profile of the process serving base over the
+// next d (whole seconds, at least one) to file.
+func saveProfile(ctx context.Context, base string, d time.Duration, file string) error {
+	secs := max(int(d/time.Second), 1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, secs), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s", resp.Status)
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
