@@ -123,6 +123,11 @@ func measure(ctx context.Context, t target) (measured, error) {
 }
 
 func run(ctx context.Context, o options, w io.Writer) error {
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o700); err != nil {
+			return fmt.Errorf("-profile: %w", err)
+		}
+	}
 	dir, err := os.MkdirTemp("", "secds-bench-")
 	if err != nil {
 		return err
