@@ -20,7 +20,7 @@ export SECDS_HYDRA_BIN := $(CURDIR)/.tools/bin/hydra
 # same way from tools/kustomize (pure Go: about a minute on a fresh machine).
 export SECDS_KUSTOMIZE_BIN := $(CURDIR)/.tools/bin/kustomize
 
-.PHONY: test deps fmt-check vet tools kustomize iamsim axe unit e2e fuzz build build-dev run clean
+.PHONY: test deps fmt-check vet tools kustomize iamsim axe unit e2e fuzz build build-dev run bench clean
 
 # make test ends with one line: tests passed, failed and skipped (named),
 # and whether the browser suite ran; unit saves it (internal/testsummary).
@@ -98,6 +98,14 @@ build-dev:
 
 run:
 	$(GO) run ./cmd/secds-broker --dev
+
+# The load harness (cmd/secds-bench, BENCHMARKS.md): the broker and the AWS
+# emulator on loopback, each scenario beside the floors B and C. A few
+# minutes; BENCH_FLAGS passes flags, e.g. BENCH_FLAGS='-rounds 1 -duration 2s'.
+BENCH_FLAGS ?=
+bench:
+	$(GO) build -o bin/secds-bench ./cmd/secds-bench
+	bin/secds-bench $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin
