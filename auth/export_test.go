@@ -1,8 +1,5 @@
 package auth
 
-// VerifiedCached reports how many tokens t's verified-token cache holds.
-func VerifiedCached(t *Tokens) int { return t.verified.len() }
-
 // VerifiedCachedHas reports whether t's cache holds raw.
 func VerifiedCachedHas(t *Tokens, raw string) bool {
 	t.verified.mu.Lock()

@@ -75,6 +75,10 @@ func (c *verifiedCache) drop(k [sha256.Size]byte) {
 	}
 }
 
+// CachedTokens is how many verified tokens t remembers (for metrics and
+// tests).
+func (t *Tokens) CachedTokens() int { return t.verified.len() }
+
 func (c *verifiedCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()

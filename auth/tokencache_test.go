@@ -27,7 +27,7 @@ func TestVerifyCachesSuccessesOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := auth.VerifiedCached(tk); n != 1 {
+	if n := tk.CachedTokens(); n != 1 {
 		t.Fatalf("%d cached after one token three times, want 1", n)
 	}
 	stranger := newTokens(t, c, key(2))
@@ -47,7 +47,7 @@ func TestVerifyCachesSuccessesOnly(t *testing.T) {
 			}
 		}
 	}
-	if n := auth.VerifiedCached(tk); n != 1 {
+	if n := tk.CachedTokens(); n != 1 {
 		t.Errorf("%d cached after refusals, want 1: a failure took a place", n)
 	}
 }
@@ -147,7 +147,7 @@ func TestVerifyCacheBounded(t *testing.T) {
 	verify(toks[2])
 	verify(toks[0]) // toks[1] is now the least recently used
 	verify(toks[3])
-	if n := auth.VerifiedCached(tk); n != 3 {
+	if n := tk.CachedTokens(); n != 3 {
 		t.Fatalf("%d cached, want the bound 3", n)
 	}
 	for i, want := range []bool{true, false, true, true} {
@@ -164,7 +164,7 @@ func TestVerifyCacheIsPerKeySet(t *testing.T) {
 	c := &clock{time.Unix(1_800_000_000, 0)}
 	old := newTokens(t, c, key(2), key(1))
 	tok, _ := old.Issue(alice)
-	if _, err := old.Verify(tok.Raw); err != nil || auth.VerifiedCached(old) != 1 {
+	if _, err := old.Verify(tok.Raw); err != nil || old.CachedTokens() != 1 {
 		t.Fatalf("not verified and cached: %v", err)
 	}
 	dropped := newTokens(t, c, key(1))
