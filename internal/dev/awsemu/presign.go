@@ -17,6 +17,10 @@ const (
 	// presignedRetention bounds the token map: a token this long past
 	// expiry is forgotten (and then reads as invalid rather than expired).
 	presignedRetention = time.Hour
+	// pruneEvery spaces the sweeps of the token maps: a sweep reads every
+	// link of the last hour, so one per presign made a busy emulator (a
+	// benchmark) quadratic. Expiry is checked at use, not by the sweep.
+	pruneEvery = time.Second
 )
 
 // presignedURL is what a sign-in link's token stands for. It carries the
@@ -96,7 +100,14 @@ func (e *Emulator) createPresignedNotebookInstanceURL(who *caller, body []byte, 
 // request made with the URL or its page session.
 const presignAction = "sagemaker:CreatePresignedNotebookInstanceUrl"
 
+// prunePresignedLocked forgets links long expired and page sessions
+// expired, at most once per pruneEvery of the emulator's clock (and again
+// whenever that clock goes back).
 func (e *Emulator) prunePresignedLocked(now time.Time) {
+	if since := now.Sub(e.prunedAt); !e.prunedAt.IsZero() && since >= 0 && since < pruneEvery {
+		return
+	}
+	e.prunedAt = now
 	for k, p := range e.presigned {
 		if now.Sub(p.expires) > presignedRetention {
 			delete(e.presigned, k)
