@@ -30,9 +30,11 @@ type Emulator struct {
 	sessions     map[string]*session    // by access key ID
 	presigned    map[string]*presignedURL
 	pageSessions map[string]*pageSession
-	prunedAt     time.Time // when the two maps above were last swept
 	calls        map[string]int
 	faults       map[string]*Fault
+
+	// When sessions, and presigned with pageSessions, were last swept.
+	sessionsPrunedAt, prunedAt time.Time
 }
 
 // Option configures an Emulator.

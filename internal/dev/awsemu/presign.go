@@ -17,9 +17,10 @@ const (
 	// presignedRetention bounds the token map: a token this long past
 	// expiry is forgotten (and then reads as invalid rather than expired).
 	presignedRetention = time.Hour
-	// pruneEvery spaces the sweeps of the token maps: a sweep reads every
-	// link of the last hour, so one per presign made a busy emulator (a
-	// benchmark) quadratic. Expiry is checked at use, not by the sweep.
+	// pruneEvery spaces the sweeps of the token and session maps: a sweep
+	// reads every entry kept (links for an hour, sessions for a day), so
+	// one per call made a busy emulator (a benchmark) quadratic. Expiry is
+	// checked at use, not by the sweep.
 	pruneEvery = time.Second
 )
 
@@ -104,10 +105,9 @@ const presignAction = "sagemaker:CreatePresignedNotebookInstanceUrl"
 // expired, at most once per pruneEvery of the emulator's clock (and again
 // whenever that clock goes back).
 func (e *Emulator) prunePresignedLocked(now time.Time) {
-	if since := now.Sub(e.prunedAt); !e.prunedAt.IsZero() && since >= 0 && since < pruneEvery {
+	if !sweepDue(&e.prunedAt, now) {
 		return
 	}
-	e.prunedAt = now
 	for k, p := range e.presigned {
 		if now.Sub(p.expires) > presignedRetention {
 			delete(e.presigned, k)
@@ -118,4 +118,14 @@ func (e *Emulator) prunePresignedLocked(now time.Time) {
 			delete(e.pageSessions, k)
 		}
 	}
+}
+
+// sweepDue reports whether a sweep last made at *last is due at now: a
+// pruneEvery later, or the clock went back. If so, it records now.
+func sweepDue(last *time.Time, now time.Time) bool {
+	if since := now.Sub(*last); !last.IsZero() && since >= 0 && since < pruneEvery {
+		return false
+	}
+	*last = now
+	return true
 }

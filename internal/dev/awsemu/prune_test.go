@@ -58,3 +58,49 @@ func TestPresignedPruneCadence(t *testing.T) {
 		t.Errorf("fresh link: status %d: %s", resp.StatusCode, body)
 	}
 }
+
+// TestSessionPruneCadence: sessions long expired are forgotten at most once
+// a second of the emulator's clock; until then an expired session is
+// refused as expired, afterwards as unknown, and after the clock moves on
+// only recent sessions are held.
+func TestSessionPruneCadence(t *testing.T) {
+	start := time.Now().Truncate(time.Second)
+	env := newTestEnv(t, WithClock(func() time.Time { return start }), WithMaxClockSkew(0))
+	held := func() int {
+		env.emu.mu.Lock()
+		defer env.emu.mu.Unlock()
+		return len(env.emu.sessions)
+	}
+	assume := func() { env.assume(t, fraudRole, "alice", map[string]string{"team": "fraud"}) }
+	first := env.assume(t, fraudRole, "alice", map[string]string{"team": "fraud"}) // a sweep at 0
+	firstSTS := env.sts(*first.AccessKeyId, *first.SecretAccessKey, *first.SessionToken)
+	refusedAs := func(want string) {
+		t.Helper()
+		if got, _ := callBoth(t, firstSTS, env.adminSageMaker()); got != want {
+			t.Errorf("the first session is refused with %q, want %q", got, want)
+		}
+	}
+
+	env.emu.Advance(first.Expiration.Sub(start) + sessionRetention)
+	assume()
+	if n := held(); n != 2 {
+		t.Fatalf("%d sessions held at the end of the retention, want 2", n)
+	}
+	env.emu.Advance(pruneEvery / 2)
+	assume()
+	if n := held(); n != 3 {
+		t.Fatalf("%d sessions held half a second after a sweep, want 3 (no sweep yet)", n)
+	}
+	refusedAs("ExpiredToken")
+	env.emu.Advance(pruneEvery / 2)
+	assume()
+	if n := held(); n != 3 {
+		t.Fatalf("%d sessions held a second after a sweep, want 3 (the first one gone)", n)
+	}
+	refusedAs("InvalidClientTokenId")
+	env.emu.Advance(48 * time.Hour)
+	assume()
+	if n := held(); n != 1 {
+		t.Fatalf("%d sessions held two days later, want 1", n)
+	}
+}
