@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,4 +172,28 @@ func TestVerifyCacheIsPerKeySet(t *testing.T) {
 	if _, err := dropped.Verify(tok.Raw); !errors.Is(err, auth.ErrTokenInvalid) {
 		t.Errorf("after dropping the signing key: %v, want ErrTokenInvalid", err)
 	}
+}
+
+// TestVerifyCacheConcurrent: callers verifying one token at once, each
+// changing what it got, share nothing (run with -race).
+func TestVerifyCacheConcurrent(t *testing.T) {
+	c := &clock{time.Unix(1_800_000_000, 0)}
+	tk := newTokens(t, c, key(1))
+	tok, _ := tk.Issue(alice)
+	want, _ := newTokens(t, c, key(1)).Verify(tok.Raw)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				v, err := tk.Verify(tok.Raw)
+				if err != nil || !reflect.DeepEqual(v, want) {
+					t.Errorf("verify = %+v, %v", v, err)
+					return
+				}
+				v.Identity.Groups[0] = "admins"
+				v.Identity.Claims["department"] = "root"
+			}
+		})
+	}
+	wg.Wait()
 }
