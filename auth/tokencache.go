@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"sync"
+	"sync/atomic"
 )
 
 // verifiedCacheSize bounds the verified-token cache: a broker sees at most
@@ -22,6 +23,8 @@ type verifiedCache struct {
 	max   int
 	order *list.List // of *verifiedEntry, most recently used first
 	byKey map[[sha256.Size]byte]*list.Element
+
+	hits, misses atomic.Uint64
 }
 
 type verifiedEntry struct {
@@ -42,8 +45,10 @@ func (c *verifiedCache) get(k [sha256.Size]byte) (tokenClaims, bool) {
 	defer c.mu.Unlock()
 	e, ok := c.byKey[k]
 	if !ok {
+		c.misses.Add(1)
 		return tokenClaims{}, false
 	}
+	c.hits.Add(1)
 	c.order.MoveToFront(e)
 	return e.Value.(*verifiedEntry).claims, true
 }
@@ -75,9 +80,17 @@ func (c *verifiedCache) drop(k [sha256.Size]byte) {
 	}
 }
 
-// CachedTokens is how many verified tokens t remembers (for metrics and
-// tests).
-func (t *Tokens) CachedTokens() int { return t.verified.len() }
+// TokenCacheStats count the verified-token cache's use since the start.
+type TokenCacheStats struct {
+	Hits   uint64 // tokens found, whether or not still within their lifetime
+	Misses uint64 // tokens verified in full, genuine or not
+	Size   int    // tokens held now
+}
+
+// CacheStats reports the verified-token cache's counters, for metrics.
+func (t *Tokens) CacheStats() TokenCacheStats {
+	return TokenCacheStats{Hits: t.verified.hits.Load(), Misses: t.verified.misses.Load(), Size: t.verified.len()}
+}
 
 func (c *verifiedCache) len() int {
 	c.mu.Lock()

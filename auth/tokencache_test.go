@@ -28,8 +28,8 @@ func TestVerifyCachesSuccessesOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := tk.CachedTokens(); n != 1 {
-		t.Fatalf("%d cached after one token three times, want 1", n)
+	if s := tk.CacheStats(); s != (auth.TokenCacheStats{Hits: 2, Misses: 1, Size: 1}) {
+		t.Fatalf("after one token three times: %+v, want 2 hits, 1 miss, 1 held", s)
 	}
 	stranger := newTokens(t, c, key(2))
 	foreign, _ := stranger.Issue(alice)
@@ -48,8 +48,8 @@ func TestVerifyCachesSuccessesOnly(t *testing.T) {
 			}
 		}
 	}
-	if n := tk.CachedTokens(); n != 1 {
-		t.Errorf("%d cached after refusals, want 1: a failure took a place", n)
+	if s := tk.CacheStats(); s.Size != 1 || s.Hits != 2 || s.Misses != 1+uint64(2*len(refused)) {
+		t.Errorf("after refusals: %+v, want 1 held (a failure took a place?), 2 hits, %d misses", s, 1+2*len(refused))
 	}
 }
 
@@ -148,7 +148,7 @@ func TestVerifyCacheBounded(t *testing.T) {
 	verify(toks[2])
 	verify(toks[0]) // toks[1] is now the least recently used
 	verify(toks[3])
-	if n := tk.CachedTokens(); n != 3 {
+	if n := tk.CacheStats().Size; n != 3 {
 		t.Fatalf("%d cached, want the bound 3", n)
 	}
 	for i, want := range []bool{true, false, true, true} {
@@ -165,7 +165,7 @@ func TestVerifyCacheIsPerKeySet(t *testing.T) {
 	c := &clock{time.Unix(1_800_000_000, 0)}
 	old := newTokens(t, c, key(2), key(1))
 	tok, _ := old.Issue(alice)
-	if _, err := old.Verify(tok.Raw); err != nil || old.CachedTokens() != 1 {
+	if _, err := old.Verify(tok.Raw); err != nil || old.CacheStats().Size != 1 {
 		t.Fatalf("not verified and cached: %v", err)
 	}
 	dropped := newTokens(t, c, key(1))
