@@ -81,6 +81,8 @@ type Tokens struct {
 
 	spent   SpentCodes
 	pending PendingCodes
+
+	verified *verifiedCache
 }
 
 // NewTokens returns a Tokens for cfg.
@@ -103,7 +105,8 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	t := &Tokens{cfg: cfg, public: map[string]ed25519.PublicKey{}, now: cfg.Now, codeTTL: CodeTTL, spent: cfg.Spent}
+	t := &Tokens{cfg: cfg, public: map[string]ed25519.PublicKey{}, now: cfg.Now, codeTTL: CodeTTL, spent: cfg.Spent,
+		verified: newVerifiedCache(verifiedCacheSize)}
 	if t.spent == nil {
 		t.spent = &memorySpent{m: map[string]time.Time{}, now: cfg.Now}
 	}
@@ -201,48 +204,75 @@ func (t *Tokens) Issue(id abac.Identity) (Token, error) {
 // Verify checks a presented token: algorithm (pinned), type, key (by kid,
 // among the configured ones), signature, issuer, audience, and lifetime. It
 // returns ErrTokenExpired or ErrTokenInvalid, wrapped with the reason for
-// logs; the reason never quotes the token.
+// logs; the reason never quotes the token. A token verified before is found
+// in a cache by its SHA-256 and skips the signature, never the lifetime.
 func (t *Tokens) Verify(raw string) (Verified, error) {
-	invalid := func(why string) (Verified, error) { return Verified{}, fmt.Errorf("%w: %s", ErrTokenInvalid, why) }
 	if len(raw) > maxTokenLen || strings.Count(raw, ".") != 2 {
-		return invalid("not a compact JWS")
+		return invalidToken("not a compact JWS")
+	}
+	k := tokenKey(raw)
+	if c, ok := t.verified.get(k); ok {
+		v, err := t.accept(c)
+		if errors.Is(err, ErrTokenExpired) {
+			t.verified.drop(k)
+		}
+		return v, err
 	}
 	tok, err := jwt.ParseSigned(raw, tokenAlgs)
 	if err != nil {
-		return invalid("unparsable or wrong algorithm")
+		return invalidToken("unparsable or wrong algorithm")
 	}
 	if len(tok.Headers) != 1 {
-		return invalid("not exactly one signature")
+		return invalidToken("not exactly one signature")
 	}
 	h := tok.Headers[0]
 	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != TokenType {
-		return invalid("wrong typ header")
+		return invalidToken("wrong typ header")
 	}
 	pub, ok := t.public[h.KeyID]
 	if !ok {
-		return invalid("signed by an unknown key")
+		return invalidToken("signed by an unknown key")
 	}
 	var c tokenClaims
 	if err := tok.Claims(pub, &c); err != nil {
-		return invalid("bad signature or payload")
+		return invalidToken("bad signature or payload")
 	}
-	now := t.now()
-	err = c.Claims.ValidateWithLeeway(jwt.Expected{Issuer: t.cfg.Issuer, AnyAudience: jwt.Audience{t.cfg.Audience}, Time: now}, t.cfg.Leeway)
+	v, err := t.accept(c)
+	if err == nil {
+		// accept copied what v holds: c is the cache's alone.
+		t.verified.put(k, c)
+	}
+	return v, err
+}
+
+func invalidToken(why string) (Verified, error) {
+	return Verified{}, fmt.Errorf("%w: %s", ErrTokenInvalid, why)
+}
+
+// accept checks the claims of a genuine token against this broker and the
+// time now, and returns what they say as a copy that shares nothing with c.
+func (t *Tokens) accept(c tokenClaims) (Verified, error) {
+	err := c.Claims.ValidateWithLeeway(jwt.Expected{Issuer: t.cfg.Issuer, AnyAudience: jwt.Audience{t.cfg.Audience}, Time: t.now()}, t.cfg.Leeway)
 	switch {
 	case errors.Is(err, jwt.ErrExpired):
 		return Verified{}, ErrTokenExpired
 	case err != nil:
-		return invalid(strings.TrimPrefix(err.Error(), "go-jose/go-jose/jwt: "))
+		return invalidToken(strings.TrimPrefix(err.Error(), "go-jose/go-jose/jwt: "))
 	case c.Expiry == nil || c.IssuedAt == nil:
-		return invalid("no exp or iat")
+		return invalidToken("no exp or iat")
 	case c.Subject == "" || c.Username == "" || c.ID == "":
-		return invalid("no sub, username or jti")
+		return invalidToken("no sub, username or jti")
 	}
-	if c.IDClaims == nil {
-		c.IDClaims = map[string]any{}
+	claims := copyClaims(c.IDClaims)
+	if claims == nil {
+		claims = map[string]any{}
+	}
+	var groups []string
+	if c.Groups != nil {
+		groups = append(make([]string, 0, len(c.Groups)), c.Groups...)
 	}
 	return Verified{
-		Identity:  abac.Identity{Subject: c.Subject, Username: c.Username, Email: c.Email, Groups: c.Groups, Claims: c.IDClaims, Kept: c.Kept},
+		Identity:  abac.Identity{Subject: c.Subject, Username: c.Username, Email: c.Email, Groups: groups, Claims: claims, Kept: c.Kept},
 		ID:        c.ID,
 		IssuedAt:  c.IssuedAt.Time(),
 		ExpiresAt: c.Expiry.Time(),

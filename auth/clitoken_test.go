@@ -33,7 +33,7 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-func newTokens(t *testing.T, c *clock, keys ...[]byte) *auth.Tokens {
+func newTokens(t testing.TB, c *clock, keys ...[]byte) *auth.Tokens {
 	t.Helper()
 	codec, err := auth.NewCodec([][]byte{key(9)}, c.now)
 	if err != nil {

@@ -193,9 +193,11 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	if err != nil {
 		return nil, errors.Join(err, b.Close())
 	}
+	// One pool for the broker's AWS calls, as deep as they may run at once.
+	awsHTTP := awsHTTPClient(awsCfg.HTTPClient, cfg.AWS.MaxConcurrent)
 	if b.Broker, err = broker.New(broker.Config{
-		STS:              sts.NewFromConfig(*awsCfg),
-		SageMaker:        sagemaker.NewFromConfig(*awsCfg),
+		STS:              sts.NewFromConfig(*awsCfg, func(o *sts.Options) { o.HTTPClient = awsHTTP }),
+		SageMaker:        sagemaker.NewFromConfig(*awsCfg, func(o *sagemaker.Options) { o.HTTPClient = awsHTTP }),
 		Mapping:          b.Mapping.Mapping,
 		Audit:            rec,
 		Now:              opts.Now,

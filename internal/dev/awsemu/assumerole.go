@@ -233,7 +233,12 @@ func packedPolicySize(policy string, tags []Tag) int {
 	return (n*100 + packedLimit - 1) / packedLimit
 }
 
+// pruneSessionsLocked forgets sessions long expired, at most once per
+// pruneEvery of the emulator's clock.
 func (e *Emulator) pruneSessionsLocked(now time.Time) {
+	if !sweepDue(&e.sessionsPrunedAt, now) {
+		return
+	}
 	for id, s := range e.sessions {
 		if now.Sub(s.expires) > sessionRetention {
 			delete(e.sessions, id)

@@ -32,6 +32,9 @@ type Emulator struct {
 	pageSessions map[string]*pageSession
 	calls        map[string]int
 	faults       map[string]*Fault
+
+	// When sessions, and presigned with pageSessions, were last swept.
+	sessionsPrunedAt, prunedAt time.Time
 }
 
 // Option configures an Emulator.

@@ -17,6 +17,11 @@ const (
 	// presignedRetention bounds the token map: a token this long past
 	// expiry is forgotten (and then reads as invalid rather than expired).
 	presignedRetention = time.Hour
+	// pruneEvery spaces the sweeps of the token and session maps: a sweep
+	// reads every entry kept (links for an hour, sessions for a day), so
+	// one per call made a busy emulator (a benchmark) quadratic. Expiry is
+	// checked at use, not by the sweep.
+	pruneEvery = time.Second
 )
 
 // presignedURL is what a sign-in link's token stands for. It carries the
@@ -96,7 +101,13 @@ func (e *Emulator) createPresignedNotebookInstanceURL(who *caller, body []byte, 
 // request made with the URL or its page session.
 const presignAction = "sagemaker:CreatePresignedNotebookInstanceUrl"
 
+// prunePresignedLocked forgets links long expired and page sessions
+// expired, at most once per pruneEvery of the emulator's clock (and again
+// whenever that clock goes back).
 func (e *Emulator) prunePresignedLocked(now time.Time) {
+	if !sweepDue(&e.prunedAt, now) {
+		return
+	}
 	for k, p := range e.presigned {
 		if now.Sub(p.expires) > presignedRetention {
 			delete(e.presigned, k)
@@ -107,4 +118,14 @@ func (e *Emulator) prunePresignedLocked(now time.Time) {
 			delete(e.pageSessions, k)
 		}
 	}
+}
+
+// sweepDue reports whether a sweep last made at *last is due at now: a
+// pruneEvery later, or the clock went back. If so, it records now.
+func sweepDue(last *time.Time, now time.Time) bool {
+	if since := now.Sub(*last); !last.IsZero() && since >= 0 && since < pruneEvery {
+		return false
+	}
+	*last = now
+	return true
 }
