@@ -186,6 +186,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		if b.Tokens, err = auth.NewTokens(tc); err != nil {
 			return nil, err
 		}
+		registerTokenCacheMetrics(b.Metrics, b.Tokens)
 	} else {
 		opts.Log.Warn("no token keys (tokens.keys_file or " + cfg.Tokens.KeysEnv + "): the secds CLI cannot log in to this broker")
 	}
