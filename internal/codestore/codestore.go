@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/secds/secds/auth"
@@ -23,6 +24,9 @@ import (
 type Dir struct {
 	path string
 	now  func() time.Time
+	// swept is when sweep last read the directory (Unix nanoseconds): it
+	// runs at most once a minute, not at every code.
+	swept atomic.Int64
 }
 
 // record is a pending code's file: the sealed login code (encrypted with
@@ -66,12 +70,12 @@ func (d *Dir) Put(_ context.Context, code, sealed string, until time.Time) (bool
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("keep a sign-in code: %w", err)
+		return false, fmt.Errorf("keep a sign-in code in %s: %w", d.path, withoutPath(err))
 	}
 	_, werr := f.Write(data)
 	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
 		_ = os.Remove(name)
-		return false, fmt.Errorf("keep a sign-in code: %w", err)
+		return false, fmt.Errorf("keep a sign-in code in %s: %w", d.path, withoutPath(err))
 	}
 	return true, nil
 }
@@ -91,11 +95,11 @@ func (d *Dir) Take(_ context.Context, code string) (string, auth.CodeState, erro
 		}
 		return "", auth.CodeUnknown, nil
 	} else if err != nil {
-		return "", auth.CodeUnknown, fmt.Errorf("check a sign-in code: %w", err)
+		return "", auth.CodeUnknown, fmt.Errorf("check a sign-in code in %s: %w", d.path, withoutPath(err))
 	}
 	data, err := os.ReadFile(used)
 	if err != nil {
-		return "", auth.CodeUnknown, fmt.Errorf("check a sign-in code: %w", err)
+		return "", auth.CodeUnknown, fmt.Errorf("check a sign-in code in %s: %w", d.path, withoutPath(err))
 	}
 	// Only the expiry stays behind: the sealed code is not kept once used.
 	_ = os.WriteFile(used, nil, 0o600)
@@ -125,7 +129,7 @@ func (d *Dir) Spend(_ context.Context, id string, _ time.Time) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("record a sign-in code as used: %w", err)
+		return false, fmt.Errorf("record a sign-in code as used in %s: %w", d.path, withoutPath(err))
 	}
 	return true, f.Close()
 }
@@ -133,6 +137,10 @@ func (d *Dir) Spend(_ context.Context, id string, _ time.Time) (bool, error) {
 // sweep removes codes that expired unredeemed, and leftovers of takes and
 // spends, once they are an hour old: every code is dead by then.
 func (d *Dir) sweep() {
+	now := d.now().UnixNano()
+	if last := d.swept.Load(); now-last < int64(time.Minute) || !d.swept.CompareAndSwap(last, now) {
+		return
+	}
 	des, err := os.ReadDir(d.path)
 	if err != nil {
 		return
@@ -143,4 +151,18 @@ func (d *Dir) sweep() {
 			_ = os.Remove(filepath.Join(d.path, de.Name()))
 		}
 	}
+}
+
+// withoutPath drops the file name from a file error: it is the code (or a
+// code's ID), and errors reach the log.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%s: %w", le.Op, le.Err)
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -110,5 +111,28 @@ func TestSpentOnceInASharedDirectory(t *testing.T) {
 	wg.Wait()
 	if fresh.Load() != 1 {
 		t.Fatalf("%d replicas spent the code, want 1", fresh.Load())
+	}
+}
+
+// TestErrorsDoNotNameTheCode: a failing code file's error (it reaches the
+// log) names the directory, not the file, whose name is the code.
+func TestErrorsDoNotNameTheCode(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cli-codes")
+	d, err := codestore.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, nil, 0o600); err != nil { // the directory is now a file
+		t.Fatal(err)
+	}
+	_, err = d.Put(context.Background(), "BCDFGHJK", "sealed", time.Now().Add(time.Minute))
+	if err == nil || strings.Contains(err.Error(), "BCDFGHJK") {
+		t.Fatalf("Put = %v, want an error that does not name the code", err)
+	}
+	if _, err := d.Spend(context.Background(), "Ab3_-xYz0123456789abcd", time.Now()); err == nil || strings.Contains(err.Error(), "Ab3_-xYz0123456789abcd") {
+		t.Fatalf("Spend = %v, want an error that does not name the code's ID", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/singleflight"
 )
 
 // Revocation items: one partition, one item per key (a subject or a
@@ -45,6 +46,11 @@ type RevocationOptions struct {
 type Revocations struct {
 	c    API
 	opts RevocationOptions
+
+	// reads makes the replica's callers share one read of the table when
+	// their copy is stale: while DynamoDB is down, a burst of CLI requests
+	// is one query at a time, not one each.
+	reads singleflight.Group
 
 	mu      sync.Mutex
 	cutoffs map[string]time.Time
@@ -155,7 +161,8 @@ func (r *Revocations) Cutoff(ctx context.Context, key string) (time.Time, error)
 	stale := r.opts.Now().Sub(r.readAt) > r.opts.MaxStale
 	r.mu.Unlock()
 	if stale {
-		if err := r.refresh(ctx); err != nil {
+		_, err, _ := r.reads.Do("", func() (any, error) { return nil, r.refresh(ctx) })
+		if err != nil {
 			return time.Time{}, fmt.Errorf("token revocations not read for over %s: %w", r.opts.MaxStale, err)
 		}
 	}
