@@ -23,7 +23,29 @@ const (
 	csrfTTL = 24 * time.Hour
 
 	apiAuthKey = "secds.api_auth"
+	bearerKey  = "secds.bearer"
 )
+
+// bearerResult is a request's bearer token, verified once: the rate
+// limiter keys its per-user bucket by it and the API guard then judges it,
+// so it is verified (and its cache looked up) once per request, not twice.
+type bearerResult struct {
+	raw string
+	v   auth.Verified
+	err error
+}
+
+// verifyBearer verifies raw (the Authorization header's token, trimmed
+// here) with the broker's token keys, once per request.
+func (s *Server) verifyBearer(c echo.Context, raw string) (auth.Verified, error) {
+	raw = strings.TrimSpace(raw)
+	if r, ok := c.Get(bearerKey).(*bearerResult); ok && r.raw == raw {
+		return r.v, r.err
+	}
+	v, err := s.cfg.Tokens.Verify(raw)
+	c.Set(bearerKey, &bearerResult{raw: raw, v: v, err: err})
+	return v, err
+}
 
 // apiAuth is how a request was authenticated, for handlers that say so
 // (GET /api/v1/me hands out the CSRF token only to sessions).
@@ -79,7 +101,7 @@ func (s *Server) bearerIdentity(c echo.Context, header string) (abac.Identity, e
 	if s.cfg.Tokens == nil {
 		return refuse(api.CodeCLILoginDisabled, "This broker accepts no CLI tokens: it has no token keys. Tell the platform team to set tokens.keys_file or SECDS_TOKEN_KEYS.", nil)
 	}
-	v, err := s.cfg.Tokens.Verify(strings.TrimSpace(raw))
+	v, err := s.verifyBearer(c, raw)
 	switch {
 	case errors.Is(err, auth.ErrTokenExpired):
 		return refuse(api.CodeTokenExpired, "Your secds login has expired. Run secds login, then try again.", err)

@@ -190,15 +190,15 @@ func addressKey(ip string) string {
 // userKey names the person behind a request once their credential is
 // verified: the subject of a valid broker token or session. A bearer token
 // is judged alone, as apiIdentity judges it; one that does not verify gives
-// no key (the address limit applies). Verifying a token is one Ed25519
-// signature check, cheap beside what the limited endpoints do.
+// no key (the address limit applies). The verification is the one the
+// API guard uses next (verifyBearer keeps it for the request).
 func (s *Server) userKey(c echo.Context) string {
 	if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
 		scheme, raw, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || s.cfg.Tokens == nil {
 			return ""
 		}
-		v, err := s.cfg.Tokens.Verify(strings.TrimSpace(raw))
+		v, err := s.verifyBearer(c, raw)
 		if err != nil {
 			return ""
 		}
