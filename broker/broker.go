@@ -75,12 +75,21 @@ func New(cfg Config) (*Broker, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	slots := make(chan struct{}, cfg.MaxConcurrentAWS)
 	return &Broker{
 		sts: cfg.STS, sm: cfg.SageMaker, mapping: cfg.Mapping, audit: cfg.Audit, now: cfg.Now,
-		timeout: cfg.AWSTimeout, queue: cfg.QueueTimeout, slots: make(chan struct{}, cfg.MaxConcurrentAWS),
+		timeout: cfg.AWSTimeout, queue: cfg.QueueTimeout, slots: slots,
 		creds: newCredCache(cfg.Now), issuer: cfg.Issuer,
-		disc: newDiscovery(cfg.SageMaker, cfg.DiscoveryTTL, cfg.AWSTimeout, cfg.Now),
+		disc: newDiscovery(cfg.SageMaker, cfg.DiscoveryTTL, cfg.AWSTimeout, cfg.Now, slots),
 	}, nil
+}
+
+// Close stops the background notebook listings and waits for those under
+// way to end (each is bounded by the AWS time-out). Opens after Close
+// still work; they only list in the foreground.
+func (b *Broker) Close() error {
+	b.disc.close()
+	return nil
 }
 
 // RequestMeta is what the audit trail records about where a request came from.

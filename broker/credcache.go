@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/secds/secds/abac"
 )
@@ -26,6 +28,10 @@ type credCache struct {
 
 	mu      sync.Mutex
 	entries map[string]aws.Credentials
+	swept   time.Time // when put last swept a full cache
+
+	hits, misses atomic.Int64
+	flight       singleflight.Group // one AssumeRole per key at a time
 }
 
 func newCredCache(now func() time.Time) *credCache {
@@ -38,9 +44,17 @@ func (c *credCache) get(key string) (aws.Credentials, bool) {
 	cr, ok := c.entries[key]
 	if !ok || !c.fresh(cr) {
 		delete(c.entries, key)
+		c.misses.Add(1)
 		return aws.Credentials{}, false
 	}
+	c.hits.Add(1)
 	return cr, true
+}
+
+func (c *credCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
 }
 
 func (c *credCache) put(key string, cr aws.Credentials) {
@@ -50,9 +64,14 @@ func (c *credCache) put(key string, cr aws.Credentials) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= c.max {
-		for k, v := range c.entries {
-			if !c.fresh(v) {
-				delete(c.entries, k)
+		// Sweep at most once a second: a cache full of live sessions
+		// would otherwise cost a scan of all of them at every put.
+		if now := c.now(); now.Sub(c.swept) >= time.Second {
+			c.swept = now
+			for k, v := range c.entries {
+				if !c.fresh(v) {
+					delete(c.entries, k)
+				}
 			}
 		}
 		if len(c.entries) >= c.max {

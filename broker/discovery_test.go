@@ -72,7 +72,7 @@ func TestFailedRefreshBacksOffAndNeverOutlivesTheTTL(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	sm := &listingSageMaker{}
-	d := newDiscovery(sm, 80*time.Second, time.Minute, clock)
+	d := newDiscovery(sm, 80*time.Second, time.Minute, clock, make(chan struct{}, 4))
 	ctx := context.Background()
 	get := func() error {
 		t.Helper()
@@ -125,7 +125,7 @@ func TestObservedStatusSchedulesARefresh(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	sm := &listingSageMaker{}
-	d := newDiscovery(sm, 80*time.Second, time.Minute, clock)
+	d := newDiscovery(sm, 80*time.Second, time.Minute, clock, make(chan struct{}, 4))
 	ctx := context.Background()
 	if _, err := d.catalog(ctx, role, aws.Credentials{}); err != nil {
 		t.Fatal(err)
@@ -162,7 +162,7 @@ func TestRefreshStartsAheadOfASlowListing(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	sm := &listingSageMaker{slow: func() { advance(5 * time.Second) }}
-	d := newDiscovery(sm, 80*time.Second, time.Minute, clock)
+	d := newDiscovery(sm, 80*time.Second, time.Minute, clock, make(chan struct{}, 4))
 	ctx := context.Background()
 	if _, err := d.catalog(ctx, role, aws.Credentials{}); err != nil {
 		t.Fatal(err)

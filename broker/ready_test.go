@@ -31,7 +31,7 @@ func TestReadinessCheckLeavesTheCacheAlone(t *testing.T) {
 	const role = "arn:aws:iam::123456789012:role/fraud"
 	now := time.Unix(1_800_000_000, 0)
 	sm := &stoppedSageMaker{}
-	d := newDiscovery(sm, time.Minute, time.Minute, func() time.Time { return now })
+	d := newDiscovery(sm, time.Minute, time.Minute, func() time.Time { return now }, make(chan struct{}, 4))
 	listed := newCatalog([]Notebook{{Name: "fraud-alice", Status: "InService"}, {Name: "fraud-dave", Status: "InService"}})
 	d.entries[role] = &discoveryEntry{cat: listed, listed: now}
 	b := &Broker{sm: sm, disc: d, now: d.now}

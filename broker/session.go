@@ -22,11 +22,25 @@ func (b *Broker) assume(ctx context.Context, id abac.Identity, name string, g ab
 	if cr, ok := b.creds.get(key); ok {
 		return cr, nil
 	}
-	cr, err := b.assumeRole(ctx, id, name, g)
-	if err == nil {
-		b.creds.put(key, cr)
+	// Two tabs (or a page and the CLI) opening at once make one session.
+	// The call is detached from the first caller's cancellation (a closed
+	// tab) but keeps its deadline.
+	v, err, _ := b.creds.flight.Do(key, func() (any, error) {
+		actx, cancel := context.WithoutCancel(ctx), func() {}
+		if dl, ok := ctx.Deadline(); ok {
+			actx, cancel = context.WithDeadline(actx, dl)
+		}
+		defer cancel()
+		cr, err := b.assumeRole(actx, id, name, g)
+		if err == nil {
+			b.creds.put(key, cr)
+		}
+		return cr, err
+	})
+	if err != nil {
+		return aws.Credentials{}, err
 	}
-	return cr, err
+	return v.(aws.Credentials), nil
 }
 
 // assumeRole takes on the team role for one user. RoleSessionName and

@@ -210,6 +210,9 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 	}); err != nil {
 		return nil, errors.Join(err, b.Close())
 	}
+	// First to close: its background listings end before the audit file.
+	b.closers = append([]io.Closer{b.Broker}, b.closers...)
+	registerBrokerCacheMetrics(b.Metrics, b.Broker)
 	sc := server.Config{
 		Auth: a, Broker: b.Broker, Audit: rec, Log: opts.Log, PublicURL: cfg.Public, TrustedProxies: cfg.Proxies,
 		Limits: cfg.Limits,
