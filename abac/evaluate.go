@@ -17,6 +17,9 @@ type Grant struct {
 	NotebookTags           map[string]string `json:"notebook_tags"`            // always includes team=<Team>
 	NotebookNames          []string          `json:"notebook_names,omitempty"` // when set, only these
 	Studio                 *StudioTarget     `json:"studio,omitempty"`
+	// Posture is what a notebook must be before it is opened; nil: no
+	// requirement.
+	Posture *Posture `json:"posture,omitempty"`
 }
 
 // StudioTarget is a rendered Studio setting.
@@ -112,6 +115,7 @@ func (t *Team) grant(id Identity) (Grant, error) {
 		NotebookSessionSeconds: t.NotebookSessionSeconds,
 		SessionTags:            make(map[string]string, len(t.tagValues)),
 		NotebookTags:           map[string]string{"team": t.Name},
+		Posture:                t.posture,
 	}
 	for k, v := range t.tagValues {
 		s, err := v.render(id)

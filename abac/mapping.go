@@ -32,6 +32,9 @@ type Mapping struct {
 type Defaults struct {
 	RoleSessionSeconds     int `yaml:"role_session_seconds"`
 	NotebookSessionSeconds int `yaml:"notebook_session_seconds"`
+	// Require applies to every team; a team's require overrides it field
+	// by field (posture.go).
+	Require *Requirements `yaml:"require"`
 }
 
 // Team is one entry of the mapping: who belongs to it and what it may open.
@@ -49,7 +52,11 @@ type Team struct {
 	NotebookSessionSeconds int               `yaml:"notebook_session_seconds"`
 	Notebooks              NotebookSelector  `yaml:"notebooks"`
 	Studio                 *Studio           `yaml:"studio"`
+	// Require is what the team's notebooks must be before they are
+	// opened, over defaults.require (posture.go).
+	Require *Requirements `yaml:"require"`
 
+	posture        *Posture
 	tagValues      map[string]*value
 	selectorValues map[string]*value
 	nameValues     []*value

@@ -80,6 +80,7 @@ func (v *validator) mapping(m *Mapping) {
 		seen[strings.ToLower(t.Name)] = i
 		v.team(t, m.Defaults, i)
 	}
+	v.requirements(m)
 }
 
 func (v *validator) durations(role, notebook int, path ...any) {
