@@ -63,6 +63,7 @@ type Broker struct {
 	queue   time.Duration
 	slots   chan struct{}
 	issuer  string
+	posture postureCache
 }
 
 // New returns a Broker.
@@ -187,6 +188,9 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		b.disc.observed(t.grant.RoleARN, nb.Name, status)
 	}
 	if err := ready(m, nb.Name, status); err != nil {
+		return OpenResult{}, err
+	}
+	if err := b.checkPosture(ctx, m, nb, t, &ev); err != nil {
 		return OpenResult{}, err
 	}
 	out, err := b.sm.CreatePresignedNotebookInstanceUrl(ctx, &sagemaker.CreatePresignedNotebookInstanceUrlInput{

@@ -27,6 +27,10 @@ func auditOf(err error) (code, reason string) {
 	if errors.As(err, &d) {
 		return d.auditCode, d.reason
 	}
+	var pr *postureRefusal
+	if errors.As(err, &pr) {
+		return string(pr.e.Code), "posture"
+	}
 	e := api.As(err)
 	return string(e.Code), e.Message
 }

@@ -22,6 +22,9 @@ const (
 	CodeNotebookStarting    Code = "notebook_starting"
 	CodeNotebookStopping    Code = "notebook_stopping"
 	CodeNotebookUnavailable Code = "notebook_unavailable"
+	// CodeNotebookNoncompliant: the notebook misses a requirement of the
+	// team's require block (enforce mode); the message lists each.
+	CodeNotebookNoncompliant Code = "notebook_noncompliant"
 	// CodeChooseNotebook is the 409 answer of POST /api/v1/open when several
 	// notebooks fit; the body lists them (ChoicesResponse).
 	CodeChooseNotebook Code = "choose_notebook"
@@ -148,14 +151,15 @@ var pages = map[Code]page{
 	CodeMappingUnavailable: {title: "No team mapping is loaded"},
 	CodeNotAdmin:           {title: "Only secds admins can use this page"},
 
-	CodeBadNotebookName:     {title: "That is not a notebook name"},
-	CodeNotebookStopping:    {title: "The notebook is stopping"},
-	CodeNotebookUnavailable: {title: "The notebook cannot be opened"},
-	CodeAWSTimeout:          {title: "AWS did not answer in time"},
-	CodeAWSUnavailable:      {title: "AWS cannot be reached"},
-	CodeAWSThrottled:        {title: "AWS is busy"},
-	CodeBrokerBusy:          {title: "The broker is busy"},
-	CodeAuditUnavailable:    {title: "The audit log cannot be written"},
+	CodeBadNotebookName:      {title: "That is not a notebook name"},
+	CodeNotebookStopping:     {title: "The notebook is stopping"},
+	CodeNotebookUnavailable:  {title: "The notebook cannot be opened"},
+	CodeNotebookNoncompliant: {title: "The notebook does not meet your team's security requirements"},
+	CodeAWSTimeout:           {title: "AWS did not answer in time"},
+	CodeAWSUnavailable:       {title: "AWS cannot be reached"},
+	CodeAWSThrottled:         {title: "AWS is busy"},
+	CodeBrokerBusy:           {title: "The broker is busy"},
+	CodeAuditUnavailable:     {title: "The audit log cannot be written"},
 }
 
 // statusTitles head the page of a refusal whose code has no title of its

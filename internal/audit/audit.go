@@ -67,6 +67,12 @@ type Event struct {
 	Path string `json:"path,omitempty"`
 	// For is whom an admin explained the mapping for.
 	For string `json:"for,omitempty"`
+	// Unmet lists the team requirements an opened or refused notebook
+	// misses (requirement=actual), with Reason "posture".
+	Unmet []string `json:"unmet,omitempty"`
+	// PostureMode is the mode those requirements were checked in
+	// (enforce or warn).
+	PostureMode string `json:"posture_mode,omitempty"`
 }
 
 // Recorder is where events go. Record returns an error when the event could

@@ -184,6 +184,8 @@ type describeNotebookInstanceOutput struct {
 	KmsKeyID               string       `json:"KmsKeyId,omitempty"`
 	DirectInternetAccess   string       `json:"DirectInternetAccess"`
 	RootAccess             string       `json:"RootAccess"`
+	SecurityGroups         []string     `json:"SecurityGroups,omitempty"`
+	RoleArn                string       `json:"RoleArn"`
 	VolumeSizeInGB         int          `json:"VolumeSizeInGB"`
 	PlatformIdentifier     string       `json:"PlatformIdentifier"`
 	CreationTime           epochSeconds `json:"CreationTime"`
@@ -220,6 +222,8 @@ func (e *Emulator) describeNotebookInstance(who *caller, body []byte, r *http.Re
 		KmsKeyID:               nb.KmsKeyID,
 		DirectInternetAccess:   nb.DirectInternetAccess,
 		RootAccess:             nb.RootAccess,
+		SecurityGroups:         nb.SecurityGroups,
+		RoleArn:                nb.RoleARN,
 		VolumeSizeInGB:         5,
 		PlatformIdentifier:     "notebook-al2-v3",
 		CreationTime:           epochSeconds(nb.created),

@@ -66,6 +66,11 @@ type Notebook struct {
 	RootAccess           string `yaml:"root_access"`
 	KmsKeyID             string `yaml:"kms_key_id"`
 	SubnetID             string `yaml:"subnet_id"`
+	// SecurityGroups are the notebook's security group IDs (with a subnet).
+	SecurityGroups []string `yaml:"security_groups"`
+	// RoleARN is the notebook's execution role; default
+	// arn:aws:iam::<account>:role/sagemaker-notebook-execution.
+	RoleARN string `yaml:"role_arn"`
 }
 
 const (
@@ -149,6 +154,9 @@ func (s Seed) withDefaults() Seed {
 		}
 		if nb.RootAccess == "" {
 			nb.RootAccess = "Enabled"
+		}
+		if nb.RoleARN == "" {
+			nb.RoleARN = "arn:aws:iam::" + s.AccountID + ":role/sagemaker-notebook-execution"
 		}
 	}
 	return s

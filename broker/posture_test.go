@@ -1,0 +1,154 @@
+package broker_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/secds/secds/abac"
+	"github.com/secds/secds/broker"
+	"github.com/secds/secds/configs"
+	"github.com/secds/secds/internal/api"
+	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/dev/awsemu"
+)
+
+// postureTeams is the dev mapping with the baseline required of every
+// team, enforced, and marketing only warned.
+func postureTeams(t *testing.T) []byte {
+	t.Helper()
+	m := bytes.Replace(configs.DevTeams, []byte("  notebook_session_seconds: 3600\n"), []byte(`  notebook_session_seconds: 3600
+  require:
+    direct_internet_access: Disabled
+    root_access: Disabled
+    kms_key: [arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab]
+    subnets: [subnet-0123456789abcdef0]
+    security_groups: [sg-0123456789abcdef0]
+    instance_types: [ml.t3.*]
+    execution_roles: ["arn:aws:iam::123456789012:role/sagemaker-*"]
+`), 1)
+	m = bytes.Replace(m, []byte("      cost-center: cc-2077\n"), []byte("      cost-center: cc-2077\n    require: {mode: warn}\n"), 1)
+	if bytes.Equal(m, configs.DevTeams) || !bytes.Contains(m, []byte("mode: warn")) {
+		t.Fatal("the dev mapping changed: postureTeams no longer applies")
+	}
+	return m
+}
+
+// compliantNotebook meets postureTeams' baseline.
+func compliantNotebook(name, team, owner string) awsemu.Notebook {
+	return awsemu.Notebook{Name: name, Tags: map[string]string{"team": team, "owner": owner},
+		DirectInternetAccess: "Disabled", RootAccess: "Disabled", KmsKeyID: "1234abcd-12ab-34cd-56ef-1234567890ab",
+		SubnetID: "subnet-0123456789abcdef0", SecurityGroups: []string{"sg-0123456789abcdef0"},
+		InstanceType: "ml.t3.medium", RoleARN: "arn:aws:iam::123456789012:role/sagemaker-fraud"}
+}
+
+// In enforce mode, a compliant notebook opens and each requirement, missed,
+// refuses the open with its own words, an audit event with reason posture
+// and the unmet requirement; in warn mode the URL is issued and the same
+// requirements recorded.
+func TestPostureEnforceAndWarn(t *testing.T) {
+	violations := map[string]func(*awsemu.Notebook){
+		"direct_internet_access=Enabled": func(n *awsemu.Notebook) { n.DirectInternetAccess = "Enabled" },
+		"root_access=Enabled":            func(n *awsemu.Notebook) { n.RootAccess = "Enabled" },
+		"kms_key=none":                   func(n *awsemu.Notebook) { n.KmsKeyID = "" },
+		"subnets=subnet-0fedcba987654321f": func(n *awsemu.Notebook) {
+			n.SubnetID = "subnet-0fedcba987654321f"
+		},
+		"security_groups=sg-0fedcba987654321f": func(n *awsemu.Notebook) { n.SecurityGroups = []string{"sg-0fedcba987654321f"} },
+		"instance_types=ml.p3.2xlarge":         func(n *awsemu.Notebook) { n.InstanceType = "ml.p3.2xlarge" },
+		"execution_roles=arn:aws:iam::123456789012:role/admin": func(n *awsemu.Notebook) {
+			n.RoleARN = "arn:aws:iam::123456789012:role/admin"
+		},
+	}
+	words := map[string]string{
+		"direct_internet_access=Enabled":                       "can reach the internet (DirectInternetAccess=Enabled)",
+		"root_access=Enabled":                                  "root access",
+		"kms_key=none":                                         "customer-managed KMS key",
+		"subnets=subnet-0fedcba987654321f":                     "subnet subnet-0fedcba987654321f",
+		"security_groups=sg-0fedcba987654321f":                 "security group sg-0fedcba987654321f",
+		"instance_types=ml.p3.2xlarge":                         "instance type ml.p3.2xlarge",
+		"execution_roles=arn:aws:iam::123456789012:role/admin": "role arn:aws:iam::123456789012:role/admin",
+	}
+	var nbs []awsemu.Notebook
+	nbs = append(nbs, compliantNotebook("fraud-carol-ok", "fraud", "carol"), compliantNotebook("marketing-carol-ok", "marketing", "carol"))
+	i := 0
+	names := map[string]string{}
+	for unmet, change := range violations {
+		i++
+		for _, team := range []string{"fraud", "marketing"} {
+			nb := compliantNotebook(team+"-carol-bad"+string(rune('a'+i)), team, "carol")
+			change(&nb)
+			nbs = append(nbs, nb)
+			names[team+unmet] = nb.Name
+		}
+	}
+	r := newRigOpts(t, postureTeams(t), rigOptions{notebooks: nbs})
+	carol := abac.Identity{Subject: "dev-carol", Username: "carol", Groups: []string{"ds-fraud", "ds-marketing"}}
+	open := func(team, name string) (broker.OpenResult, error) {
+		return r.b.Open(context.Background(), carol, broker.OpenRequest{Team: team, Notebook: name, RequestMeta: meta})
+	}
+	for _, team := range []string{"fraud", "marketing"} {
+		if res, err := open(team, team+"-carol-ok"); err != nil || res.URL == "" {
+			t.Fatalf("compliant %s notebook: %v", team, err)
+		}
+		if ev := r.audit.last(); ev.Decision != audit.Granted || len(ev.Unmet) != 0 || ev.Code != "" {
+			t.Errorf("compliant open's event = %+v", ev)
+		}
+	}
+	for unmet := range violations {
+		name := names["fraud"+unmet]
+		_, err := open("fraud", name)
+		e := api.As(err)
+		if e.Code != api.CodeNotebookNoncompliant || e.Kind != api.KindForbidden || !strings.Contains(e.Message, words[unmet]) ||
+			!strings.Contains(e.Message, "ask your platform team") || !strings.Contains(e.Message, "data platform team (#ds-platform)") {
+			t.Errorf("enforce, %s: %v", unmet, err)
+		}
+		ev := r.audit.last()
+		if ev.Decision != audit.Denied || ev.Reason != "posture" || ev.Code != string(api.CodeNotebookNoncompliant) ||
+			len(ev.Unmet) != 1 || ev.Unmet[0] != unmet || ev.PostureMode != "enforce" || ev.Notebook != name {
+			t.Errorf("enforce, %s: event %+v", unmet, ev)
+		}
+
+		name = names["marketing"+unmet]
+		res, err := open("marketing", name)
+		if err != nil || res.URL == "" {
+			t.Errorf("warn, %s: %v", unmet, err)
+		}
+		ev = r.audit.last()
+		if ev.Decision != audit.Granted || ev.Reason != "posture" || ev.Code != "posture_warning" ||
+			len(ev.Unmet) != 1 || ev.Unmet[0] != unmet || ev.PostureMode != "warn" {
+			t.Errorf("warn, %s: event %+v", unmet, ev)
+		}
+	}
+}
+
+// A notebook's description is reused for a minute, then asked again, so a
+// change to the notebook counts from the first open after that.
+func TestPostureDescriptionIsCachedBriefly(t *testing.T) {
+	var mu sync.Mutex
+	clock := time.Now()
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	r := newRigOpts(t, postureTeams(t), rigOptions{notebooks: []awsemu.Notebook{compliantNotebook("fraud-carol-ok", "fraud", "carol")},
+		limits: broker.Config{Now: now}})
+	carol := abac.Identity{Subject: "dev-carol", Username: "carol", Groups: []string{"ds-fraud"}}
+	for range 3 {
+		if _, err := r.b.Open(context.Background(), carol, broker.OpenRequest{Notebook: "fraud-carol-ok", RequestMeta: meta}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := r.emu.Calls("DescribeNotebookInstance"); n != 1 {
+		t.Errorf("3 opens within a minute described the notebook %d times, want 1", n)
+	}
+	mu.Lock()
+	clock = clock.Add(61 * time.Second)
+	mu.Unlock()
+	if _, err := r.b.Open(context.Background(), carol, broker.OpenRequest{Notebook: "fraud-carol-ok", RequestMeta: meta}); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.emu.Calls("DescribeNotebookInstance"); n != 2 {
+		t.Errorf("an open a minute later described the notebook %d times in all, want 2", n)
+	}
+}
