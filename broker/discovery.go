@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/secds/secds/abac"
 )
 
 // Notebook is a notebook instance as the broker sees it.
@@ -19,6 +21,19 @@ type Notebook struct {
 	Name   string            `json:"name"`
 	Status string            `json:"status"`
 	Tags   map[string]string `json:"-"`
+	// Compliance is the notebook against its team's require block, in
+	// lists; nil when the team has none (or in a chooser).
+	Compliance *Compliance `json:"compliance,omitempty"`
+}
+
+// Compliance says whether a notebook meets its team's requirements.
+type Compliance struct {
+	Mode      string       `json:"mode"` // enforce: an unmet requirement refuses the open; warn: it is recorded
+	Compliant bool         `json:"compliant"`
+	Unmet     []abac.Unmet `json:"unmet,omitempty"`
+	// Unknown is set when the notebook could not be described; the open
+	// will check again.
+	Unknown string `json:"unknown,omitempty"`
 }
 
 // listTagsAtOnce bounds the ListTags calls of one listing: enough that a

@@ -56,5 +56,6 @@ func (b *Broker) list(ctx context.Context, m *abac.Mapping, id abac.Identity, na
 	if err != nil {
 		return Overview{}, err
 	}
+	b.complianceOf(ctx, f)
 	return Overview{Teams: teamList(grants), Notebooks: f.candidates, Admin: m.IsAdmin(id)}, nil
 }

@@ -117,3 +117,26 @@ func (b *Broker) notebookFacts(ctx context.Context, nb Notebook, t teamSession) 
 	c.mu.Unlock()
 	return f, nil
 }
+
+// complianceOf sets each candidate's compliance with its team's
+// requirements, from its (cached) description. A notebook that cannot be
+// described is marked unknown rather than failing the list.
+func (b *Broker) complianceOf(ctx context.Context, f found) {
+	for i := range f.candidates {
+		nb := &f.candidates[i]
+		t := f.teams[nb.Team]
+		p := t.grant.Posture
+		if p == nil || !p.NotebookRequirements {
+			continue
+		}
+		c := &Compliance{Mode: p.Mode}
+		facts, err := b.notebookFacts(ctx, *nb, t)
+		if err != nil {
+			c.Unknown = api.As(err).Message
+		} else {
+			c.Unmet = p.CheckNotebook(facts)
+			c.Compliant = len(c.Unmet) == 0
+		}
+		nb.Compliance = c
+	}
+}

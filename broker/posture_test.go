@@ -152,3 +152,41 @@ func TestPostureDescriptionIsCachedBriefly(t *testing.T) {
 		t.Errorf("an open a minute later described the notebook %d times in all, want 2", n)
 	}
 }
+
+// A list says, for each notebook, whether it meets its team's requirements
+// and which it misses.
+func TestListShowsCompliance(t *testing.T) {
+	bad := compliantNotebook("fraud-carol-public", "fraud", "carol")
+	bad.DirectInternetAccess = "Enabled"
+	r := newRigOpts(t, postureTeams(t), rigOptions{notebooks: []awsemu.Notebook{compliantNotebook("fraud-carol-ok", "fraud", "carol"), bad}})
+	carol := abac.Identity{Subject: "dev-carol", Username: "carol", Groups: []string{"ds-fraud"}}
+	ov, err := r.b.List(context.Background(), carol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*broker.Compliance{}
+	for _, nb := range ov.Notebooks {
+		got[nb.Name] = nb.Compliance
+	}
+	if c := got["fraud-carol-ok"]; c == nil || !c.Compliant || c.Mode != "enforce" {
+		t.Errorf("compliant notebook: %+v", c)
+	}
+	if c := got["fraud-carol-public"]; c == nil || c.Compliant || len(c.Unmet) != 1 || c.Unmet[0].Requirement != "direct_internet_access" {
+		t.Errorf("notebook with internet access: %+v", c)
+	}
+	// The dev mapping has no requirements: no compliance, no describe.
+	r = newRig(t, configs.DevTeams)
+	before := r.emu.Calls("DescribeNotebookInstance")
+	ov, err = r.b.List(context.Background(), alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, nb := range ov.Notebooks {
+		if nb.Compliance != nil {
+			t.Errorf("%s has compliance %+v without requirements", nb.Name, nb.Compliance)
+		}
+	}
+	if n := r.emu.Calls("DescribeNotebookInstance") - before; n != 0 {
+		t.Errorf("a list without requirements described %d notebooks", n)
+	}
+}
