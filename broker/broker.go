@@ -44,6 +44,9 @@ type Config struct {
 	MaxConcurrentAWS int
 	// QueueTimeout is how long a request waits for a free slot.
 	QueueTimeout time.Duration
+	// Pin, when set, pins every presigned URL to the client that asked for
+	// it (pin.go).
+	Pin *Pin
 	// Issuer is the OIDC issuer the identities come from. It goes into the
 	// derived AWS names (see awsname.PrincipalName), so two brokers on one AWS
 	// account with different identity providers cannot name two people alike.
@@ -64,6 +67,7 @@ type Broker struct {
 	slots   chan struct{}
 	issuer  string
 	posture postureCache
+	pin     *Pin
 }
 
 // New returns a Broker.
@@ -80,7 +84,7 @@ func New(cfg Config) (*Broker, error) {
 	return &Broker{
 		sts: cfg.STS, sm: cfg.SageMaker, mapping: cfg.Mapping, audit: cfg.Audit, now: cfg.Now,
 		timeout: cfg.AWSTimeout, queue: cfg.QueueTimeout, slots: slots,
-		creds: newCredCache(cfg.Now), issuer: cfg.Issuer,
+		creds: newCredCache(cfg.Now), issuer: cfg.Issuer, pin: cfg.Pin,
 		disc: newDiscovery(cfg.SageMaker, cfg.DiscoveryTTL, cfg.AWSTimeout, cfg.Now, slots),
 	}, nil
 }
@@ -156,12 +160,16 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 	if err != nil {
 		return OpenResult{}, err
 	}
+	policy, err := b.pinPolicy(req.ClientIP)
+	if err != nil {
+		return OpenResult{}, err
+	}
 	ctx, release, err := b.acquire(ctx)
 	if err != nil {
 		return OpenResult{}, err
 	}
 	defer release()
-	found, err := b.find(ctx, id, name, grants, req.Notebook)
+	found, err := b.find(ctx, id, name, grants, req.Notebook, policy)
 	if err != nil {
 		return OpenResult{}, err
 	}
@@ -333,15 +341,15 @@ func (f found) exists(name string) bool {
 	return false
 }
 
-// find assumes each team role for id, as name, and picks the notebooks the
-// grants allow: the one named notebook, or all of them when notebook is
-// empty. The role's catalog is indexed, so this costs the same however many
+// find assumes each team role for id, as name (with the session policy
+// policy, if any), and picks the notebooks the grants allow: the one named
+// notebook, or all of them when notebook is empty. The role's catalog is indexed, so this costs the same however many
 // notebooks the account has.
-func (b *Broker) find(ctx context.Context, id abac.Identity, name string, grants []abac.Grant, notebook string) (found, error) {
+func (b *Broker) find(ctx context.Context, id abac.Identity, name string, grants []abac.Grant, notebook, policy string) (found, error) {
 	f := found{teams: make(map[string]teamSession, len(grants))}
 	for i := range grants {
 		g := &grants[i]
-		creds, err := b.assume(ctx, id, name, *g)
+		creds, err := b.assume(ctx, id, name, *g, policy)
 		if err != nil {
 			return found{}, err
 		}

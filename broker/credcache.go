@@ -85,11 +85,12 @@ func (c *credCache) fresh(cr aws.Credentials) bool {
 	return c.now().Add(c.margin).Before(cr.Expires)
 }
 
-// credKey names a session by everything AssumeRole was asked for, including
-// the name it was made as: an admin's explain session for bob is not bob's.
-func credKey(id abac.Identity, name string, g abac.Grant) string {
+// credKey names a session by everything AssumeRole was asked for (the
+// session policy too: a URL pinned to one address is not another's),
+// including the name it was made as: an admin's explain session for bob is not bob's.
+func credKey(id abac.Identity, name string, g abac.Grant, policy string) string {
 	var b strings.Builder
-	for _, s := range []string{id.Subject, id.Username, name, g.Team, g.RoleARN, strconv.Itoa(g.RoleSessionSeconds)} {
+	for _, s := range []string{id.Subject, id.Username, name, g.Team, g.RoleARN, strconv.Itoa(g.RoleSessionSeconds), policy} {
 		b.WriteString(s)
 		b.WriteByte(0)
 	}

@@ -52,7 +52,8 @@ func (b *Broker) list(ctx context.Context, m *abac.Mapping, id abac.Identity, na
 		return Overview{}, err
 	}
 	defer release()
-	f, err := b.find(ctx, id, name, grants, "")
+	// No URL comes of a list: its sessions are not pinned to a client.
+	f, err := b.find(ctx, id, name, grants, "", "")
 	if err != nil {
 		return Overview{}, err
 	}

@@ -17,8 +17,8 @@ import (
 // one made for the same user, name and grant (see credCache). name is the
 // RoleSessionName and SourceIdentity: the user's own, or an admin's when an
 // admin explains the mapping for the user.
-func (b *Broker) assume(ctx context.Context, id abac.Identity, name string, g abac.Grant) (aws.Credentials, error) {
-	key := credKey(id, name, g)
+func (b *Broker) assume(ctx context.Context, id abac.Identity, name string, g abac.Grant, policy string) (aws.Credentials, error) {
+	key := credKey(id, name, g, policy)
 	if cr, ok := b.creds.get(key); ok {
 		return cr, nil
 	}
@@ -31,7 +31,7 @@ func (b *Broker) assume(ctx context.Context, id abac.Identity, name string, g ab
 			actx, cancel = context.WithDeadline(actx, dl)
 		}
 		defer cancel()
-		cr, err := b.assumeRole(actx, id, name, g)
+		cr, err := b.assumeRole(actx, id, name, g, policy)
 		if err == nil {
 			b.creds.put(key, cr)
 		}
@@ -46,7 +46,7 @@ func (b *Broker) assume(ctx context.Context, id abac.Identity, name string, g ab
 // assumeRole takes on the team role for one user. RoleSessionName and
 // SourceIdentity both carry name, so CloudTrail names the person who asked;
 // the session tags carry team and user for the role's ABAC policy.
-func (b *Broker) assumeRole(ctx context.Context, id abac.Identity, name string, g abac.Grant) (aws.Credentials, error) {
+func (b *Broker) assumeRole(ctx context.Context, id abac.Identity, name string, g abac.Grant, policy string) (aws.Credentials, error) {
 	in := &sts.AssumeRoleInput{
 		RoleArn:         aws.String(g.RoleARN),
 		RoleSessionName: aws.String(name),
@@ -56,6 +56,9 @@ func (b *Broker) assumeRole(ctx context.Context, id abac.Identity, name string, 
 	}
 	if len(g.TransitiveTagKeys) > 0 {
 		in.TransitiveTagKeys = g.TransitiveTagKeys
+	}
+	if policy != "" {
+		in.Policy = aws.String(policy)
 	}
 	out, err := b.sts.AssumeRole(ctx, in)
 	if err != nil {

@@ -207,6 +207,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		MaxConcurrentAWS: cfg.AWS.MaxConcurrent,
 		QueueTimeout:     config.QueueTimeout,
 		Issuer:           cfg.OIDC.Issuer,
+		Pin:              brokerPin(cfg.AWS.PinURLs),
 	}); err != nil {
 		return nil, errors.Join(err, b.Close())
 	}

@@ -175,6 +175,9 @@ type AWS struct {
 	// opens talk to AWS at once. Unset: DefaultAWSTimeout, DefaultMaxConcurrentAWS.
 	Timeout       time.Duration `yaml:"timeout"`
 	MaxConcurrent int           `yaml:"max_concurrent"`
+	// PinURLs pins every presigned URL to the client that asked for it
+	// (pin.go); unset: URLs are not pinned.
+	PinURLs *PinURLs `yaml:"pin_urls"`
 }
 
 // Audit configures where audit events go besides stdout.

@@ -100,6 +100,23 @@ func TestEveryFieldIsValidated(t *testing.T) {
 		{"limits.per_user.burst zero", func(c *config.Config) { c.Limits = &ratelimit.Limits{PerUser: ratelimit.Rate{PerSecond: 1}} }, nil, "limits.per_user.burst: must be 1 or more when per_second is set"},
 		{"metrics.listen not an address", func(c *config.Config) { c.Metrics.Listen = "on" }, nil, `metrics.listen: "on" must be host:port`},
 		{"metrics.listen the broker's own port", func(c *config.Config) { c.Listen, c.Metrics.Listen = ":8080", "127.0.0.1:8080" }, nil, `metrics.listen: "127.0.0.1:8080" is the broker's own listen address ":8080"`},
+		{"aws.pin_urls without the broker's network", func(c *config.Config) { c.AWS.PinURLs = &config.PinURLs{} }, nil, "aws.pin_urls: give the broker's network as broker_source_vpces or as broker_source_ips, exactly one"},
+		{"aws.pin_urls with both broker networks", func(c *config.Config) {
+			c.AWS.PinURLs = &config.PinURLs{BrokerSourceVPCEs: []string{"vpce-0123456789abcdef0"}, BrokerSourceIPs: []string{"203.0.113.10/32"}}
+		}, nil, "aws.pin_urls: give the broker's network as broker_source_vpces or as broker_source_ips, exactly one"},
+		{"aws.pin_urls pinning nobody in", func(c *config.Config) {
+			off := false
+			c.AWS.PinURLs = &config.PinURLs{BrokerSourceIPs: []string{"203.0.113.10/32"}, ClientAddress: &off}
+		}, nil, "aws.pin_urls: client_address is false and no client_vpces are given: no browser could use a URL"},
+		{"aws.pin_urls.broker_source_ips not a range", func(c *config.Config) {
+			c.AWS.PinURLs = &config.PinURLs{BrokerSourceIPs: []string{"203.0.113.10"}}
+		}, nil, `aws.pin_urls.broker_source_ips[0]: "203.0.113.10" is not a CIDR range`},
+		{"aws.pin_urls.client_vpces not an endpoint", func(c *config.Config) {
+			c.AWS.PinURLs = &config.PinURLs{BrokerSourceIPs: []string{"203.0.113.10/32"}, ClientVPCEs: []string{"vpc-1"}}
+		}, nil, `aws.pin_urls.client_vpces[0]: "vpc-1" is not a VPC endpoint ID`},
+		{"aws.pin_urls.ipv6_prefix", func(c *config.Config) {
+			c.AWS.PinURLs = &config.PinURLs{BrokerSourceVPCEs: []string{"vpce-0123456789abcdef0"}, IPv6Prefix: 48}
+		}, nil, `aws.pin_urls.ipv6_prefix: 48 must be 64 or 128`},
 		{"log.format unknown", func(c *config.Config) { c.Log.Format = "logfmt" }, nil, `log.format: "logfmt" must be "json" or "text"`},
 		{"log.access unknown", func(c *config.Config) { c.Log.Access = "off" }, nil, `log.access: "off" must be "info" or "debug"`},
 		{"pprof.listen on every interface", func(c *config.Config) { c.Pprof.Listen = ":6060" }, nil, `pprof.listen: ":6060" is not a loopback address`},
