@@ -403,3 +403,15 @@ func resolvePosture(def, team *Requirements) *Posture {
 	}
 	return p
 }
+
+// OwnerTag is the notebook tag whose selector is exactly {{.Username}}
+// (owner: "{{.Username}}"), so the owner of a notebook of the team can be
+// read off its tags; "" when the team's selector has none.
+func (t *Team) OwnerTag() string {
+	for k, v := range t.selectorValues {
+		if v.tmpl == nil && len(v.parts) == 1 && slices.Equal(v.parts[0].field, []string{"Username"}) {
+			return k
+		}
+	}
+	return ""
+}

@@ -190,3 +190,57 @@ func TestListShowsCompliance(t *testing.T) {
 		t.Errorf("a list without requirements described %d notebooks", n)
 	}
 }
+
+// The estate lists every notebook tagged for each team, whoever owns it,
+// with its compliance against that team's requirements, as the admin.
+func TestEstate(t *testing.T) {
+	bad := compliantNotebook("fraud-carol-public", "fraud", "carol")
+	bad.DirectInternetAccess, bad.RootAccess = "Enabled", "Enabled"
+	r := newRigOpts(t, postureTeams(t), rigOptions{notebooks: []awsemu.Notebook{compliantNotebook("fraud-carol-ok", "fraud", "carol"), bad}})
+	admin := abac.Identity{Subject: "dev-admin", Username: "admin", Groups: []string{"secds-admins"}}
+	m, err := abac.Parse("teams.yaml", postureTeams(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, name, err := r.b.Estate(context.Background(), admin, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name != "admin" || len(est.Problems) != 0 {
+		t.Fatalf("estate as %q, problems %v", name, est.Problems)
+	}
+	got := map[string]broker.EstateNotebook{}
+	for _, nb := range est.Notebooks {
+		got[nb.Name] = nb
+	}
+	// Every notebook tagged team=fraud, alice's and dave's included: the
+	// dev seed's have no KMS key, subnet or the rest.
+	for _, name := range []string{"fraud-alice", "fraud-dave", "fraud-carol-ok", "fraud-carol-public", "marketing-bob", "platform-admin"} {
+		if _, ok := got[name]; !ok {
+			t.Errorf("%s is missing from the estate: %+v", name, est.Notebooks)
+		}
+	}
+	if _, ok := got["untagged-legacy"]; ok {
+		t.Error("an untagged notebook is in the estate")
+	}
+	if c := got["fraud-carol-ok"].Compliance; c == nil || !c.Compliant {
+		t.Errorf("fraud-carol-ok: %+v", c)
+	}
+	if c := got["fraud-carol-public"].Compliance; c == nil || c.Compliant || len(c.Unmet) != 2 || c.Mode != "enforce" {
+		t.Errorf("fraud-carol-public: %+v", c)
+	}
+	if c := got["marketing-bob"].Compliance; c == nil || c.Compliant || c.Mode != "warn" {
+		t.Errorf("marketing-bob (warn): %+v", c)
+	}
+	// Under the dev mapping (no requirements) the same estate has no
+	// compliance to show.
+	dev, _ := abac.Parse("teams.yaml", configs.DevTeams)
+	if est, _, err = r.b.Estate(context.Background(), admin, dev); err != nil {
+		t.Fatal(err)
+	}
+	for _, nb := range est.Notebooks {
+		if nb.Compliance != nil {
+			t.Errorf("%s has compliance without requirements", nb.Name)
+		}
+	}
+}

@@ -35,6 +35,7 @@ var adminAPIRoutes = []struct{ method, path, body string }{
 	{http.MethodGet, adminMapping + "/history/1", ""},
 	{http.MethodPost, adminMapping + "/rollback", `{"version":1}`},
 	{http.MethodPost, adminAPI + "/explain", `{"username":"bob","groups":["data-science"]}`},
+	{http.MethodPost, adminAPI + "/posture", `{}`},
 	{http.MethodGet, adminAPI + "/readiness", ""},
 	{http.MethodPost, adminAPI + "/tokens/revoke", `{"username":"bob"}`},
 }
@@ -253,6 +254,22 @@ func TestAdminValidateAndExplain(t *testing.T) {
 	}
 	if !auditHas(ts, `"type":"admin"`, `"code":"explain"`, `"user":"ann"`, `"for":"bob"`) {
 		t.Errorf("no explain event:\n%s", ts.audit)
+	}
+	var pr api.PostureResponse
+	decode(t, "posture", call(adminAPI+"/posture", `{}`, jsonBody...), http.StatusOK, &pr)
+	if pr.MappingVersion != 1 || len(pr.Notebooks) != 1 || pr.Notebooks[0].Name != "ds-alice" {
+		t.Errorf("posture = %+v", pr)
+	}
+	proposed, _ := json.Marshal(api.PostureRequest{Mapping: editedMapping})
+	pr = api.PostureResponse{}
+	decode(t, "posture of a proposed mapping", call(adminAPI+"/posture", string(proposed), jsonBody...), http.StatusOK, &pr)
+	if pr.MappingVersion != 0 || strings.Join(ts.broker.estateTeams, ",") != "ds,ds,ml" {
+		t.Errorf("posture of a proposed mapping = %+v for teams %v, want the live mapping's then the proposed one's", pr, ts.broker.estateTeams)
+	}
+	broken, _ := json.Marshal(api.PostureRequest{Mapping: "version: 1\nteams: ["})
+	wantError(t, "posture of a broken mapping", call(adminAPI+"/posture", string(broken), jsonBody...), http.StatusUnprocessableEntity, "mapping_invalid")
+	if !auditHas(ts, `"type":"admin"`, `"code":"posture"`, `"user":"ann"`) {
+		t.Errorf("no posture event:\n%s", ts.audit)
 	}
 	ex = api.ExplainResponse{}
 	decode(t, "explain a stranger", call(adminAPI+"/explain", `{"claims":{"preferred_username":"eve","groups":["sales"]}}`, jsonBody...), http.StatusOK, &ex)

@@ -39,6 +39,9 @@ type Broker interface {
 	// ListFor lists what id would be offered, with AWS calls made in
 	// admin's name; it also returns that name.
 	ListFor(ctx context.Context, admin, id abac.Identity) (broker.Overview, string, error)
+	// Estate lists every notebook m's teams can reach, with compliance,
+	// with AWS calls made in admin's name; it also returns that name.
+	Estate(ctx context.Context, admin abac.Identity, m *abac.Mapping) (broker.Estate, string, error)
 }
 
 // Tokens issues and verifies the CLI's broker tokens: auth.Tokens.

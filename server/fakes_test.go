@@ -89,6 +89,8 @@ type fakeBroker struct {
 	listErr error
 	opens   []broker.OpenRequest
 	listFor []string // "admin for person"
+	// estateTeams are the teams Estate was asked about.
+	estateTeams []string
 }
 
 func newFakeBroker() *fakeBroker {
@@ -116,6 +118,21 @@ func (b *fakeBroker) ListFor(_ context.Context, admin, id abac.Identity) (broker
 	defer b.mu.Unlock()
 	b.listFor = append(b.listFor, admin.Username+" for "+id.Username)
 	return b.list, admin.Username, b.listErr
+}
+
+// Estate answers the notebooks of b.list as the estate of m's teams, and
+// remembers which teams it was asked about.
+func (b *fakeBroker) Estate(_ context.Context, admin abac.Identity, m *abac.Mapping) (broker.Estate, string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var est broker.Estate
+	for _, t := range m.Teams {
+		b.estateTeams = append(b.estateTeams, t.Name)
+	}
+	for _, nb := range b.list.Notebooks {
+		est.Notebooks = append(est.Notebooks, broker.EstateNotebook{Team: nb.Team, Name: nb.Name, Status: nb.Status, Compliance: nb.Compliance})
+	}
+	return est, admin.Username, b.listErr
 }
 
 func (b *fakeBroker) openCalls() []broker.OpenRequest {

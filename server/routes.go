@@ -143,6 +143,7 @@ func (s *Server) routes() {
 	admin.POST(adminMapping+"/rollback", s.apiRollbackMapping)
 	admin.POST(adminMapping+"/import", s.apiImportMapping)
 	admin.POST(adminAPI+"/explain", s.apiExplain)
+	admin.POST(adminAPI+"/posture", s.apiPosture)
 	admin.GET(adminAPI+"/readiness", s.apiReadiness)
 	admin.POST(adminAPI+"/tokens/revoke", s.apiRevokeTokens)
 }

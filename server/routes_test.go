@@ -44,6 +44,7 @@ var wantAudiences = map[string]audience{
 	"POST /api/v1/admin/mapping/rollback":        audAdminAPI,
 	"POST /api/v1/admin/mapping/import":          audAdminAPI,
 	"POST /api/v1/admin/explain":                 audAdminAPI,
+	"POST /api/v1/admin/posture":                 audAdminAPI,
 	"GET /api/v1/admin/readiness":                audAdminAPI,
 	"POST /api/v1/admin/tokens/revoke":           audAdminAPI,
 }

@@ -1,6 +1,10 @@
 package api
 
-import "time"
+import (
+	"time"
+
+	"github.com/secds/secds/abac"
+)
 
 // Configuration is GET /.well-known/secds-configuration: what `secds
 // configure` stores about a broker.
@@ -57,6 +61,41 @@ type Notebook struct {
 	Team   string `json:"team"`
 	Name   string `json:"name"`
 	Status string `json:"status"`
+	// Compliance is the notebook against its team's require block; absent
+	// when the team has none.
+	Compliance *Compliance `json:"compliance,omitempty"`
+}
+
+// Compliance says whether a notebook meets its team's requirements.
+type Compliance struct {
+	// Mode is enforce (an unmet requirement refuses the open) or warn.
+	Mode      string       `json:"mode"`
+	Compliant bool         `json:"compliant"`
+	Unmet     []abac.Unmet `json:"unmet,omitempty"`
+	// Unknown says why the notebook could not be checked (the open checks
+	// again).
+	Unknown string `json:"unknown,omitempty"`
+}
+
+// PostureRequest is the body of POST /api/v1/admin/posture: the mapping
+// whose require blocks to check the estate against; empty: the live one.
+type PostureRequest struct {
+	Mapping string `json:"mapping,omitempty"`
+}
+
+// PostureResponse is every notebook the mapping's teams can reach, with
+// its compliance.
+type PostureResponse struct {
+	// MappingVersion is the live mapping's version, or 0 for a proposed one.
+	MappingVersion int64            `json:"mapping_version"`
+	Notebooks      []Notebook       `json:"notebooks"`
+	Problems       []PostureProblem `json:"problems,omitempty"`
+}
+
+// PostureProblem says why a team's notebooks are missing.
+type PostureProblem struct {
+	Team    string `json:"team"`
+	Message string `json:"message"`
 }
 
 // MeIdentity is who the caller is, without the raw claims.

@@ -17,6 +17,6 @@ the mapping's history and written to the audit log.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(a.mappingCmd(), a.explainCmd(), a.iamCmd(), a.tokensCmd())
+	cmd.AddCommand(a.mappingCmd(), a.explainCmd(), a.postureCmd(), a.iamCmd(), a.tokensCmd())
 	return cmd
 }
