@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"time"
 
 	"github.com/secds/secds/abac"
@@ -141,4 +142,26 @@ type OpenResponse struct {
 type ChoicesResponse struct {
 	Error   ErrorBody  `json:"error"`
 	Choices []Notebook `json:"choices"`
+}
+
+// Summary says a compliance in a few words, for tables: "compliant",
+// "not compliant (enforce): root_access=Enabled, …", "unknown: …".
+func (c *Compliance) Summary() string {
+	switch {
+	case c == nil:
+		return ""
+	case c.Unknown != "":
+		return "unknown: " + c.Unknown
+	case c.Compliant:
+		return "compliant"
+	}
+	parts := make([]string, len(c.Unmet))
+	for i, u := range c.Unmet {
+		parts[i] = u.String()
+	}
+	what := "will be refused"
+	if c.Mode != "enforce" {
+		what = "warned"
+	}
+	return "not compliant (" + what + "): " + strings.Join(parts, ", ")
 }

@@ -170,9 +170,9 @@ func printExplanation(a *App, x api.ExplainResponse, notebooks bool) error {
 	if len(x.Notebooks) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NOTEBOOK\tTEAM\tSTATUS")
+		fmt.Fprintln(tw, "NOTEBOOK\tTEAM\tSTATUS\tREQUIREMENTS")
 		for _, nb := range x.Notebooks {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", nb.Name, nb.Team, nb.Status)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", nb.Name, nb.Team, nb.Status, orDash(nb.Compliance.Summary()))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -186,3 +186,4 @@ func printExplanation(a *App, x api.ExplainResponse, notebooks bool) error {
 	}
 	return nil
 }
+
