@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
@@ -65,6 +66,11 @@ type Config struct {
 	// AccessLogLevel is the level of the access log's line per request
 	// (config log.access); zero is info.
 	AccessLogLevel slog.Level
+	// Tracing makes a span of every request (tracing.go); nil: none.
+	Tracing trace.TracerProvider
+	// TrustTraceparent continues an incoming W3C trace context instead of
+	// only linking to it (config tracing.trust_traceparent).
+	TrustTraceparent bool
 }
 
 // Server is the broker's HTTP surface.
@@ -103,6 +109,10 @@ func New(cfg Config) (*Server, error) {
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	if cfg.Tracing != nil {
+		e.HTTPErrorHandler = s.tracedErrors(s.handleError)
+		e.Use(s.traced)
+	}
 	e.IPExtractor = echo.ExtractIPDirect()
 	if len(cfg.TrustedProxies) > 0 {
 		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
