@@ -78,20 +78,19 @@ func (s *Server) traced(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
 		ctx := r.Context()
+		var remote trace.SpanContext
 		if r.Header.Get("traceparent") != "" {
-			remote := trace.SpanContextFromContext(prop.Extract(ctx, propagation.HeaderCarrier(r.Header)))
-			switch {
-			case s.cfg.TrustTraceparent && remote.IsValid():
-				ctx = trace.ContextWithRemoteSpanContext(ctx, remote)
-			case remote.IsValid():
-				link := trace.NewSpanContext(trace.SpanContextConfig{TraceID: remote.TraceID(), SpanID: remote.SpanID(), TraceFlags: remote.TraceFlags(), Remote: true})
-				opts = append(opts, trace.WithNewRoot(), trace.WithLinks(trace.Link{SpanContext: link}))
-				attrs = append(attrs, attrParentIgnored.Bool(true))
-			default:
-				opts = append(opts, trace.WithNewRoot())
-			}
-		} else {
+			remote = trace.SpanContextFromContext(prop.Extract(ctx, propagation.HeaderCarrier(r.Header)))
+		}
+		switch {
+		case !remote.IsValid():
 			opts = append(opts, trace.WithNewRoot())
+		case s.cfg.TrustTraceparent:
+			ctx = trace.ContextWithRemoteSpanContext(ctx, remote)
+		default:
+			link := trace.NewSpanContext(trace.SpanContextConfig{TraceID: remote.TraceID(), SpanID: remote.SpanID(), TraceFlags: remote.TraceFlags(), Remote: true})
+			opts = append(opts, trace.WithNewRoot(), trace.WithLinks(trace.Link{SpanContext: link}))
+			attrs = append(attrs, attrParentIgnored.Bool(true))
 		}
 		ctx, span := tracer.Start(ctx, name, append(opts, trace.WithAttributes(attrs...))...)
 		defer span.End()
