@@ -179,8 +179,13 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		r := c.Request()
-		s.log.Log(r.Context(), s.cfg.AccessLogLevel, AccessLogMessage, "request_id", requestID(c), "method", r.Method, "path", r.URL.Path,
-			"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "client_ip", c.RealIP())
+		attrs := []any{"request_id", requestID(c), "method", r.Method, "path", r.URL.Path,
+			"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "client_ip", c.RealIP()}
+		if sc := trace.SpanContextFromContext(r.Context()); sc.IsSampled() {
+			// A traced request's line leads to its trace.
+			attrs = append(attrs, "trace_id", sc.TraceID().String())
+		}
+		s.log.Log(r.Context(), s.cfg.AccessLogLevel, AccessLogMessage, attrs...)
 		return nil
 	}
 }

@@ -98,6 +98,10 @@ func TestOpenIsTracedEndToEnd(t *testing.T) {
 		if srv.StatusError {
 			t.Errorf("a granted open's span is an error")
 		}
+		if !strings.Contains(st.logs.String(), `"request_id":"`+okID+`","method":"POST","path":"/api/v1/open","status":200`) ||
+			!strings.Contains(st.logs.String(), `"trace_id":"`+srv.TraceID+`"`) {
+			t.Errorf("the access log's line does not lead to the trace %s:\n%s", srv.TraceID, st.logs.String())
+		}
 		if srv.Resource["service.name"] != "secds-test" {
 			t.Errorf("service.name %q, want secds-test", srv.Resource["service.name"])
 		}
@@ -350,6 +354,9 @@ func TestTracingOff(t *testing.T) {
 	}
 	if resp, body := st.open(t, st.token(t, alice), "fraud-alice"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("open: %d %s", resp.StatusCode, body)
+	}
+	if strings.Contains(st.logs.String(), "trace_id") {
+		t.Errorf("a log line names a trace with tracing off:\n%s", st.logs.String())
 	}
 	if sdkGoroutines() != 0 {
 		t.Errorf("an OpenTelemetry SDK goroutine runs with tracing off:\n%s", goroutines())
