@@ -228,19 +228,35 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 
 // acquire takes one of the AWS slots and bounds the work by the AWS time-out.
 func (b *Broker) acquire(ctx context.Context) (context.Context, func(), error) {
+	select {
+	case b.slots <- struct{}{}:
+	default:
+		if err := b.waitForSlot(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	return ctx, func() { cancel(); <-b.slots }, nil
+}
+
+// waitForSlot waits for a free AWS slot, up to the queue time-out. In a
+// traced request the wait is a span of its own (phaseWaitForSlot): time
+// the open spent on no AWS call.
+func (b *Broker) waitForSlot(ctx context.Context) (err error) {
+	end := startPhase(ctx, phaseWaitForSlot)
+	defer func() { end(err) }()
 	wait := time.NewTimer(b.queue)
 	defer wait.Stop()
 	select {
 	case b.slots <- struct{}{}:
+		return nil
 	case <-wait.C:
 		e := unavailable(api.CodeBrokerBusy, "The broker is handling too many requests right now. Try again in a few seconds.", fmt.Errorf("no AWS slot free after %s", b.queue))
 		e.RetryAfter = 5 * time.Second
-		return nil, nil, e
+		return e
 	case <-ctx.Done():
-		return nil, nil, unavailable(api.CodeAWSTimeout, "The request was cancelled while waiting. Try again.", ctx.Err())
+		return unavailable(api.CodeAWSTimeout, "The request was cancelled while waiting. Try again.", ctx.Err())
 	}
-	ctx, cancel := context.WithTimeout(ctx, b.timeout)
-	return ctx, func() { cancel(); <-b.slots }, nil
 }
 
 // notYours refuses a named notebook the identity may not open. A notebook

@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
@@ -65,6 +66,11 @@ type Config struct {
 	// AccessLogLevel is the level of the access log's line per request
 	// (config log.access); zero is info.
 	AccessLogLevel slog.Level
+	// Tracing makes a span of every request (tracing.go); nil: none.
+	Tracing trace.TracerProvider
+	// TrustTraceparent continues an incoming W3C trace context instead of
+	// only linking to it (config tracing.trust_traceparent).
+	TrustTraceparent bool
 }
 
 // Server is the broker's HTTP surface.
@@ -103,6 +109,10 @@ func New(cfg Config) (*Server, error) {
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	if cfg.Tracing != nil {
+		e.HTTPErrorHandler = s.tracedErrors(s.handleError)
+		e.Use(s.traced)
+	}
 	e.IPExtractor = echo.ExtractIPDirect()
 	if len(cfg.TrustedProxies) > 0 {
 		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
@@ -169,8 +179,13 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		r := c.Request()
-		s.log.Log(r.Context(), s.cfg.AccessLogLevel, AccessLogMessage, "request_id", requestID(c), "method", r.Method, "path", r.URL.Path,
-			"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "client_ip", c.RealIP())
+		attrs := []any{"request_id", requestID(c), "method", r.Method, "path", r.URL.Path,
+			"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "client_ip", c.RealIP()}
+		if sc := trace.SpanContextFromContext(r.Context()); sc.IsSampled() {
+			// A traced request's line leads to its trace.
+			attrs = append(attrs, "trace_id", sc.TraceID().String())
+		}
+		s.log.Log(r.Context(), s.cfg.AccessLogLevel, AccessLogMessage, attrs...)
 		return nil
 	}
 }

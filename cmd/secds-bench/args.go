@@ -36,6 +36,7 @@ type options struct {
 	teamUsers   int           // teams: users (a notebook each), spread over ten teams
 	teamOpens   int           // teams: opens
 	profile     string        // a directory for the broker's CPU profile of each run; "": none
+	trace       bool          // also run warm on a broker exporting every request's trace (the row trace)
 }
 
 func parseArgs(args []string, stderr io.Writer) (options, error) {
@@ -56,6 +57,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.manyTTL, "many-discovery-ttl", 2*time.Second, "many: the broker's aws.discovery_ttl, so that the run includes list refreshes")
 	fs.IntVar(&o.teamUsers, "team-users", 100, "teams: users over the ten teams, a notebook each")
 	fs.IntVar(&o.teamOpens, "team-opens", 1000, "teams: opens counted")
+	fs.BoolVar(&o.trace, "trace", false, "after warm, run it again on a broker with tracing on (sample_ratio 1, exporting over OTLP/HTTP to a sink in a child process): the row trace, tracing's cost")
 	fs.StringVar(&o.profile, "profile", "", "write the broker's CPU profile of each broker run into this directory (go tool pprof -top FILE)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
@@ -92,6 +94,9 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.notebooks > 9999 || o.teamUsers > 9999 {
 		errs = append(errs, fmt.Errorf("-notebooks %d, -team-users %d: at most 9999", o.notebooks, o.teamUsers))
+	}
+	if o.trace && !slices.Contains(o.scenarios, scWarm) {
+		errs = append(errs, errors.New("-trace: compares with warm, which -scenarios leaves out"))
 	}
 	if o.manyTTL <= 0 || o.manyTTL > time.Hour {
 		errs = append(errs, fmt.Errorf("-many-discovery-ttl %s: must be between 0 and 1h", o.manyTTL))

@@ -24,6 +24,7 @@ import (
 	"github.com/secds/secds/internal/compose"
 	"github.com/secds/secds/internal/config"
 	"github.com/secds/secds/internal/dev/devstack"
+	"github.com/secds/secds/internal/testutil/otlpsink"
 	"github.com/secds/secds/server"
 )
 
@@ -52,6 +53,8 @@ func runChild(role string, args []string) error {
 		urls, err = serveFloor(ctx, args)
 	case "upstream":
 		urls, err = serveUpstream(ctx)
+	case "otlp":
+		urls, err = serveOTLP(ctx)
 	default:
 		err = fmt.Errorf("unknown child role %q", role)
 	}
@@ -60,8 +63,15 @@ func runChild(role string, args []string) error {
 	}
 	fmt.Println("ready " + strings.Join(urls, " "))
 	<-ctx.Done()
+	for _, f := range atExit {
+		f()
+	}
 	return nil
 }
+
+// atExit runs when the child's stdin closes, before it exits: the broker's
+// Close, which flushes its spans.
+var atExit []func()
 
 func childLog(dir, name string) (*slog.Logger, error) {
 	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
@@ -174,7 +184,7 @@ func serveBroker(ctx context.Context, args []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	context.AfterFunc(ctx, func() { _ = b.Close() })
+	atExit = append(atExit, func() { _ = b.Close() })
 	u, err := listenAt(ctx, cfg.Listen, b.Handler)
 	if err != nil {
 		return nil, err
@@ -247,6 +257,24 @@ func serveFloor(ctx context.Context, args []string) ([]string, error) {
 		return nil, err
 	}
 	return []string{u}, nil
+}
+
+// serveOTLP is the trace collector of -trace: an OTLP/HTTP receiver that
+// decodes and counts what it is sent, and reports "spans N" on a second
+// listener.
+func serveOTLP(ctx context.Context) ([]string, error) {
+	r := &otlpsink.Receiver{}
+	u, err := listenLoopback(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	count, err := listenLoopback(ctx, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, "spans %d\n", r.Count())
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return []string{u, count}, nil
 }
 
 // serveUpstream is C's other end: a small JSON answer.

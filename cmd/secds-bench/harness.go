@@ -92,6 +92,9 @@ type stack struct {
 
 func (h *harness) startStack(w world, discoveryTTL string) (*stack, error) {
 	dir := filepath.Join(h.dir, w.kind)
+	if w.traceTo != "" {
+		dir += "-traced"
+	}
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, err
 	}

@@ -151,6 +151,21 @@ func run(ctx context.Context, o options, w io.Writer) error {
 			return err
 		}
 	}
+	// -trace: a second small world whose broker traces every request.
+	var sink *child
+	var tracedStack *stack
+	var tracedReqs []request
+	if o.trace {
+		if sink, err = h.start("otlp"); err != nil {
+			return err
+		}
+		if tracedStack, err = h.startStack(world{kind: worldSmall, traceTo: sink.urls[0]}, "30s"); err != nil {
+			return err
+		}
+		if tracedReqs, err = tracedStack.requests("w", o.concurrency); err != nil {
+			return err
+		}
+	}
 	up, err := h.start("upstream")
 	if err != nil {
 		return err
@@ -210,7 +225,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		if r > 1 {
 			// Each round starts from a fresh broker and emulator (see
 			// restart); the warm-ups make them warm again.
-			for _, st := range []*stack{small, many} {
+			for _, st := range []*stack{small, many, tracedStack} {
 				if st == nil {
 					continue
 				}
@@ -226,6 +241,9 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		c := o.concurrency
 		if o.has(scWarm) {
 			ts = append(ts, target{name: scWarm, proc: small.broker, backend: small.aws, url: openURL(small.broker), callsURL: small.aws.urls[1], concurrency: c, reqs: warmReqs[:c], warmup: 4 * c})
+		}
+		if tracedStack != nil {
+			ts = append(ts, target{name: "trace", proc: tracedStack.broker, backend: tracedStack.aws, url: openURL(tracedStack.broker), callsURL: tracedStack.aws.urls[1], concurrency: c, reqs: tracedReqs, warmup: 4 * c})
 		}
 		if o.has(scCold) {
 			// Fresh users each round: none has a session in the broker's
@@ -266,6 +284,14 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		all = append(all, round...)
 	}
 	printSummary(w, o, all)
+	if sink != nil {
+		// Restarted brokers flushed their spans as they stopped; the last
+		// one's are still in its batch.
+		tracedStack.broker.stop()
+		if n, err := awsCalls(ctx, sink.urls[1]); err == nil {
+			fmt.Fprintf(w, "trace: the OTLP sink received %d spans (the last broker's flushed at its stop)\n", n["spans"])
+		}
+	}
 	return nil
 }
 

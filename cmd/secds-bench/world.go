@@ -17,6 +17,9 @@ import (
 type world struct {
 	kind      string // worldSmall, worldMany or worldTeams
 	notebooks int    // worldMany, worldTeams: one per user
+	// traceTo, when set, is the OTLP/HTTP endpoint the broker exports
+	// every request's trace to (tracing.sample_ratio 1).
+	traceTo string
 }
 
 const (
@@ -155,7 +158,15 @@ limits:
   per_user: {per_second: 0, burst: 1}
 audit:
   file: audit.jsonl
-`, strings.TrimPrefix(publicURL, "http://"), publicURL, mappingFile, discoveryTTL)
+`, strings.TrimPrefix(publicURL, "http://"), publicURL, mappingFile, discoveryTTL) + w.tracing()
+}
+
+// tracing is the broker's tracing block: none unless traceTo is set.
+func (w world) tracing() string {
+	if w.traceTo == "" {
+		return ""
+	}
+	return fmt.Sprintf("tracing: {otlp_endpoint: %q, sample_ratio: 1, service_name: secds-bench}\n", w.traceTo)
 }
 
 // write puts the world into dir: teams.yaml, broker.yaml and its secrets.

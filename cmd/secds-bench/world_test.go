@@ -14,8 +14,8 @@ import (
 // emulator accepts the seed, and every user's notebook is in the seed,
 // tagged so that the user's team selects it.
 func TestWorlds(t *testing.T) {
-	for _, w := range []world{{kind: worldSmall}, {kind: worldMany, notebooks: 30}, {kind: worldTeams, notebooks: 25}} {
-		t.Run(w.kind, func(t *testing.T) {
+	for _, w := range []world{{kind: worldSmall}, {kind: worldMany, notebooks: 30}, {kind: worldTeams, notebooks: 25}, {kind: worldSmall, traceTo: "http://127.0.0.1:4318"}} {
+		t.Run(w.kind+w.traceTo, func(t *testing.T) {
 			dir := t.TempDir()
 			file, err := w.write(dir, "http://127.0.0.1:18080", "2s")
 			if err != nil {
@@ -24,6 +24,9 @@ func TestWorlds(t *testing.T) {
 			cfg, err := config.Load(file)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if cfg.Tracing.On() != (w.traceTo != "") || w.traceTo != "" && cfg.Tracing.Ratio() != 1 {
+				t.Errorf("tracing %+v for traceTo %q", cfg.Tracing, w.traceTo)
 			}
 			if cfg.Limits == nil || cfg.Limits.PerIP.PerSecond != 0 || cfg.Limits.PerUser.PerSecond != 0 {
 				t.Errorf("limits = %+v, want both off", cfg.Limits)

@@ -98,7 +98,13 @@ func runConfig(ctx context.Context, path, listen string, check bool, stdout, std
 		fmt.Fprintf(stderr, "secds-broker: %v\n", err)
 		return 1
 	}
-	defer b.Close()
+	defer func() {
+		// After the listeners have shut down: the spans of the last
+		// requests are flushed to the trace collector here.
+		if err := b.Close(); err != nil {
+			log.Warn("secds-broker: close", "err", err)
+		}
+	}()
 	if err := serve(ctx, cfg, b, log); err != nil {
 		fmt.Fprintf(stderr, "secds-broker: %v\n", err)
 		return 1
@@ -156,6 +162,10 @@ func serve(ctx context.Context, cfg *config.Config, b *compose.Broker, log *slog
 			return err
 		}
 		attrs = append(attrs, "pprof_addr", ls[len(ls)-1].ln.Addr().String())
+	}
+	if cfg.Tracing.On() {
+		// The URL only: the headers may hold the collector's key.
+		attrs = append(attrs, "traces_to", cfg.Tracing.TracesURL(), "trace_sample_ratio", cfg.Tracing.Ratio())
 	}
 	errc := make(chan error, len(ls))
 	for _, l := range ls {

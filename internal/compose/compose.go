@@ -27,6 +27,7 @@ import (
 	"github.com/secds/secds/internal/config"
 	"github.com/secds/secds/internal/dynamostore"
 	"github.com/secds/secds/internal/mapstore"
+	"github.com/secds/secds/internal/tracing"
 	"github.com/secds/secds/server"
 )
 
@@ -70,10 +71,15 @@ type Broker struct {
 	Tokens         *auth.Tokens // nil without token keys: no CLI login
 	Mapping        *mapstore.Live
 	Metrics        *prometheus.Registry
-	closers        []io.Closer
+	// Tracing exports the request and AWS call spans; nil when the
+	// configuration has no tracing block.
+	Tracing *tracing.Provider
+	closers []io.Closer
 }
 
-// Close releases files the broker holds open (the audit file).
+// Close releases files the broker holds open (the audit file) and flushes
+// the spans not yet exported (bounded by config.TracingFlushTimeout). Call
+// it once the HTTP servers have shut down.
 func (b *Broker) Close() error {
 	var errs []error
 	for _, c := range b.closers {
@@ -93,7 +99,7 @@ func LoadMapping(path string) (*abac.Mapping, error) {
 }
 
 // Build assembles a broker.
-func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, error) {
+func Build(ctx context.Context, cfg *config.Config, opts Options) (_ *Broker, err error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
@@ -131,9 +137,17 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		awsCfg = &c
 	}
 	awsCfg = withAWSMetrics(awsCfg, b.Metrics)
+	if awsCfg, err = b.openTracing(cfg, opts, awsCfg); err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
+	defer func() {
+		if err != nil {
+			// A broker that did not start exports nothing.
+			_ = b.Tracing.Close()
+		}
+	}()
 	var sh *shared
 	if cfg.MappingStore.Shared() && opts.Mapping == nil && opts.MappingStore == nil {
-		var err error
 		if sh, err = openShared(ctx, cfg, opts, *awsCfg, b.Metrics); err != nil {
 			return nil, errors.Join(err, b.Close())
 		}
@@ -220,6 +234,10 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Broker, erro
 		Ready:  ready, Mapping: b.Mapping, Claims: claimPaths(cfg),
 		Revocations: revs, Now: opts.Now, SharedCodes: sh != nil,
 		Metrics: b.Metrics, AccessLogLevel: cfg.Log.AccessLevel(),
+		TrustTraceparent: cfg.Tracing.TrustTraceparent,
+	}
+	if b.Tracing != nil {
+		sc.Tracing = b.Tracing.TracerProvider()
 	}
 	if b.Tokens != nil {
 		// Only when set: a nil *auth.Tokens in the interface would not

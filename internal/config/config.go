@@ -37,6 +37,7 @@ type Config struct {
 	Metrics        Metrics           `yaml:"metrics"`
 	Pprof          Pprof             `yaml:"pprof"`
 	Log            Log               `yaml:"log"`
+	Tracing        Tracing           `yaml:"tracing"`
 
 	// MappingHistoryDir keeps every version of the mapping; default: the
 	// mapping file's path plus DefaultHistorySuffix. Where that is read-only (a
@@ -52,6 +53,13 @@ type Config struct {
 	Proxies      []*net.IPNet `yaml:"-"`
 	// MetricsAddr is where /metrics is served; empty: nowhere.
 	MetricsAddr string `yaml:"-"`
+	// TracingHeaders are every header sent to the trace collector:
+	// tracing.headers and those of tracing.headers_file (or _env). They may
+	// hold the collector's API key: never log them.
+	TracingHeaders map[string]string `yaml:"-"`
+	// tracingSecretHeaders: some of TracingHeaders came from the secret
+	// file or variable.
+	tracingSecretHeaders bool
 }
 
 // The mapping stores, values of mapping_store.type.
@@ -199,7 +207,7 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	dir := filepath.Dir(path)
-	for _, p := range []*string{&c.MappingFile, &c.MappingHistoryDir, &c.OIDC.ClientSecretFile, &c.Session.KeysFile, &c.Tokens.KeysFile, &c.Audit.File} {
+	for _, p := range []*string{&c.MappingFile, &c.MappingHistoryDir, &c.OIDC.ClientSecretFile, &c.Session.KeysFile, &c.Tokens.KeysFile, &c.Audit.File, &c.Tracing.HeadersFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -230,8 +238,10 @@ func (c *Config) Resolve(getenv func(string) string) error {
 	return nil
 }
 
-// readSecrets reads the client secret, the session keys and the CLI token
-// keys. Token keys are optional: a broker without them serves browsers only.
+// readSecrets reads the client secret, the session keys, the CLI token
+// keys and the trace collector's secret headers. Token keys are optional: a
+// broker without them serves browsers only; the headers are read only when
+// tracing is on, and then only if their file or variable is set.
 func (c *Config) readSecrets(getenv func(string) string) []error {
 	var errs []error
 	secret, err := readSecret("oidc.client_secret", c.OIDC.ClientSecretFile, c.OIDC.ClientSecretEnv, getenv)
@@ -247,7 +257,7 @@ func (c *Config) readSecrets(getenv func(string) string) []error {
 			errs = append(errs, err)
 		}
 	}
-	return errs
+	return append(errs, c.readTracingHeaders(getenv)...)
 }
 
 // readKeys reads and parses a key list (see ParseKeys).

@@ -30,6 +30,10 @@ const (
 	// DefaultStoreStartTimeout is how long the broker keeps trying a shared
 	// store it cannot read at start before it exits.
 	DefaultStoreStartTimeout = 30 * time.Second
+	// The tracing block's, when tracing.otlp_endpoint is set.
+	DefaultServiceName       = "secds-broker"
+	DefaultSampleRatio       = 1.0 // every request: the broker's rate is people opening notebooks
+	DefaultTracingHeadersEnv = "SECDS_OTLP_HEADERS"
 )
 
 // Settings the file does not offer: the composition root passes these on
@@ -46,6 +50,9 @@ const (
 	IdPTimeout = 10 * time.Second
 	// QueueTimeout is how long an open waits for a free AWS slot.
 	QueueTimeout = 5 * time.Second
+	// TracingFlushTimeout bounds the export of the spans still buffered
+	// when the broker stops.
+	TracingFlushTimeout = 5 * time.Second
 )
 
 // DefaultScopes are the scopes asked of the identity provider.
@@ -95,6 +102,14 @@ func (c *Config) applyDefaults() {
 	if c.Limits == nil {
 		l := DefaultLimits
 		c.Limits = &l
+	}
+	if c.Tracing.On() {
+		orDefault(&c.Tracing.ServiceName, DefaultServiceName)
+		orDefault(&c.Tracing.HeadersEnv, DefaultTracingHeadersEnv)
+		if c.Tracing.SampleRatio == nil {
+			r := DefaultSampleRatio
+			c.Tracing.SampleRatio = &r
+		}
 	}
 }
 

@@ -70,6 +70,7 @@ func (c *Config) Validate() error {
 	checks = append(checks, c.storeChecks()...)
 	checks = append(checks, c.pprofChecks()...)
 	checks = append(checks, c.pinChecks()...)
+	checks = append(checks, c.tracingChecks()...)
 	checks = append(checks,
 		check{"log.format", c.Log.Format != LogJSON && c.Log.Format != LogText, fmt.Sprintf("%q must be %q or %q", c.Log.Format, LogJSON, LogText)},
 		check{"log.access", c.Log.Access != "info" && c.Log.Access != "debug", fmt.Sprintf("%q must be \"info\" or \"debug\" (debug leaves the line per request out)", c.Log.Access)})
