@@ -17,6 +17,8 @@ type Grant struct {
 	NotebookTags           map[string]string `json:"notebook_tags"`            // always includes team=<Team>
 	NotebookNames          []string          `json:"notebook_names,omitempty"` // when set, only these
 	Studio                 *StudioTarget     `json:"studio,omitempty"`
+	// StartStopped: an open may start the team's stopped notebooks.
+	StartStopped bool `json:"start_stopped,omitempty"`
 }
 
 // StudioTarget is a rendered Studio setting.
@@ -110,6 +112,7 @@ func (t *Team) grant(id Identity) (Grant, error) {
 		TransitiveTagKeys:      t.TransitiveTagKeys,
 		RoleSessionSeconds:     t.RoleSessionSeconds,
 		NotebookSessionSeconds: t.NotebookSessionSeconds,
+		StartStopped:           t.StartStopped != nil && *t.StartStopped,
 		SessionTags:            make(map[string]string, len(t.tagValues)),
 		NotebookTags:           map[string]string{"team": t.Name},
 	}

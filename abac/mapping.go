@@ -32,6 +32,8 @@ type Mapping struct {
 type Defaults struct {
 	RoleSessionSeconds     int `yaml:"role_session_seconds"`
 	NotebookSessionSeconds int `yaml:"notebook_session_seconds"`
+	// StartStopped is start_stopped for teams that do not set it; off.
+	StartStopped bool `yaml:"start_stopped"`
 }
 
 // Team is one entry of the mapping: who belongs to it and what it may open.
@@ -49,6 +51,11 @@ type Team struct {
 	NotebookSessionSeconds int               `yaml:"notebook_session_seconds"`
 	Notebooks              NotebookSelector  `yaml:"notebooks"`
 	Studio                 *Studio           `yaml:"studio"`
+	// StartStopped lets an open start the team's stopped notebook with the
+	// team role (StartNotebookInstance) and wait until it runs; nil takes
+	// defaults.start_stopped. Off, a stopped notebook is refused with who
+	// to ask.
+	StartStopped *bool `yaml:"start_stopped"`
 
 	tagValues      map[string]*value
 	selectorValues map[string]*value

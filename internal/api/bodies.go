@@ -57,6 +57,9 @@ type Notebook struct {
 	Team   string `json:"team"`
 	Name   string `json:"name"`
 	Status string `json:"status"`
+	// Starts: it is not running, and opening it starts it (its team allows
+	// that) or waits for it to start.
+	Starts bool `json:"starts,omitempty"`
 }
 
 // MeIdentity is who the caller is, without the raw claims.
