@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -87,12 +88,21 @@ func (s *Server) openWait(c echo.Context) error {
 	}
 	now := time.Now()
 	since := waitSince(c.QueryParam("since"), now)
+	allowPolling(c)
 	return s.render(c, http.StatusOK, "wait", map[string]any{
 		"Identity": id, "Status": st, "Phase": phase(st.Status), "Every": pollSeconds,
 		"Since": since.Unix(), "Elapsed": elapsed(now.Sub(since)),
 		"StatusURL": apiBasePath + statusPath(st.Team, st.Notebook), "OpenURL": openPath(st.Team, st.Notebook),
 		"CheckURL": waitPath(st.Team, st.Notebook, since),
 	})
+}
+
+// allowPolling lets the waiting page run wait.js and let it fetch the
+// status endpoint (script-src and connect-src 'self'); nothing else.
+func allowPolling(c echo.Context) {
+	allowScript(c)
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), "script-src 'self';", "script-src 'self'; connect-src 'self';", 1))
 }
 
 // waitSince reads when the wait began; a missing, future or day-old value

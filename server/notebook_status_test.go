@@ -43,6 +43,9 @@ func TestWaitingForAStartingNotebook(t *testing.T) {
 		if w.Code != http.StatusOK || strings.Contains(body, secretURL) {
 			t.Errorf("waiting page = %d", w.Code)
 		}
+		if csp := w.Header().Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'; script-src 'self'; connect-src 'self';") {
+			t.Errorf("waiting page CSP = %q, want its own script and status fetches allowed", csp)
+		}
 		if got := ts.broker.statuses[len(ts.broker.statuses)-1]; got != (broker.StatusRequest{Team: "ds", Notebook: "ds-alice"}) {
 			t.Errorf("status asked for %+v", got)
 		}
