@@ -80,7 +80,7 @@ func (l *laptop) env(stdin io.Reader, stdout, stderr io.Writer, interactive bool
 		LoginTimeout: time.Minute,
 		// A starting notebook is polled often: the tests move the
 		// emulator's clock, and the CLI should notice at once.
-		PollInterval: 50 * time.Millisecond,
+		PollInterval: 200 * time.Millisecond,
 	}
 }
 

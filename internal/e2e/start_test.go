@@ -137,6 +137,24 @@ func TestCLIStartsAStoppedNotebook(t *testing.T) {
 		t.Errorf("SageMaker accepted %d starts, want 1", n)
 	}
 
+	t.Run("the wait is bounded", func(t *testing.T) {
+		if err := st.AWS.StopNotebook(scratch); err != nil {
+			t.Fatal(err)
+		}
+		calls := st.AWS.Calls("DescribeNotebookInstance")
+		done := c.start(nil, nil, false, "open", scratch, "--print-url", "--wait-timeout", "5m")
+		eventually(t, "the CLI polls the status", 30*time.Second, func() bool { return st.AWS.Calls("DescribeNotebookInstance") >= calls+3 })
+		c.clock.Advance(5 * time.Minute) // the CLI's clock, not the emulator's: still Stopping
+		select {
+		case res = <-done:
+		case <-time.After(time.Minute):
+			t.Fatal("secds open did not end its wait")
+		}
+		res.want(t, cli.ExitStarting, "is still Stopping after 5m0s", "run secds open "+scratch+" --team platform again later", "--wait-timeout")
+		if strings.TrimSpace(res.stdout) != "" {
+			t.Errorf("a link was printed: %q", redact(res.stdout))
+		}
+	})
 	t.Run("a team that does not start notebooks", func(t *testing.T) {
 		alice := newLaptop(t, st, "alice")
 		alice.configure()

@@ -80,7 +80,7 @@ func (a *App) waitFor(ctx context.Context, res *openReply, opts waitOptions) (*o
 		p.show(state, a.env.Now().Sub(start))
 		if a.env.Now().Sub(start) >= opts.Timeout {
 			return nil, Exitf(ExitStarting, "notebook %s (team %s) is still %s after %s; SageMaker keeps starting it: run secds open %s --team %s again later (--wait-timeout sets how long to wait)",
-				res.Notebook, res.Team, state, seconds(opts.Timeout), res.Notebook, res.Team)
+				res.Notebook, res.Team, state, opts.Timeout, res.Notebook, res.Team)
 		}
 		if err := a.pause(ctx, a.pollEvery(res)); err != nil {
 			return nil, err
