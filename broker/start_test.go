@@ -220,3 +220,41 @@ func TestOpenWaitsForStoppingAndExplainsFailed(t *testing.T) {
 		t.Errorf("Status of a failed notebook = %v", err)
 	}
 }
+
+// Polling a starting notebook is cheap: with the role session cached, each
+// Status is one DescribeNotebookInstance; the list is read again at most
+// once (in the background, after the start changed a notebook's status),
+// however many polls.
+func TestStatusPollCostsOneDescribe(t *testing.T) {
+	r := newRig(t, fraudStarts(t))
+	ctx := context.Background()
+	if _, err := r.b.Open(ctx, alice, broker.OpenRequest{Notebook: "fraud-alice-scratch", RequestMeta: meta}); err != nil {
+		t.Fatal(err)
+	}
+	ops := []string{"AssumeRole", "ListNotebookInstances", "DescribeNotebookInstance", "StartNotebookInstance", "CreatePresignedNotebookInstanceUrl"}
+	before := map[string]int{}
+	for _, op := range ops {
+		before[op] = r.emu.Calls(op)
+	}
+	const polls = 10
+	for range polls {
+		if st, err := r.b.Status(ctx, alice, broker.StatusRequest{Notebook: "fraud-alice-scratch"}); err != nil || st.Status != "Pending" {
+			t.Fatalf("Status = %+v, %v", st, err)
+		}
+	}
+	for _, op := range ops {
+		got, want := r.emu.Calls(op)-before[op], 0
+		switch op {
+		case "DescribeNotebookInstance":
+			want = polls
+		case "ListNotebookInstances":
+			if got <= 1 {
+				continue
+			}
+			want = 1
+		}
+		if got != want {
+			t.Errorf("%d polls made %d %s calls, want %d", polls, got, op, want)
+		}
+	}
+}

@@ -183,3 +183,54 @@ func TestStartRefusedPage(t *testing.T) {
 		t.Errorf("SageMaker accepted %d starts, want none", n)
 	}
 }
+
+// TestConcurrentOpensAcrossReplicasStartOnce: several tabs open one stopped
+// notebook at once through two broker replicas; SageMaker gets one start,
+// the audit trail has one, and every tab waits for the same notebook.
+func TestConcurrentOpensAcrossReplicasStartOnce(t *testing.T) {
+	st := StartStack(t, StackOptions{Replicas: 2})
+	const tabs = 6
+	users := make([]*HTTPUser, tabs)
+	for i := range users {
+		users[i] = NewHTTPUser(t, st, "admin")
+		users[i].Visit(st.URL + "/login?next=/").MustContain(t, http.StatusOK, "Hello, admin")
+	}
+	pages := make(chan Page, tabs)
+	errs := make(chan error, tabs)
+	for _, u := range users {
+		go func() {
+			p, err := u.Follow(st.URL + "/open?notebook=" + scratch)
+			if err != nil {
+				errs <- err
+				return
+			}
+			pages <- p
+		}()
+	}
+	for range tabs {
+		select {
+		case err := <-errs:
+			t.Error(err)
+		case p := <-pages:
+			p.MustContain(t, http.StatusOK, "Starting your notebook", `id="wait-state">Pending<`)
+		}
+	}
+	if n := st.AWS.Starts(scratch); n != 1 {
+		t.Errorf("SageMaker accepted %d starts, want 1", n)
+	}
+	if n := countAudit(t, st, "notebook_start", "admin", ""); n != 1 {
+		t.Errorf("%d start events in the audit trail, want 1", n)
+	}
+	if n := countAudit(t, st, "open", "admin", "waiting"); n != tabs {
+		t.Errorf("%d open events waiting, want %d", n, tabs)
+	}
+	backends := map[int]bool{}
+	for _, h := range st.Proxy.Hops() {
+		if h.Path == "/open" && h.Status == http.StatusSeeOther {
+			backends[h.Backend] = true
+		}
+	}
+	if len(backends) != 2 {
+		t.Errorf("the opens reached replicas %v, want both", backends)
+	}
+}
