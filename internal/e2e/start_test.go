@@ -193,7 +193,7 @@ func TestConcurrentOpensAcrossReplicasStartOnce(t *testing.T) {
 	users := make([]*HTTPUser, tabs)
 	for i := range users {
 		users[i] = NewHTTPUser(t, st, "admin")
-		users[i].Visit(st.URL + "/login?next=/").MustContain(t, http.StatusOK, "Hello, admin")
+		users[i].Visit(st.URL+"/login?next=/").MustContain(t, http.StatusOK, "Hello, admin")
 	}
 	pages := make(chan Page, tabs)
 	errs := make(chan error, tabs)
