@@ -53,6 +53,7 @@ var pollSeconds = int(broker.PollInterval / time.Second)
 // apiOpenWait answers an open that has no URL yet: 202, with where to poll.
 func (s *Server) apiOpenWait(c echo.Context, res broker.OpenResult) error {
 	c.Response().Header().Set("Retry-After", strconv.Itoa(pollSeconds))
+	c.Response().Header().Set("Location", s.cfg.PublicURL.String()+apiBasePath+statusPath(res.Team, res.Notebook))
 	return c.JSON(http.StatusAccepted, api.OpenWaitResponse{
 		Team: res.Team, Notebook: res.Notebook, Status: res.Status,
 		StatusPath: statusPath(res.Team, res.Notebook), RetryAfterSeconds: pollSeconds,

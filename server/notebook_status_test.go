@@ -72,6 +72,7 @@ func TestWaitingForAStartingNotebook(t *testing.T) {
 		var res api.OpenWaitResponse
 		decode(t, "open while starting", w, http.StatusAccepted, &res)
 		if res.Status != "Pending" || res.StatusPath != "/notebooks/ds-alice?team=ds" || res.RetryAfterSeconds != 3 || w.Header().Get("Retry-After") != "3" ||
+			w.Header().Get("Location") != "https://notebooks.example/api/v1/notebooks/ds-alice?team=ds" ||
 			strings.Contains(w.Body.String(), "url") {
 			t.Errorf("202 = %+v (%s)", res, w.Body)
 		}

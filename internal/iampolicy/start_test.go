@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/secds/secds/abac"
@@ -94,6 +95,32 @@ func TestStartIsGrantedOnlyToTeamsThatStart(t *testing.T) {
 	for sid, actions := range names(devMappingTB(t), "fraud") {
 		if slices.Contains(actions, startAct) {
 			t.Errorf("a team without start_stopped has %s in %s", startAct, sid)
+		}
+	}
+}
+
+func TestNotesNameTheTeamsThatStart(t *testing.T) {
+	opts := iampolicy.Options{BrokerPrincipal: "arn:aws:iam::123456789012:user/secds-broker"}
+	ps, err := iampolicy.Generate(fraudStartsMapping(t), "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, n := range ps.Notes {
+		if strings.HasPrefix(n, "Team fraud, platform starts stopped notebooks") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no note names the teams that start notebooks: %q", ps.Notes)
+	}
+	ps, err = iampolicy.Generate(fraudStartsMapping(t), "marketing", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range ps.Notes {
+		if strings.Contains(n, "start_stopped") {
+			t.Errorf("marketing's notes mention starting: %q", n)
 		}
 	}
 }
