@@ -91,7 +91,7 @@ func (s *Server) openWait(c echo.Context) error {
 	since := waitSince(c.QueryParam("since"), now)
 	allowPolling(c)
 	return s.render(c, http.StatusOK, "wait", map[string]any{
-		"Identity": id, "Status": st, "Phase": phase(st.Status), "Every": pollSeconds,
+		"Identity": id, "Status": st, "Phase": phase(st.Status), "Steps": steps(st.Status), "Every": pollSeconds,
 		"Since": since.Unix(), "Elapsed": elapsed(now.Sub(since)),
 		"StatusURL": apiBasePath + statusPath(st.Team, st.Notebook), "OpenURL": openPath(st.Team, st.Notebook),
 		"CheckURL": waitPath(st.Team, st.Notebook, since),
@@ -127,6 +127,24 @@ func elapsed(d time.Duration) string {
 		return fmt.Sprintf("%d s", s)
 	}
 	return fmt.Sprintf("%d min %d s", s/60, s%60)
+}
+
+// step is one stage of a wait, as the waiting page lists them.
+type step struct {
+	Name          string
+	Done, Current bool
+}
+
+// steps are the stages from a notebook's state to a running notebook: a
+// stopping one is stopped, then started; a starting one runs.
+func steps(status string) []step {
+	switch status {
+	case broker.StatusStopping:
+		return []step{{Name: "Stopping", Current: true}, {Name: "Starting"}, {Name: "Running"}}
+	case broker.StatusUpdating:
+		return []step{{Name: "Updating", Current: true}, {Name: "Running"}}
+	}
+	return []step{{Name: "Starting", Current: true}, {Name: "Running"}}
 }
 
 // phase says what a notebook being waited for is doing.

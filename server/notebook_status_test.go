@@ -35,7 +35,7 @@ func TestWaitingForAStartingNotebook(t *testing.T) {
 		w := ts.do(http.MethodGet, "/open/wait?team=ds&notebook=ds-alice", nil, sess)
 		body := w.Body.String()
 		for _, want := range []string{`<noscript><meta http-equiv="refresh" content="3"></noscript>`, `id="wait-state">Pending<`, "ds-alice", "is starting",
-			`role="status"`, `data-status-url="/api/v1/notebooks/ds-alice?team=ds"`, `src="/static/wait.js"`, `id="elapsed"`} {
+			`role="status"`, `<li aria-current="step">Starting</li>`, `data-status-url="/api/v1/notebooks/ds-alice?team=ds"`, `src="/static/wait.js"`, `id="elapsed"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("waiting page lacks %q:\n%s", want, body)
 			}

@@ -41,7 +41,9 @@
           return;
         }
         if (state.textContent !== st.status) {
-          state.textContent = st.status;
+          // A new stage (Stopping to Starting): the page shows it afresh.
+          window.location.reload();
+          return;
         }
         window.setTimeout(poll, every);
       })
