@@ -155,11 +155,14 @@ func TestStartRefusedWhenTheTeamDoesNotAllowIt(t *testing.T) {
 	if n := r.emu.Starts("fraud-alice-scratch"); n != 0 {
 		t.Errorf("SageMaker accepted %d starts, want none", n)
 	}
-	if _, err := r.b.Status(ctx, alice, broker.StatusRequest{Notebook: "fraud-alice-scratch"}); api.As(err).Code != api.CodeNotebookStopped {
+	if ev := r.audit.last(); ev.Type != audit.TypeOpen || ev.Code != string(api.CodeNotebookStopped) || len(r.audit.ofType(audit.TypeStart)) != 0 {
+		t.Errorf("the refused open's audit event = %+v", ev)
+	}
+	if _, err := r.b.Status(ctx, alice, broker.StatusRequest{Notebook: "fraud-alice-scratch", RequestMeta: meta}); api.As(err).Code != api.CodeNotebookStopped {
 		t.Errorf("Status = %v, want the same refusal", err)
 	}
-	if ev := r.audit.last(); ev.Decision != audit.Failed && ev.Decision != audit.Denied || ev.Code != string(api.CodeNotebookStopped) {
-		t.Errorf("audit = %+v", ev)
+	if ev := r.audit.last(); ev.Type != audit.TypeStatus || ev.Code != string(api.CodeNotebookStopped) || ev.Username != "alice" || ev.RequestID != meta.RequestID {
+		t.Errorf("the refused status request's audit event = %+v", ev)
 	}
 }
 

@@ -5,12 +5,14 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/internal/api"
+	"github.com/secds/secds/internal/audit"
 )
 
 // StatusRequest names the notebook whose state a waiting page or CLI polls.
 type StatusRequest struct {
 	Team     string // may be empty
 	Notebook string
+	RequestMeta
 }
 
 // NotebookStatus is a notebook's state as one of its users may see it.
@@ -27,11 +29,17 @@ type NotebookStatus struct {
 
 // Status tells id the state of a notebook it may open, for the waiting page
 // and the CLI to poll between opens. It only reads (one
-// DescribeNotebookInstance with the team session), so it is not audited;
-// it refuses what Open refuses: a notebook that is not the person's, a
-// stopped one the team may not start, and a Failed or Deleting one (with
-// AWS's reason).
-func (b *Broker) Status(ctx context.Context, id abac.Identity, req StatusRequest) (NotebookStatus, error) {
+// DescribeNotebookInstance with the team session), so an answer is not
+// audited, every few seconds; a refusal is, as Open's are, so probing
+// notebook names here leaves the same trail. It refuses what Open refuses:
+// a notebook that is not the person's, a stopped one the team may not
+// start, and a Failed or Deleting one (with AWS's reason).
+func (b *Broker) Status(ctx context.Context, id abac.Identity, req StatusRequest) (st NotebookStatus, err error) {
+	defer func() {
+		if err != nil {
+			b.auditStatusRefusal(id, req, err)
+		}
+	}()
 	if !notebookNameRE.MatchString(req.Notebook) {
 		return NotebookStatus{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadNotebookName,
 			Message: "A notebook name is 1–63 letters, digits and hyphens; check the link you followed."}
@@ -59,20 +67,32 @@ func (b *Broker) Status(ctx context.Context, id abac.Identity, req StatusRequest
 	}
 	nb := found.candidates[0]
 	t := found.teams[nb.Team]
-	st, err := b.state(ctx, nb, t)
+	now, err := b.state(ctx, nb, t)
 	if err != nil {
 		return NotebookStatus{}, err
 	}
-	out := NotebookStatus{Team: nb.Team, Notebook: nb.Name, Status: st.Status, Ready: st.Status == StatusInService}
-	switch st.Status {
+	out := NotebookStatus{Team: nb.Team, Notebook: nb.Name, Status: now.Status, Ready: now.Status == StatusInService}
+	switch now.Status {
 	case StatusInService, StatusPending, StatusUpdating:
 	case StatusStopped, StatusStopping:
 		if !t.grant.StartStopped {
-			return NotebookStatus{}, startRefused(m, nb, st.Status)
+			return NotebookStatus{}, startRefused(m, nb, now.Status)
 		}
-		out.Start = st.Status == StatusStopped
+		out.Start = now.Status == StatusStopped
 	default:
-		return NotebookStatus{}, notOpenable(m, nb.Name, st)
+		return NotebookStatus{}, notOpenable(m, nb.Name, now)
 	}
 	return out, nil
+}
+
+// auditStatusRefusal records a refused status request. The trail is the
+// audit log's best effort here: no URL or start hangs on it.
+func (b *Broker) auditStatusRefusal(id abac.Identity, req StatusRequest, err error) {
+	ev := audit.Event{Type: audit.TypeStatus, Decision: audit.Failed, Subject: id.Subject, Username: id.Username, Email: id.Email,
+		Team: req.Team, Notebook: req.Notebook, ClientIP: req.ClientIP, RequestID: req.RequestID, Via: req.Via, TokenID: req.TokenID}
+	ev.Code, ev.Reason = auditOf(err)
+	if k := api.As(err).Kind; k == api.KindForbidden || k == api.KindNotFound || k == api.KindBadRequest {
+		ev.Decision = audit.Denied
+	}
+	_ = b.audit.Record(ev)
 }

@@ -64,7 +64,7 @@ func (s *Server) apiOpenWait(c echo.Context, res broker.OpenResult) error {
 // notebook the caller may open, behind the same guard as POST /api/v1/open.
 func (s *Server) apiNotebookStatus(c echo.Context) error {
 	st, err := s.cfg.Broker.Status(c.Request().Context(), identityOf(c),
-		broker.StatusRequest{Team: c.QueryParam("team"), Notebook: c.Param("notebook")})
+		broker.StatusRequest{Team: c.QueryParam("team"), Notebook: c.Param("notebook"), RequestMeta: s.meta(c, "api")})
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *Server) apiNotebookStatus(c echo.Context) error {
 func (s *Server) openWait(c echo.Context) error {
 	id := identityOf(c)
 	st, err := s.cfg.Broker.Status(c.Request().Context(), id,
-		broker.StatusRequest{Team: c.QueryParam("team"), Notebook: c.QueryParam("notebook")})
+		broker.StatusRequest{Team: c.QueryParam("team"), Notebook: c.QueryParam("notebook"), RequestMeta: s.meta(c, "browser")})
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func TestWaitingForAStartingNotebook(t *testing.T) {
 		if csp := w.Header().Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'; script-src 'self'; connect-src 'self';") {
 			t.Errorf("waiting page CSP = %q, want its own script and status fetches allowed", csp)
 		}
-		if got := ts.broker.statuses[len(ts.broker.statuses)-1]; got != (broker.StatusRequest{Team: "ds", Notebook: "ds-alice"}) {
+		if got := ts.broker.statuses[len(ts.broker.statuses)-1]; got.Team != "ds" || got.Notebook != "ds-alice" || got.Via != "browser" || got.RequestID == "" {
 			t.Errorf("status asked for %+v", got)
 		}
 	})

@@ -28,6 +28,9 @@ const (
 	// TypeStart is the broker starting a stopped notebook for an open
 	// (the team's start_stopped): once per start, however many asked.
 	TypeStart = "notebook_start"
+	// TypeStatus is a refused request for a notebook's state (a waiting
+	// page or CLI polls it; the answers themselves are not recorded).
+	TypeStatus = "notebook_status"
 )
 
 // Decisions.
