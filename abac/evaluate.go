@@ -20,6 +20,8 @@ type Grant struct {
 	// Posture is what a notebook must be before it is opened; nil: no
 	// requirement.
 	Posture *Posture `json:"posture,omitempty"`
+	// StartStopped: an open may start the team's stopped notebooks.
+	StartStopped bool `json:"start_stopped,omitempty"`
 }
 
 // StudioTarget is a rendered Studio setting.
@@ -113,6 +115,7 @@ func (t *Team) grant(id Identity) (Grant, error) {
 		TransitiveTagKeys:      t.TransitiveTagKeys,
 		RoleSessionSeconds:     t.RoleSessionSeconds,
 		NotebookSessionSeconds: t.NotebookSessionSeconds,
+		StartStopped:           t.StartStopped != nil && *t.StartStopped,
 		SessionTags:            make(map[string]string, len(t.tagValues)),
 		NotebookTags:           map[string]string{"team": t.Name},
 		Posture:                t.posture,

@@ -35,6 +35,8 @@ type Defaults struct {
 	// Require applies to every team; a team's require overrides it field
 	// by field (posture.go).
 	Require *Requirements `yaml:"require"`
+	// StartStopped is start_stopped for teams that do not set it; off.
+	StartStopped bool `yaml:"start_stopped"`
 }
 
 // Team is one entry of the mapping: who belongs to it and what it may open.
@@ -55,6 +57,11 @@ type Team struct {
 	// Require is what the team's notebooks must be before they are
 	// opened, over defaults.require (posture.go).
 	Require *Requirements `yaml:"require"`
+	// StartStopped lets an open start the team's stopped notebook with the
+	// team role (StartNotebookInstance) and wait until it runs; nil takes
+	// defaults.start_stopped. Off, a stopped notebook is refused with who
+	// to ask.
+	StartStopped *bool `yaml:"start_stopped"`
 
 	posture        *Posture
 	tagValues      map[string]*value

@@ -116,6 +116,10 @@ func (v *validator) team(t *Team, d Defaults, i int) {
 	if t.NotebookSessionSeconds == 0 {
 		t.NotebookSessionSeconds = d.NotebookSessionSeconds
 	}
+	if t.StartStopped == nil {
+		start := d.StartStopped
+		t.StartStopped = &start
+	}
 	// The broker adds team and user to every session, so at most 48 are left.
 	if n := len(t.SessionTags) + len(reservedTags); n > MaxSessionTags {
 		v.at(fmt.Sprintf("%d session tags with team and user; STS allows %d", n, MaxSessionTags), p("session_tags")...)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/broker/awsname"
@@ -68,6 +69,7 @@ type Broker struct {
 	issuer  string
 	posture postureCache
 	pin     *Pin
+	starts  singleflight.Group // by lower-cased notebook name: one start at a time
 }
 
 // New returns a Broker.
@@ -120,6 +122,10 @@ type OpenResult struct {
 	Team      string     `json:"team,omitempty"`
 	Notebook  string     `json:"notebook,omitempty"`
 	Choices   []Notebook `json:"choices,omitempty"`
+	// Status is set, without a URL, when the notebook is not running yet
+	// (Pending, Updating, Stopping; a Stopped one this open started is
+	// Pending): poll Status and open again once it is InService.
+	Status string `json:"status,omitempty"`
 }
 
 // Open decides whether id may open the requested notebook and, if so, returns
@@ -138,6 +144,8 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 			}
 		case len(res.Choices) > 0:
 			ev.Decision = audit.Choose
+		case res.Waiting():
+			ev.Decision, ev.Reason = audit.Waiting, "notebook is "+res.Status
 		default:
 			ev.Decision, ev.Team, ev.Notebook = audit.Granted, res.Team, res.Notebook
 		}
@@ -186,20 +194,21 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 	nb := cands[0]
 	t := found.teams[nb.Team]
 	ev.Team, ev.Role, ev.Notebook = nb.Team, t.grant.RoleARN, nb.Name
-	status := nb.Status
-	if status != "InService" {
-		// The cached list may be a few seconds old: ask SageMaker, and
-		// correct the list if it was wrong.
-		if status, err = b.describe(ctx, nb, t); err != nil {
-			return OpenResult{}, err
-		}
-		b.disc.observed(t.grant.RoleARN, nb.Name, status)
-	}
-	if err := ready(m, nb.Name, status); err != nil {
-		return OpenResult{}, err
-	}
+	// A notebook that misses an enforced requirement is neither started
+	// nor presigned.
 	if err := b.checkPosture(ctx, m, nb, t, &ev); err != nil {
 		return OpenResult{}, err
+	}
+	if nb.Status != StatusInService {
+		// The cached list may be a few seconds old: ask SageMaker (which
+		// corrects the list), and start or wait for a notebook not running.
+		st, err := b.state(ctx, nb, t)
+		if err != nil {
+			return OpenResult{}, err
+		}
+		if st.Status != StatusInService {
+			return b.await(ctx, m, id, name, req, nb, t, st)
+		}
 	}
 	out, err := b.sm.CreatePresignedNotebookInstanceUrl(ctx, &sagemaker.CreatePresignedNotebookInstanceUrlInput{
 		NotebookInstanceName:               aws.String(nb.Name),
@@ -209,13 +218,12 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		// The cached list may have called the notebook InService when it no
 		// longer is; SageMaker then refuses. Ask for its state to say why.
 		if isValidation(err) {
-			status, derr := b.describe(ctx, nb, t)
+			st, derr := b.state(ctx, nb, t)
 			if derr != nil {
 				return OpenResult{}, derr
 			}
-			b.disc.observed(t.grant.RoleARN, nb.Name, status)
-			if rerr := ready(m, nb.Name, status); rerr != nil {
-				return OpenResult{}, rerr
+			if st.Status != StatusInService {
+				return b.await(ctx, m, id, name, req, nb, t, st)
 			}
 		}
 		return OpenResult{}, sageMakerError("CreatePresignedNotebookInstanceUrl", nb.Team, nb.Name, err)
@@ -382,35 +390,4 @@ func (b *Broker) find(ctx context.Context, id abac.Identity, name string, grants
 		}
 	}
 	return f, nil
-}
-
-// describe asks SageMaker for a notebook's status now. It only reads: a
-// caller that learnt something the cached list did not know says so
-// (discovery.observed).
-func (b *Broker) describe(ctx context.Context, nb Notebook, t teamSession) (string, error) {
-	out, err := b.sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String(nb.Name)}, as(t.creds))
-	if err != nil {
-		return "", sageMakerError("DescribeNotebookInstance", nb.Team, nb.Name, err)
-	}
-	return string(out.NotebookInstanceStatus), nil
-}
-
-// ready says whether a notebook in status can take a browser; nil when it
-// can, else the error that tells the person what to do.
-func ready(m *abac.Mapping, name, status string) error {
-	switch status {
-	case "InService":
-		return nil
-	case "Stopped":
-		return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookStopped,
-			Message: fmt.Sprintf("Notebook %s is stopped. %s", name, StartAdvice(m, name))}
-	case "Pending", "Updating":
-		return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookStarting, RetryAfter: time.Minute,
-			Message: fmt.Sprintf("Notebook %s is starting (%s). Try again in a minute or two.", name, status)}
-	case "Stopping":
-		return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookStopping, RetryAfter: time.Minute,
-			Message: fmt.Sprintf("Notebook %s is stopping. %s", name, StartAdvice(m, name))}
-	}
-	return &api.Error{Kind: api.KindConflict, Code: api.CodeNotebookUnavailable,
-		Message: fmt.Sprintf("Notebook %s cannot be opened: its status is %s. Tell %s.", name, status, SupportContact(m))}
 }

@@ -308,9 +308,9 @@ func TestStatusIsCheckedAfreshForNotRunningNotebooks(t *testing.T) {
 	if err := r.emu.SetNotebookStatus("fraud-alice-scratch", "Pending"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = r.b.Open(ctx, alice, broker.OpenRequest{Notebook: "fraud-alice-scratch", RequestMeta: meta})
-	if e := api.As(err); e.Code != "notebook_starting" || e.RetryAfter == 0 {
-		t.Fatalf("err = %v, want notebook_starting with a retry hint", err)
+	res, err := r.b.Open(ctx, alice, broker.OpenRequest{Notebook: "fraud-alice-scratch", RequestMeta: meta})
+	if err != nil || !res.Waiting() || res.Status != "Pending" || res.URL != "" {
+		t.Fatalf("Open of a Pending notebook = %+v, %v; want its state to wait for, no URL", res, err)
 	}
 }
 

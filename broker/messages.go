@@ -117,14 +117,14 @@ func CreateAdvice(m *abac.Mapping) string {
 	return "Notebooks are created by the platform team, not in secds: ask " + SupportContact(m) + " to create one for you." + contactNote(m)
 }
 
-// StartAdvice tells a person whose notebook is not running who can start it:
-// secds only opens running notebooks, and data scientists have no console.
-// name is the notebook, or "" for a page listing several.
+// StartAdvice tells a person whose notebook is not running, and whose team
+// does not let secds start it (start_stopped), who can: data scientists
+// have no console. name is the notebook, or "" for a page listing several.
 func StartAdvice(m *abac.Mapping, name string) string {
 	if name == "" {
-		return "Notebooks cannot be started from secds yet: to use one that is not running, ask " + SupportContact(m) + " to start it, then open it here once it is running." + contactNote(m)
+		return "secds starts a stopped notebook only for teams that allow it: to use one marked Not running, ask " + SupportContact(m) + " to start it, then open it here once it is running." + contactNote(m)
 	}
-	return "Notebooks cannot be started from secds yet: ask " + SupportContact(m) + " to start " + name + ", then open it again once it is running (InService)." + contactNote(m)
+	return "secds starts a stopped notebook only for teams that allow it: ask " + SupportContact(m) + " to start " + name + ", then open it again once it is running (InService)." + contactNote(m)
 }
 
 // joinAdvice tells a person without a team how to join one: the mapping's

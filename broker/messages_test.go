@@ -50,7 +50,7 @@ func TestRefusalAdviceFitsTheCase(t *testing.T) {
 		{"a team but no notebook, naming another's", dave, broker.OpenRequest{Notebook: "fraud-alice"}, api.CodeNotebookNotFound,
 			[]string{"You have no notebook named fraud-alice", "No notebook is set up for you yet", "ask " + contact + " to create one"}, []string{support}},
 		{"stopped: who starts it", alice, broker.OpenRequest{Notebook: "fraud-alice-scratch"}, api.CodeNotebookStopped,
-			[]string{"fraud-alice-scratch is stopped", "cannot be started from secds", "ask " + contact + " to start fraud-alice-scratch"}, []string{support, "Start it (or"}},
+			[]string{"fraud-alice-scratch is stopped", "team fraud does not let secds start its notebooks", "ask " + contact + " to start fraud-alice-scratch", "start_stopped"}, []string{support, "Start it (or"}},
 		{"no team: how to join", carol, broker.OpenRequest{}, api.CodeNoTeam,
 			[]string{"not in any team", support}, nil},
 	} {

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
+	"github.com/secds/secds/abac"
 	"github.com/secds/secds/internal/api"
 )
 
@@ -23,11 +24,11 @@ func (s *stoppedSageMaker) DescribeNotebookInstance(context.Context, *sagemaker.
 	return &sagemaker.DescribeNotebookInstanceOutput{NotebookInstanceStatus: types.NotebookInstanceStatusStopped}, nil
 }
 
-// The readiness check reads: asking SageMaker about a notebook, and
-// judging its status, leave the team's cached list alone. Only the explicit
-// observed, which Open calls after such an answer, corrects it: the
-// notebook's status, not the rest of the list.
-func TestReadinessCheckLeavesTheCacheAlone(t *testing.T) {
+// Asking SageMaker about a notebook that the cached list calls running
+// corrects that notebook's status in the list, and only its: the notebook
+// in the list, not the rest of the list, and a new catalog, not the one an
+// open may be reading.
+func TestStateCorrectsOnlyThatNotebook(t *testing.T) {
 	const role = "arn:aws:iam::123456789012:role/fraud"
 	now := time.Unix(1_800_000_000, 0)
 	sm := &stoppedSageMaker{}
@@ -37,21 +38,13 @@ func TestReadinessCheckLeavesTheCacheAlone(t *testing.T) {
 	b := &Broker{sm: sm, disc: d, now: d.now}
 	nb := Notebook{Team: "fraud", Name: "fraud-alice", Status: "InService"}
 
-	status, err := b.describe(context.Background(), nb, teamSession{})
-	if err != nil || status != "Stopped" || sm.describes != 1 {
-		t.Fatalf("describe = %q, %v after %d calls", status, err, sm.describes)
+	st, err := b.state(context.Background(), nb, teamSession{grant: abac.Grant{RoleARN: role}})
+	if err != nil || st.Status != "Stopped" || sm.describes != 1 {
+		t.Fatalf("state = %+v, %v after %d calls", st, err, sm.describes)
 	}
-	if e := api.As(ready(nil, nb.Name, status)); e == nil || e.Code != "notebook_stopped" {
-		t.Fatalf("ready(Stopped) = %v, want notebook_stopped", e)
+	if e := api.As(startRefused(nil, nb, st.Status)); e == nil || e.Code != "notebook_stopped" {
+		t.Fatalf("startRefused(Stopped) = %v, want notebook_stopped", e)
 	}
-	if err := ready(nil, nb.Name, "InService"); err != nil {
-		t.Fatalf("ready(InService) = %v", err)
-	}
-	if e := d.entries[role]; e == nil || e.cat != listed {
-		t.Fatal("the readiness check changed the discovery cache")
-	}
-
-	d.observed(role, nb.Name, status)
 	c := d.entries[role].cat
 	if got, _ := c.named("fraud-alice"); got.Status != "Stopped" {
 		t.Fatalf("after observed, the list says %s is %s, want Stopped", got.Name, got.Status)

@@ -235,7 +235,7 @@ func TestListTagsRunsBoundedInParallel(t *testing.T) {
 	if h.most != 8 {
 		t.Errorf("at most %d ListTags calls ran at once, want 8", h.most)
 	}
-	if n := r.emu.Calls("ListTags"); n != 46 {
-		t.Errorf("%d ListTags calls for 46 notebooks", n)
+	if n := r.emu.Calls("ListTags"); n != 47 {
+		t.Errorf("%d ListTags calls for 47 notebooks", n)
 	}
 }

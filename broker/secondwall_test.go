@@ -58,6 +58,10 @@ func (w ownKeys) CreatePresignedNotebookInstanceUrl(ctx context.Context, in *sag
 	return w.sm.CreatePresignedNotebookInstanceUrl(ctx, in)
 }
 
+func (w ownKeys) StartNotebookInstance(ctx context.Context, in *sagemaker.StartNotebookInstanceInput, _ ...func(*sagemaker.Options)) (*sagemaker.StartNotebookInstanceOutput, error) {
+	return w.sm.StartNotebookInstance(ctx, in)
+}
+
 // ownKeysPresignOnly keeps the team session for discovery and uses the
 // broker's own keys for the presign alone.
 type ownKeysPresignOnly struct{ broker.SageMakerAPI }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/secds/secds/abac"
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/internal/api"
 )
@@ -63,7 +64,7 @@ func (s *Server) apiMe(c echo.Context) error {
 		p := toProblem(err)
 		me.Problem = p.wire()
 	}
-	me.Teams, me.Notebooks, me.Admin = ov.Teams, notebooks(ov.Notebooks), ov.Admin
+	me.Teams, me.Notebooks, me.Admin = ov.Teams, notebooks(s.mapping(), ov.Notebooks), ov.Admin
 	if me.Teams == nil {
 		me.Teams = []string{}
 	}
@@ -89,8 +90,11 @@ func (s *Server) apiOpen(c echo.Context) error {
 		return c.JSON(http.StatusConflict, api.ChoicesResponse{
 			Error: api.ErrorBody{Code: api.CodeChooseNotebook, RequestID: requestID(c),
 				Message: "Several notebooks are yours; name one (and its team), e.g. secds open NOTEBOOK --team TEAM."},
-			Choices: notebooks(res.Choices),
+			Choices: notebooks(s.mapping(), res.Choices),
 		})
+	}
+	if res.Waiting() {
+		return s.apiOpenWait(c, res)
 	}
 	return c.JSON(http.StatusOK, api.OpenResponse{URL: res.URL, ExpiresAt: res.ExpiresAt.UTC(), Team: res.Team, Notebook: res.Notebook})
 }
@@ -112,14 +116,15 @@ func decodeJSONLike(c echo.Context, v any, example string) error {
 	return nil
 }
 
-// notebooks is the broker's notebooks as the API shows them; nil stays nil.
-func notebooks(nbs []broker.Notebook) []api.Notebook {
+// notebooks is the broker's notebooks as the API shows them, with whether
+// opening each starts it under mapping m; nil stays nil.
+func notebooks(m *abac.Mapping, nbs []broker.Notebook) []api.Notebook {
 	if nbs == nil {
 		return nil
 	}
 	out := make([]api.Notebook, len(nbs))
 	for i, nb := range nbs {
-		out[i] = api.Notebook{Team: nb.Team, Name: nb.Name, Status: nb.Status, Compliance: compliance(nb.Compliance)}
+		out[i] = api.Notebook{Team: nb.Team, Name: nb.Name, Status: nb.Status, Starts: broker.OpensStarting(m, nb), Compliance: compliance(nb.Compliance)}
 	}
 	return out
 }

@@ -36,6 +36,8 @@ type Authenticator interface {
 type Broker interface {
 	Open(ctx context.Context, id abac.Identity, req broker.OpenRequest) (broker.OpenResult, error)
 	List(ctx context.Context, id abac.Identity) (broker.Overview, error)
+	// Status is a notebook's state, for a waiting page or CLI to poll.
+	Status(ctx context.Context, id abac.Identity, req broker.StatusRequest) (broker.NotebookStatus, error)
 	// ListFor lists what id would be offered, with AWS calls made in
 	// admin's name; it also returns that name.
 	ListFor(ctx context.Context, admin, id abac.Identity) (broker.Overview, string, error)

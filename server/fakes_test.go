@@ -85,10 +85,14 @@ type fakeBroker struct {
 	mu      sync.Mutex
 	openRes broker.OpenResult
 	openErr error
-	list    broker.Overview
-	listErr error
-	opens   []broker.OpenRequest
-	listFor []string // "admin for person"
+	// status answers Status; statuses are the requests it got.
+	status    broker.NotebookStatus
+	statusErr error
+	statuses  []broker.StatusRequest
+	list      broker.Overview
+	listErr   error
+	opens     []broker.OpenRequest
+	listFor   []string // "admin for person"
 	// estateTeams are the teams Estate was asked about.
 	estateTeams []string
 }
@@ -105,6 +109,13 @@ func (b *fakeBroker) Open(_ context.Context, _ abac.Identity, req broker.OpenReq
 	defer b.mu.Unlock()
 	b.opens = append(b.opens, req)
 	return b.openRes, b.openErr
+}
+
+func (b *fakeBroker) Status(_ context.Context, _ abac.Identity, req broker.StatusRequest) (broker.NotebookStatus, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.statuses = append(b.statuses, req)
+	return b.status, b.statusErr
 }
 
 func (b *fakeBroker) List(context.Context, abac.Identity) (broker.Overview, error) {

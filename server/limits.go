@@ -165,7 +165,7 @@ func (s *Server) limited(l ratelimit.Limits) echo.MiddlewareFunc {
 // explain with AWS calls.
 func costly(path string) bool {
 	switch path {
-	case "/", "/login", "/callback", "/open", "/cli/login":
+	case "/", "/login", "/callback", "/open", "/open/wait", "/cli/login":
 		return true
 	}
 	return strings.HasPrefix(path, "/api/v1/") || path == "/admin" || strings.HasPrefix(path, "/admin/")

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,22 +33,28 @@ func (s *Server) landing(c echo.Context) error {
 	return s.render(c, http.StatusOK, "landing", data)
 }
 
-// addNotebookAdvice tells a page listing nbs how many run (Running), how
-// many are stopped or failed (Stopped: someone must start them; starting
-// ones only need a minute) and what to tell the person: who starts a
-// notebook, and, with none, who creates one. Only running ones get a link.
+// addNotebookAdvice tells a page listing nbs how many run (Running), which
+// are not running but opening them starts them or waits for them (Starts,
+// by "team/name": their team starts stopped notebooks, or they are already
+// starting), how many are stopped or failed with no one but a person to
+// start them (Stopped) and what to tell the person: who starts a notebook,
+// and, with none, who creates one. Only running or startable ones get a
+// link.
 func (s *Server) addNotebookAdvice(data map[string]any, nbs []broker.Notebook) {
-	running, starting := 0, 0
+	m := s.mapping()
+	running, stuck := 0, 0
+	starts := map[string]bool{}
 	for _, nb := range nbs {
-		switch nb.Status {
-		case "InService":
+		switch {
+		case nb.Status == broker.StatusInService:
 			running++
-		case "Pending", "Updating":
-			starting++
+		case broker.OpensStarting(m, nb):
+			starts[nb.Team+"/"+nb.Name] = true
+		default:
+			stuck++
 		}
 	}
-	m := s.mapping()
-	data["Running"], data["Stopped"] = running, len(nbs)-running-starting
+	data["Running"], data["Stopped"], data["Starts"] = running, stuck, starts
 	data["StartAdvice"], data["CreateAdvice"] = broker.StartAdvice(m, ""), broker.CreateAdvice(m)
 }
 
@@ -116,6 +123,9 @@ func (s *Server) open(c echo.Context) error {
 	res, err := s.cfg.Broker.Open(c.Request().Context(), id, req)
 	if err != nil {
 		return err
+	}
+	if res.Waiting() {
+		return c.Redirect(http.StatusSeeOther, waitPath(res.Team, res.Notebook, time.Now()))
 	}
 	if len(res.Choices) > 0 {
 		data := map[string]any{"Identity": id, "Choices": res.Choices}

@@ -40,12 +40,12 @@ func TestLandingNotebookStates(t *testing.T) {
 			t.Errorf("all stopped: the page offers Open my notebook or lacks who starts them:\n%s", body)
 		}
 	})
-	t.Run("starting: no link, and no one to ask", func(t *testing.T) {
+	t.Run("starting: opening it waits, no one to ask", func(t *testing.T) {
 		ts.broker.list = broker.Overview{Teams: []string{"ds"}, Notebooks: []broker.Notebook{
 			{Team: "ds", Name: "ds-alice", Status: "InService"}, {Team: "ds", Name: "ds-new", Status: "Pending"}}}
 		body := ts.do(http.MethodGet, "/", nil, sess).Body.String()
-		if strings.Contains(body, "notebook=ds-new") || !strings.Contains(body, "Starting: try again in a minute") || strings.Contains(body, `id="start-advice"`) {
-			t.Errorf("a starting notebook is linked, not said to be starting, or someone is to be asked to start it:\n%s", body)
+		if !strings.Contains(body, `href="/open?team=ds&amp;notebook=ds-new"`) || !strings.Contains(body, "Open when started") || strings.Contains(body, `id="start-advice"`) {
+			t.Errorf("a starting notebook is not offered to wait for, or someone is to be asked to start it:\n%s", body)
 		}
 	})
 	t.Run("a team but no notebook", func(t *testing.T) {

@@ -102,8 +102,9 @@ func (s *Server) routes() {
 		expired: formExpired(logoutPath),
 	})).POST(logoutPath, s.logout)
 
-	s.group(audBrowser, s.signedIn(func(c echo.Context) string { return c.Request().URL.RequestURI() })).
-		GET("/open", s.open)
+	browser := s.group(audBrowser, s.signedIn(func(c echo.Context) string { return c.Request().URL.RequestURI() }))
+	browser.GET("/open", s.open)
+	browser.GET(openWaitPath, s.openWait)
 
 	cli := s.group(audCLILogin, s.cliLoginOn, s.cliLink, s.signedIn(func(c echo.Context) string { return cliParamsOf(c).link() }),
 		s.ownForm(formRefusals{
@@ -118,6 +119,7 @@ func (s *Server) routes() {
 	api := s.group(audAPI, s.apiUser)
 	api.GET(apiBasePath+"/me", s.apiMe)
 	api.POST(apiBasePath+"/open", s.apiOpen)
+	api.GET(apiBasePath+"/notebooks/:notebook", s.apiNotebookStatus)
 
 	page := s.group(audAdminPage, s.signedIn(func(echo.Context) string { return adminPagePath }),
 		s.ownForm(formRefusals{

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/secds/secds/internal/compose"
 	"github.com/secds/secds/internal/dev/awsemu"
@@ -51,6 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mappingPath := fs.String("mapping", "", "team mapping whose generated IAM policies (secds admin iam) the emulator enforces")
 	brokerPrincipal := fs.String("broker-principal", "", "with --mapping: the broker's IAM user or role ARN, a seed credential's principal (default: the first credential's)")
 	quiet := fs.Bool("quiet", false, "do not log each request")
+	delay := fs.Duration("transition-delay", 5*time.Second, "how long a started notebook stays Pending (and a stopped one Stopping)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else if *brokerPrincipal != "" {
 		return errors.New("--broker-principal needs --mapping")
 	}
-	var opts []awsemu.Option
+	opts := []awsemu.Option{awsemu.WithTransitionDelay(*delay)}
 	if !*quiet {
 		opts = append(opts, awsemu.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
 	}

@@ -86,9 +86,10 @@ secds dev stack is running (loopback only; Ctrl-C to stop)
 
   broker               %[1]s/
   alice's notebook     %[1]s/open?notebook=fraud-alice
+  a stopped notebook   %[1]s/open?notebook=platform-admin-scratch  (sign in as admin: it starts, in a few seconds)
   admin page           %[1]s/admin  (sign in as admin)
   identity provider    %[2]s  (demo users: alice, bob, carol, admin; no passwords)
-  AWS emulator         %[3]s  (STS + SageMaker; notebooks fraud-alice, fraud-alice-scratch, marketing-bob, platform-admin)
+  AWS emulator         %[3]s  (STS + SageMaker; notebooks fraud-alice, fraud-alice-scratch, marketing-bob, platform-admin, platform-admin-scratch)
   team mapping         %[4]s  (edit it: changes apply within a second)
   state                %[5]s  (mapping edits, history, keys: %[6]s)
 

@@ -62,6 +62,9 @@ type Notebook struct {
 	Team   string `json:"team"`
 	Name   string `json:"name"`
 	Status string `json:"status"`
+	// Starts: it is not running, and opening it starts it (its team allows
+	// that) or waits for it to start.
+	Starts bool `json:"starts,omitempty"`
 	// Compliance is the notebook against its team's require block; absent
 	// when the team has none.
 	Compliance *Compliance `json:"compliance,omitempty"`

@@ -25,14 +25,21 @@ const (
 	// TypeToken is an admin's revocation of CLI tokens, or the use of a
 	// revoked one.
 	TypeToken = "token"
+	// TypeStart is the broker starting a stopped notebook for an open
+	// (the team's start_stopped): once per start, however many asked.
+	TypeStart = "notebook_start"
+	// TypeStatus is a refused request for a notebook's state (a waiting
+	// page or CLI polls it; the answers themselves are not recorded).
+	TypeStatus = "notebook_status"
 )
 
 // Decisions.
 const (
 	Granted = "granted"
 	Denied  = "denied"
-	Failed  = "failed" // an error that was nobody's decision: AWS down, a bad config
-	Choose  = "choose" // several notebooks fit; the user was shown a chooser
+	Failed  = "failed"  // an error that was nobody's decision: AWS down, a bad config
+	Choose  = "choose"  // several notebooks fit; the user was shown a chooser
+	Waiting = "waiting" // the notebook is starting: no URL yet, the user waits
 )
 
 // Event is one line of the audit trail.

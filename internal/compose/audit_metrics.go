@@ -39,7 +39,7 @@ func countAudit(next audit.Recorder, reg prometheus.Registerer) *countedRecorder
 		next: next,
 		events: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "secds_audit_events_total",
-			Help: "Audit events recorded, by type (open, login, logout, mapping_change, admin, token), decision (granted, denied, failed, choose), code (the API error code; empty when granted) and via (browser, api, store, file). Opens: type=\"open\"; CLI tokens issued: type=\"login\",via=\"api\",decision=\"granted\".",
+			Help: "Audit events recorded, by type (open, login, logout, mapping_change, admin, token, notebook_start, notebook_status), decision (granted, denied, failed, choose, waiting), code (the API error code; empty when granted) and via (browser, api, store, file). Opens: type=\"open\"; CLI tokens issued: type=\"login\",via=\"api\",decision=\"granted\".",
 		}, []string{"type", "decision", "code", "via"}),
 		failures: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "secds_audit_write_failures_total",

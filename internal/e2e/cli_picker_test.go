@@ -35,7 +35,7 @@ func TestCLIPickerWithNothingRunning(t *testing.T) {
 	c := newLaptop(t, st, "alice")
 	c.configure()
 	r := c.runIn("1\n", true, "open", "--print-url")
-	r.want(t, cli.ExitDenied, "none of your notebooks is running", "fraud-alice-scratch", "ask the platform team to start one")
+	r.want(t, cli.ExitDenied, "none of your notebooks is running", "fraud-alice-scratch", "Ask the platform team to start one")
 	if strings.Contains(r.stderr, "Open which one") {
 		t.Errorf("it asked:\n%s", r.stderr)
 	}

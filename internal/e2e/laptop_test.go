@@ -78,6 +78,9 @@ func (l *laptop) env(stdin io.Reader, stdout, stderr io.Writer, interactive bool
 		Keyring:      l.keyring,
 		Interactive:  func() bool { return interactive },
 		LoginTimeout: time.Minute,
+		// A starting notebook is polled often: the tests move the
+		// emulator's clock, and the CLI should notice at once.
+		PollInterval: 200 * time.Millisecond,
 	}
 }
 

@@ -15,12 +15,12 @@ import (
 )
 
 // pagesSeed is the dev stack's AWS state (alice's fraud-alice-scratch
-// stopped) without admin's notebook, so that admin is a team member
+// stopped) without admin's notebooks, so that admin is a team member
 // (platform) with no notebook.
 func pagesSeed(t *testing.T) *awsemu.Seed {
 	t.Helper()
 	s := devSeed(t)
-	s.Notebooks = slices.DeleteFunc(s.Notebooks, func(nb awsemu.Notebook) bool { return nb.Name == "platform-admin" })
+	s.Notebooks = slices.DeleteFunc(s.Notebooks, func(nb awsemu.Notebook) bool { return strings.HasPrefix(nb.Name, "platform-admin") })
 	return &s
 }
 

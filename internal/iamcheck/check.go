@@ -213,7 +213,7 @@ func (c *checker) identity(r *Report, id abac.Identity, notebooks []Notebook) {
 			presign := c.sageMaker(r, ss.t, ss.s, presignAction, nb, c.brokerNetwork())
 			g := members[ss.t.name]
 			if brokerOpens && g != nil && g.Allows(nb.Name, nb.Tags) && unusable == "" {
-				if problem := c.opens(r, ss.t, ss.s, nb, presign); problem != "" {
+				if problem := c.opens(r, ss.t, ss.s, nb, presign, g.StartStopped); problem != "" {
 					stricter = fmt.Sprintf("team %s's permission policy refuses %s", ss.t.name, problem)
 				}
 				if c.userNetwork() != nil && c.sageMaker(r, ss.t, ss.s, presignAction, nb, c.elsewhere()) {
@@ -326,7 +326,10 @@ func (c *checker) brokerOnly(t *team, member, rendered *abac.Grant, unusable str
 	return fmt.Sprintf("team %s: %s checked by the broker only", t.name, strings.Join(parts, ", "))
 }
 
-const presignAction = "sagemaker:CreatePresignedNotebookInstanceUrl"
+const (
+	presignAction = "sagemaker:CreatePresignedNotebookInstanceUrl"
+	startAction   = "sagemaker:StartNotebookInstance"
+)
 
 // caseNote is the grant part that is the broker's alone in every mapping.
 const caseNote = "The letter case of notebook tag keys: IAM reads sagemaker:ResourceTag/<key> whatever the key's case (Owner=alice passes owner's check, and on a notebook tagged both owner=bob and Owner=alice which one IAM reads is not defined); the broker wants the key exactly as the mapping writes it."
@@ -353,14 +356,17 @@ func foldKeys(tags, selector map[string]string) map[string]string {
 
 // opens says what IAM refuses of an open the broker makes with session s,
 // or "": the describe call and the presign call from the broker's network,
+// the start call when the team starts stopped notebooks (start_stopped),
 // and, when the users' network is pinned, the URL's use from there (AWS
 // evaluates the presign permission again on every request made with it).
-func (c *checker) opens(r *Report, t *team, s *roleSession, nb Notebook, presign bool) string {
+func (c *checker) opens(r *Report, t *team, s *roleSession, nb Notebook, presign, start bool) string {
 	switch {
 	case !presign:
 		return "the presign call"
 	case !c.sageMaker(r, t, s, "sagemaker:DescribeNotebookInstance", nb, c.brokerNetwork()):
 		return "the describe call"
+	case start && !c.sageMaker(r, t, s, startAction, nb, c.brokerNetwork()):
+		return "the start call"
 	}
 	if users := c.userNetwork(); users != nil && !c.sageMaker(r, t, s, presignAction, nb, users) {
 		return "the URL's use from the users' network"

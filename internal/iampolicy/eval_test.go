@@ -301,6 +301,7 @@ func allEvalCases(t testing.TB) []evalCase {
 	cases = append(cases, namesCases(t)...)
 	cases = append(cases, permissionCases(t, iampolicy.Options{BrokerPrincipal: broker}, nil)...)
 	cases = append(cases, pinCases(t)...)
+	cases = append(cases, startCases(t)...)
 	return cases
 }
 

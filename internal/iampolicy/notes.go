@@ -30,6 +30,9 @@ const (
 func notes(m *abac.Mapping, team string, opts Options, teams []TeamPolicies) []string {
 	out := []string{NoteMembership, brokerNote(m, team, opts), pinNote(opts)}
 	out = append(out, sizeNotes(teams)...)
+	if n := startNote(m, team); n != "" {
+		out = append(out, n)
+	}
 	var studio []string
 	for _, t := range selectTeams(m, team) {
 		if t.Studio != nil {

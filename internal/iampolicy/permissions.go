@@ -11,6 +11,8 @@ const (
 	actListTags = "sagemaker:ListTags"
 	actDescribe = "sagemaker:DescribeNotebookInstance"
 	actPresign  = "sagemaker:CreatePresignedNotebookInstanceUrl"
+	// actStart is granted only to a team whose mapping sets start_stopped.
+	actStart = "sagemaker:StartNotebookInstance"
 )
 
 // permissions lets the team session do what the broker does with it: list
@@ -37,6 +39,11 @@ func permissions(sel selector, partition, account string, opts Options) Document
 	describe := Statement{Sid: "DescribeTeamNotebooks", Effect: "Allow", Action: []string{actDescribe}, Resource: targets}
 	requireTags(&describe, sel)
 	allows := []Statement{list, tags, describe}
+	guarded := []string{actDescribe, actPresign}
+	if sel.start {
+		allows = append(allows, startAllow(sel, targets))
+		guarded = append(guarded, actStart)
+	}
 	if len(broker) > 0 {
 		for i := range allows {
 			pinTo(&allows[i], broker[0])
@@ -44,17 +51,20 @@ func permissions(sel selector, partition, account string, opts Options) Document
 	}
 	allows = append(allows, presignAllows(sel, targets, opts)...)
 
-	denies := tagDenies(sel, notebooks)
+	denies := tagDenies(sel, notebooks, guarded)
 	if len(sel.names) > 0 {
 		denies = append(denies, Statement{
 			Sid: "DenyOtherNotebookNames", Effect: "Deny",
-			Action: []string{actDescribe, actPresign}, NotResource: targets,
+			Action: guarded, NotResource: targets,
 		})
 	}
 	if len(broker) > 0 {
 		outside := Statement{
 			Sid: "DenyReadsOutsideBrokerNetwork", Effect: "Deny",
 			Action: []string{actList, actListTags, actDescribe}, Resource: []string{"*"},
+		}
+		if sel.start {
+			outside.Action = append(outside.Action, actStart)
 		}
 		denyOutside(&outside, broker)
 		denies = append(denies, outside)
@@ -68,6 +78,15 @@ func permissions(sel selector, partition, account string, opts Options) Document
 		denies = append(denies, outside)
 	}
 	return Document{Version: policyVersion, Statement: append(allows, denies...)}
+}
+
+// startAllow lets the session start the grant's notebooks, on the same tags
+// as describe and presign: a team that allows starting (start_stopped) can
+// start its members' own notebooks and no one else's.
+func startAllow(sel selector, targets []string) Statement {
+	s := Statement{Sid: "StartTeamNotebooks", Effect: "Allow", Action: []string{actStart}, Resource: targets}
+	requireTags(&s, sel)
+	return s
 }
 
 // presignAllows lets the session presign the grant's notebooks. Pinned, it
@@ -113,7 +132,7 @@ func requireTags(s *Statement, sel selector) {
 // ANDed, so a single Deny would refuse only notebooks wrong on every tag. A
 // negated operator matches when the key is absent, so an untagged notebook
 // is refused too.
-func tagDenies(sel selector, notebooks string) []Statement {
+func tagDenies(sel selector, notebooks string, actions []string) []Statement {
 	var out []Statement
 	sids := map[string]bool{}
 	for _, t := range sel.tags {
@@ -121,7 +140,7 @@ func tagDenies(sel selector, notebooks string) []Statement {
 		if t.key != "team" {
 			sid = uniqueSid(sids, "DenyUnless"+sidPart(t.key)+"Tag")
 		}
-		s := Statement{Sid: sid, Effect: "Deny", Action: []string{actDescribe, actPresign}, Resource: []string{notebooks}}
+		s := Statement{Sid: sid, Effect: "Deny", Action: actions, Resource: []string{notebooks}}
 		s.with("StringNotEquals", resourceTag(t.key), t.value)
 		out = append(out, s)
 	}
@@ -137,7 +156,7 @@ func tagDenies(sel selector, notebooks string) []Statement {
 		}
 		key = strings.TrimSuffix(key, "}")
 		seen[key] = true
-		s := Statement{Sid: uniqueSid(sids, "DenyWithout"+sidPart(key)+"SessionTag"), Effect: "Deny", Action: []string{actDescribe, actPresign}, Resource: []string{notebooks}}
+		s := Statement{Sid: uniqueSid(sids, "DenyWithout"+sidPart(key)+"SessionTag"), Effect: "Deny", Action: actions, Resource: []string{notebooks}}
 		s.with("Null", "aws:PrincipalTag/"+key, "true")
 		out = append(out, s)
 	}

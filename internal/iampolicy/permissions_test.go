@@ -218,13 +218,17 @@ func TestNotebookNames(t *testing.T) {
 }
 
 // TestLeastPrivilege: only what the broker calls with a team session, each
-// on the resource type it supports, and no Studio action.
+// on the resource type it supports, and no Studio action; starting only for
+// the team that starts stopped notebooks (the example's fraud).
 func TestLeastPrivilege(t *testing.T) {
 	for _, team := range []string{"fraud", "marketing"} { // marketing has studio settings
 		t.Run(team, func(t *testing.T) {
 			p := generate(t, exampleMapping(t), team, iampolicy.Options{})
 			perms := p.Teams[0].Perms
 			want := []string{"sagemaker:CreatePresignedNotebookInstanceUrl", "sagemaker:DescribeNotebookInstance", "sagemaker:ListNotebookInstances", "sagemaker:ListTags"}
+			if team == "fraud" {
+				want = append(want, "sagemaker:StartNotebookInstance")
+			}
 			if got := perms.actions("Allow"); !slices.Equal(got, want) {
 				t.Errorf("allowed actions = %v, want exactly %v", got, want)
 			}

@@ -19,6 +19,8 @@ type selector struct {
 	names []string
 	// brokerOnly says, in plain words, what only the broker checks.
 	brokerOnly []string
+	// start: the team's mapping lets an open start a stopped notebook.
+	start bool
 }
 
 type tagCheck struct {
@@ -35,7 +37,7 @@ const usernameTemplate = "{{.Username}}"
 // as one of the team's session tags, is compared with that principal tag.
 // Anything else is only the broker's to check, and is said so.
 func readSelector(t *abac.Team) selector {
-	sel := selector{tags: []tagCheck{{"team", t.Name}}}
+	sel := selector{tags: []tagCheck{{"team", t.Name}}, start: t.StartStopped != nil && *t.StartStopped}
 	for _, k := range slices.Sorted(maps.Keys(t.Notebooks.Tags)) {
 		if k == "team" {
 			continue // validation holds it to the team name, already checked

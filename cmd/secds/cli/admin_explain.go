@@ -167,12 +167,17 @@ func printExplanation(a *App, x api.ExplainResponse, notebooks bool) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, t := range x.Teams {
+		if t.Granted && t.Grant != nil && t.Grant.StartStopped {
+			fmt.Fprintf(w, "Team %s starts a stopped notebook when it is opened (start_stopped).\n", t.Team)
+		}
+	}
 	if len(x.Notebooks) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NOTEBOOK\tTEAM\tSTATUS\tREQUIREMENTS")
+		fmt.Fprintln(tw, "NOTEBOOK\tTEAM\tSTATUS\tSECDS OPEN\tREQUIREMENTS")
 		for _, nb := range x.Notebooks {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", nb.Name, nb.Team, nb.Status, orDash(nb.Compliance.Summary()))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", nb.Name, nb.Team, nb.Status, opening(nb), orDash(nb.Compliance.Summary()))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

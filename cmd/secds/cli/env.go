@@ -41,6 +41,9 @@ type Env struct {
 	// RedirectTimeout bounds the wait for the browser to fetch the one-shot
 	// loopback link `secds open` gives it.
 	RedirectTimeout time.Duration
+	// PollInterval, when set, replaces the broker's hint of how often to ask
+	// for a starting notebook's state.
+	PollInterval time.Duration
 }
 
 var quietBrowser sync.Once

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/iampolicy"
@@ -31,6 +32,7 @@ func parse(t *testing.T, args ...string) (input any, code int, stderr string) {
 }
 
 func TestFlagsParseIntoInputs(t *testing.T) {
+	wait := waitOptions{Timeout: defaultWaitTimeout}
 	for _, tc := range []struct {
 		args []string
 		want any
@@ -39,11 +41,13 @@ func TestFlagsParseIntoInputs(t *testing.T) {
 		{[]string{"configure", "--broker", "http://127.0.0.1:8080", "--ca-file", "ca.pem"}, configureInput{Broker: "http://127.0.0.1:8080", CAFile: "ca.pem"}},
 		{[]string{"login", "--no-browser"}, loginInput{Login: loginOptions{paste: true}}},
 		{[]string{"login", "--browser-command", "firefox"}, loginInput{Login: loginOptions{browserCommand: "firefox"}}},
-		{[]string{"open"}, openInput{}},
-		{[]string{"open", "fraud-alice", "--team", "fraud"}, openInput{Request: api.OpenRequest{Team: "fraud", Notebook: "fraud-alice"}}},
-		{[]string{"open", "--print-url", "-o", "json"}, openInput{PrintURL: true, JSON: true}},
-		{[]string{"open", "-o", "json"}, openInput{PrintURL: true, JSON: true}},
-		{[]string{"open", "--no-browser"}, openInput{Login: loginOptions{paste: true}}},
+		{[]string{"open"}, openInput{Wait: wait}},
+		{[]string{"open", "fraud-alice", "--team", "fraud"}, openInput{Request: api.OpenRequest{Team: "fraud", Notebook: "fraud-alice"}, Wait: wait}},
+		{[]string{"open", "--print-url", "-o", "json"}, openInput{PrintURL: true, JSON: true, Wait: wait}},
+		{[]string{"open", "-o", "json"}, openInput{PrintURL: true, JSON: true, Wait: wait}},
+		{[]string{"open", "--no-browser"}, openInput{Login: loginOptions{paste: true}, Wait: wait}},
+		{[]string{"open", "--no-wait"}, openInput{Wait: waitOptions{NoWait: true, Timeout: defaultWaitTimeout}}},
+		{[]string{"open", "--wait-timeout", "90s"}, openInput{Wait: waitOptions{Timeout: 90 * time.Second}}},
 		{[]string{"list", "-o", "json"}, listInput{JSON: true}},
 		{[]string{"whoami"}, whoamiInput{}},
 		{[]string{"logout"}, logoutInput{}},

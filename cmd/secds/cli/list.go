@@ -23,8 +23,14 @@ func (a *App) listCmd() *cobra.Command {
 you may open with their status. Logs in first when needed.
 
 With --output json the result is {"teams": [...], "notebooks": [{"team",
-"name", "status"}], "admin": bool, "problem": {...}} where problem, when
-present, says why nothing is listed.`,
+"name", "status", "starts"}], "admin": bool, "problem": {...}} where
+starts is true when the notebook is not running and secds open starts it
+(the team allows it) or waits for it (it is starting), and problem, when
+present, says why nothing is listed.
+
+The SECDS OPEN column says what secds open does with each notebook: opens
+it, starts it (and waits), waits for it, or cannot (not running, and the
+team does not let secds start it: ask the platform team).`,
 		Example: `  secds list
   secds list -o json | jq -r '.notebooks[].name'`,
 		Args: usageArgs(cobra.NoArgs),
@@ -68,9 +74,22 @@ func (a *App) printList(m *api.MeResponse) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NOTEBOOK\tTEAM\tSTATUS")
+	fmt.Fprintln(tw, "NOTEBOOK\tTEAM\tSTATUS\tSECDS OPEN")
 	for _, nb := range m.Notebooks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", nb.Name, nb.Team, nb.Status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", nb.Name, nb.Team, nb.Status, opening(nb))
 	}
 	_ = tw.Flush()
+}
+
+// opening says what secds open does with a notebook.
+func opening(nb api.Notebook) string {
+	switch {
+	case nb.Status == "InService":
+		return "opens it"
+	case nb.Starts && (nb.Status == "Stopped" || nb.Status == "Stopping"):
+		return "starts it"
+	case nb.Starts:
+		return "waits for it"
+	}
+	return "cannot: not running"
 }

@@ -22,6 +22,7 @@ type openInput struct {
 	PrintURL bool // print the link rather than open it
 	JSON     bool // print it as JSON (with PrintURL)
 	Login    loginOptions
+	Wait     waitOptions
 }
 
 func (a *App) openCmd() *cobra.Command {
@@ -54,6 +55,13 @@ The browser is handed a one-time address on 127.0.0.1 that forwards it
 to the link, so the link itself never shows in the process list; secds
 waits up to a minute for the browser to follow it.
 
+A stopped notebook is started when your team allows it (and waited for,
+as one that is starting or stopping is): secds shows the state and the
+time waited, and opens the notebook once it runs, waiting at most
+--wait-timeout (10m). --no-wait returns at once instead: with no link yet
+it prints the state and exits with code 7. A stopped notebook your team may
+not start is refused with whom to ask (exit code 4).
+
 The link works once, within 5 minutes. --print-url prints it instead of
 opening it, for scripts or another browser; --output json prints
 {"url", "expires_at", "team", "notebook"} on stdout (and implies
@@ -69,6 +77,8 @@ link.`,
 	}
 	cmd.Flags().StringVar(&in.Request.Team, "team", "", "the team to open a notebook of, when you are in several")
 	cmd.Flags().BoolVar(&in.PrintURL, "print-url", false, "print the notebook's sign-in link instead of opening it")
+	cmd.Flags().BoolVar(&in.Wait.NoWait, "no-wait", false, "do not wait for a notebook that is starting: print its state and exit with code 7")
+	cmd.Flags().DurationVar(&in.Wait.Timeout, "wait-timeout", defaultWaitTimeout, "how long to wait for a notebook to start")
 	out.add(cmd)
 	in.Login.flags(cmd, "log in without a browser here (paste mode) and print the link instead of opening it")
 	return cmd
@@ -81,9 +91,17 @@ func (a *App) openNotebook(ctx context.Context, in openInput) error {
 	if err != nil {
 		return err
 	}
+	if res.waiting() {
+		if in.Wait.NoWait {
+			return a.notReady(res, in.JSON)
+		}
+		if res, err = a.waitFor(ctx, res, in.Wait); err != nil {
+			return err
+		}
+	}
 	switch {
 	case in.JSON:
-		return writeJSON(a.env.Stdout, res)
+		return writeJSON(a.env.Stdout, res.OpenResponse)
 	case in.PrintURL || in.Login.paste:
 		fmt.Fprintln(a.env.Stdout, res.URL)
 		return nil
@@ -103,8 +121,8 @@ func (a *App) openNotebook(ctx context.Context, in openInput) error {
 
 // open asks the broker for a notebook, asking the person to choose when
 // several fit and a terminal is there to answer.
-func (a *App) open(ctx context.Context, req api.OpenRequest) (*api.OpenResponse, error) {
-	var res api.OpenResponse
+func (a *App) open(ctx context.Context, req api.OpenRequest) (*openReply, error) {
+	var res openReply
 	err := a.Do(ctx, http.MethodPost, "/open", req, &res)
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Status != http.StatusConflict || ae.Code != api.CodeChooseNotebook {
@@ -116,7 +134,7 @@ func (a *App) open(ctx context.Context, req api.OpenRequest) (*api.OpenResponse,
 	}
 	running := runningChoices(body.Choices)
 	if len(running) == 0 {
-		return nil, Exitf(ExitDenied, "none of your notebooks is running:\n%s\nNotebooks cannot be started from secds yet: ask the platform team to start one, then run secds open again.",
+		return nil, Exitf(ExitDenied, "none of your notebooks is running, and your team does not let secds start them:\n%s\nAsk the platform team to start one, then run secds open again.",
 			choiceTable(body.Choices, nil))
 	}
 	if !a.env.Interactive() {
@@ -130,17 +148,17 @@ func (a *App) open(ctx context.Context, req api.OpenRequest) (*api.OpenResponse,
 		return nil, Exitf(ExitUsage, "no notebook chosen. Name one: secds open NOTEBOOK --team TEAM")
 	}
 	pick := running[n-1]
-	res = api.OpenResponse{}
+	res = openReply{}
 	err = a.Do(ctx, http.MethodPost, "/open", api.OpenRequest{Team: pick.Team, Notebook: pick.Name}, &res)
 	return &res, err
 }
 
-// runningChoices are the choices that can be opened now (InService),
-// in order.
+// runningChoices are the choices that can be opened now (InService) or
+// that opening starts (Starts), in order.
 func runningChoices(choices []api.Notebook) []api.Notebook {
 	var out []api.Notebook
 	for _, c := range choices {
-		if c.Status == "InService" {
+		if c.Status == "InService" || c.Starts {
 			out = append(out, c)
 		}
 	}
@@ -157,6 +175,8 @@ func choiceTable(choices, numbered []api.Notebook) string {
 		switch {
 		case numbered == nil:
 			fmt.Fprintf(tw, "  %s\tteam %s\t%s\n", c.Name, c.Team, c.Status)
+		case i >= 0 && c.Starts:
+			fmt.Fprintf(tw, "  %d)  %s\tteam %s\t%s (opening it starts it)\n", i+1, c.Name, c.Team, c.Status)
 		case i >= 0:
 			fmt.Fprintf(tw, "  %d)  %s\tteam %s\t%s\n", i+1, c.Name, c.Team, c.Status)
 		default:

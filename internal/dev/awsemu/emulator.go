@@ -32,6 +32,7 @@ type Emulator struct {
 	pageSessions map[string]*pageSession
 	calls        map[string]int
 	faults       map[string]*Fault
+	life         lifecycle
 
 	// When sessions, and presigned with pageSessions, were last swept.
 	sessionsPrunedAt, prunedAt time.Time
@@ -89,6 +90,7 @@ func New(seed Seed, opts ...Option) (*Emulator, error) {
 		presigned:    map[string]*presignedURL{},
 		pageSessions: map[string]*pageSession{},
 		calls:        map[string]int{},
+		life:         lifecycle{delay: DefaultTransitionDelay},
 	}
 	for _, o := range opts {
 		o(e)
@@ -172,6 +174,7 @@ func (e *Emulator) SetNotebookStatus(name, status string) error {
 	if !ok {
 		return fmt.Errorf("set notebook %s status: no such notebook", name)
 	}
+	e.stillLocked(name)
 	nb.Status = status
 	nb.lastModified = e.nowLocked().UTC().Truncate(time.Second)
 	return nil

@@ -230,7 +230,10 @@ func (e *Emulator) describeNotebookInstance(who *caller, body []byte, r *http.Re
 		LastModifiedTime:       epochSeconds(nb.lastModified),
 	}
 	if nb.Status == "Failed" {
-		out.FailureReason = "set to Failed by the emulator"
+		out.FailureReason = nb.FailureReason
+		if out.FailureReason == "" {
+			out.FailureReason = "set to Failed by the emulator"
+		}
 	}
 	return out, nil
 }

@@ -50,6 +50,7 @@ func (e *Emulator) serveSageMaker(w http.ResponseWriter, r *http.Request, body [
 		fail(authErr.forProtocol(jsonFailures))
 		return
 	}
+	e.settle()
 	out, aerr := handler(e, who, body, r)
 	if aerr != nil {
 		fail(aerr)

@@ -56,9 +56,12 @@ type Notebook struct {
 	Name string `yaml:"name"`
 	// Status is InService, Stopped, Pending, Stopping, Failed, Deleting or
 	// Updating; default InService.
-	Status       string            `yaml:"status"`
-	InstanceType string            `yaml:"instance_type"` // default ml.t3.medium
-	Tags         map[string]string `yaml:"tags"`
+	Status string `yaml:"status"`
+	// FailureReason is what DescribeNotebookInstance reports for a Failed
+	// notebook.
+	FailureReason string            `yaml:"failure_reason"`
+	InstanceType  string            `yaml:"instance_type"` // default ml.t3.medium
+	Tags          map[string]string `yaml:"tags"`
 
 	// The posture fields DescribeNotebookInstance reports; defaults are
 	// AWS's ("Enabled" for both access settings).

@@ -170,6 +170,11 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	return st, nil
 }
 
+// TransitionDelay is how long the dev stack's notebooks stay Pending once
+// started (and Stopping once stopped): long enough to see the waiting page,
+// short enough not to wait for it. Tests move the emulator's clock past it.
+const TransitionDelay = 5 * time.Second
+
 // StartAWS runs the AWS emulator with seed on a free loopback port until ctx
 // is done, its IAM seeded with the policies generated from mapping m for the
 // broker (iamseed.Apply with BrokerPolicyOptions), and returns it with the
@@ -183,7 +188,7 @@ func StartAWS(ctx context.Context, seed awsemu.Seed, m *abac.Mapping, log *slog.
 	if err != nil {
 		return nil, aws.Config{}, fmt.Errorf("dev stack: %w", err)
 	}
-	emu, err := awsemu.New(seed, awsemu.WithLogger(log.With("component", "awsemu")))
+	emu, err := awsemu.New(seed, awsemu.WithLogger(log.With("component", "awsemu")), awsemu.WithTransitionDelay(TransitionDelay))
 	if err != nil {
 		return nil, aws.Config{}, fmt.Errorf("dev stack: AWS emulator: %w", err)
 	}
