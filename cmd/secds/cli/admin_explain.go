@@ -191,4 +191,3 @@ func printExplanation(a *App, x api.ExplainResponse, notebooks bool) error {
 	}
 	return nil
 }
-
