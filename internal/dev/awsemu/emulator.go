@@ -32,6 +32,7 @@ type Emulator struct {
 	pageSessions map[string]*pageSession
 	calls        map[string]int
 	faults       map[string]*Fault
+	studio       studioState
 
 	// When sessions, and presigned with pageSessions, were last swept.
 	sessionsPrunedAt, prunedAt time.Time
@@ -109,6 +110,7 @@ func New(seed Seed, opts ...Option) (*Emulator, error) {
 		e.roles[r.ARN] = parsed
 	}
 	start := e.base()
+	e.seedStudio(seed.Domains, start)
 	for i, nb := range seed.Notebooks {
 		// Distinct creation times, in seed order, keep CreationTime sorting
 		// (ListNotebookInstances' default) deterministic.
@@ -139,6 +141,7 @@ func (e *Emulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{$}", e.serveAPI)
 	mux.HandleFunc("GET /notebooks/{name}", e.serveNotebookPage)
+	mux.HandleFunc("GET /studio/{domain}/auth", e.serveStudioPage)
 	return mux
 }
 

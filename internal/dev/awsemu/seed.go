@@ -21,6 +21,7 @@ type Seed struct {
 	Credentials []Credential `yaml:"credentials"`
 	Roles       []Role       `yaml:"roles"`
 	Notebooks   []Notebook   `yaml:"notebooks"`
+	Domains     []Domain     `yaml:"domains"` // SageMaker Studio
 }
 
 // Credential is a long-lived access key the emulator accepts, such as the
@@ -135,6 +136,7 @@ func (s Seed) withDefaults() Seed {
 			s.Roles[i].MaxSessionDuration = defaultMaxSession
 		}
 	}
+	s.Domains = domainDefaults(s.Domains)
 	s.Notebooks = append([]Notebook(nil), s.Notebooks...)
 	for i := range s.Notebooks {
 		nb := &s.Notebooks[i]
@@ -243,6 +245,7 @@ func (s Seed) validate() error {
 			}
 		}
 	}
+	validateDomains(s.Domains, add)
 	return errors.Join(errs...)
 }
 
