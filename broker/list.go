@@ -10,6 +10,7 @@ import (
 type Overview struct {
 	Teams     []string   `json:"teams"`
 	Notebooks []Notebook `json:"notebooks"`
+	Studios   []Studio   `json:"studios,omitempty"`
 	Admin     bool       `json:"admin"`
 }
 
@@ -56,5 +57,9 @@ func (b *Broker) list(ctx context.Context, m *abac.Mapping, id abac.Identity, na
 	if err != nil {
 		return Overview{}, err
 	}
-	return Overview{Teams: teamList(grants), Notebooks: f.candidates, Admin: m.IsAdmin(id)}, nil
+	studios, err := b.studios(ctx, m, id, name, grants)
+	if err != nil {
+		return Overview{}, err
+	}
+	return Overview{Teams: teamList(grants), Notebooks: f.candidates, Studios: studios, Admin: m.IsAdmin(id)}, nil
 }

@@ -332,7 +332,13 @@ func (e *Emulator) createUserProfile(who *caller, body []byte, r *http.Request) 
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if aerr := e.authorizeLocked("sagemaker", grantorOf(who), originOf(r), c); aerr != nil {
+	checks := []check{c}
+	if len(in.Tags) > 0 {
+		// Tags given at creation are also authorized as sagemaker:AddTags
+		// on the new resource, as SageMaker does.
+		checks = append(checks, check{action: "sagemaker:AddTags", resource: c.resource, context: c.context})
+	}
+	if aerr := e.authorizeLocked("sagemaker", grantorOf(who), originOf(r), checks...); aerr != nil {
 		return nil, aerr
 	}
 	d := e.studio.domains[*in.DomainId]
