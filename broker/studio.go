@@ -307,7 +307,8 @@ func (s *studioSession) createProfile(ctx context.Context) error {
 // space checks that the named space is the team's (its team tag) and, when
 // private, the person's profile's.
 func (s *studioSession) space(ctx context.Context, name string) error {
-	spaces, err := s.spaces(ctx, name)
+	// All of them, not only the one named: a refusal lists the person's.
+	spaces, err := s.spaces(ctx)
 	if err != nil {
 		return err
 	}
@@ -351,15 +352,11 @@ type studioSpace struct {
 	yours bool
 }
 
-// spaces lists the domain's spaces whose name contains part ("" for all)
-// and says which the person may open: shared ones tagged with the team,
+// spaces lists the domain's spaces and says which the person may open: shared ones tagged with the team,
 // and private ones of their own profile tagged with the team. A private
 // space of another profile is not even read.
-func (s *studioSession) spaces(ctx context.Context, part string) ([]studioSpace, error) {
+func (s *studioSession) spaces(ctx context.Context) ([]studioSpace, error) {
 	in := &sagemaker.ListSpacesInput{DomainIdEquals: aws.String(s.g.Studio.DomainID), MaxResults: aws.Int32(100)}
-	if part != "" {
-		in.SpaceNameContains = aws.String(part)
-	}
 	var out []studioSpace
 	for {
 		page, err := s.b.studio.ListSpaces(ctx, in, as(s.creds))
@@ -459,7 +456,7 @@ func (b *Broker) studios(ctx context.Context, m *abac.Mapping, id abac.Identity,
 		var spaces []studioSpace
 		if err == nil || api.As(err).Code == api.CodeNoStudioProfile && g.Studio.CreateUserProfile {
 			// A profile the open would create is no problem.
-			if spaces, err = sess.spaces(ctx, ""); err == nil {
+			if spaces, err = sess.spaces(ctx); err == nil {
 				for _, sp := range spaces {
 					if sp.yours {
 						st.Spaces = append(st.Spaces, sp.name)
