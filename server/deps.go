@@ -35,6 +35,7 @@ type Authenticator interface {
 // Broker opens and lists notebooks: broker.Broker.
 type Broker interface {
 	Open(ctx context.Context, id abac.Identity, req broker.OpenRequest) (broker.OpenResult, error)
+	OpenStudio(ctx context.Context, id abac.Identity, req broker.StudioRequest) (broker.OpenResult, error)
 	List(ctx context.Context, id abac.Identity) (broker.Overview, error)
 	// ListFor lists what id would be offered, with AWS calls made in
 	// admin's name; it also returns that name.

@@ -88,7 +88,9 @@ type fakeBroker struct {
 	list    broker.Overview
 	listErr error
 	opens   []broker.OpenRequest
-	listFor []string // "admin for person"
+	// studioOpens are the OpenStudio calls; they answer openRes and openErr too.
+	studioOpens []broker.StudioRequest
+	listFor     []string // "admin for person"
 }
 
 func newFakeBroker() *fakeBroker {
@@ -102,6 +104,13 @@ func (b *fakeBroker) Open(_ context.Context, _ abac.Identity, req broker.OpenReq
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.opens = append(b.opens, req)
+	return b.openRes, b.openErr
+}
+
+func (b *fakeBroker) OpenStudio(_ context.Context, _ abac.Identity, req broker.StudioRequest) (broker.OpenResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.studioOpens = append(b.studioOpens, req)
 	return b.openRes, b.openErr
 }
 
