@@ -38,7 +38,7 @@ func (a *App) openCmd() *cobra.Command {
 		if len(args) == 1 {
 			in.Request.Notebook = args[0]
 		}
-		return in, nil
+		return in, studioArgs(&in.Request)
 	}
 	cmd := &cobra.Command{
 		Use:   "open [NOTEBOOK]",
@@ -54,13 +54,17 @@ The browser is handed a one-time address on 127.0.0.1 that forwards it
 to the link, so the link itself never shows in the process list; secds
 waits up to a minute for the browser to follow it.
 
-The link works once, within 5 minutes. --print-url prints it instead of
+--studio opens your team's SageMaker Studio instead (--space S: one of
+its spaces; secds list shows them); its link works once, within a minute.
+
+A notebook's link works once, within 5 minutes. --print-url prints it instead of
 opening it, for scripts or another browser; --output json prints
 {"url", "expires_at", "team", "notebook"} on stdout (and implies
 --print-url). --no-browser logs in without a
 browser here (paste mode, as in secds login --no-browser) and prints the
 link.`,
 		Example: `  secds open
+  secds open --studio --space marketing-shared
   secds open fraud-alice
   secds open fraud-alice --team fraud --print-url
   secds open -o json | jq -r .url`,
@@ -69,6 +73,7 @@ link.`,
 	}
 	cmd.Flags().StringVar(&in.Request.Team, "team", "", "the team to open a notebook of, when you are in several")
 	cmd.Flags().BoolVar(&in.PrintURL, "print-url", false, "print the notebook's sign-in link instead of opening it")
+	studioFlags(cmd, &in.Request)
 	out.add(cmd)
 	in.Login.flags(cmd, "log in without a browser here (paste mode) and print the link instead of opening it")
 	return cmd
@@ -91,13 +96,13 @@ func (a *App) openNotebook(ctx context.Context, in openInput) error {
 	// The URL itself never goes on the browser command's argv, where every
 	// local user can read it.
 	if opened, err := a.openInBrowser(ctx, res.URL, in.Login.browserCommand); !opened {
-		fmt.Fprintf(a.env.Stderr, "Could not open a browser (%v).\nOpen this link for notebook %s (team %s) within 5 minutes; it works once:\n", err, res.Notebook, res.Team)
+		fmt.Fprintf(a.env.Stderr, "Could not open a browser (%v).\nOpen this link for %s within %s; it works once:\n", err, target(res), linkLifetime(res))
 		fmt.Fprintln(a.env.Stdout, res.URL)
 		return nil
 	} else if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.env.Stderr, "Opened notebook %s (team %s) in your browser.\n", res.Notebook, res.Team)
+	fmt.Fprintf(a.env.Stderr, "Opened %s in your browser.\n", target(res))
 	return nil
 }
 
