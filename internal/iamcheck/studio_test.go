@@ -23,7 +23,9 @@ func TestCheckFindsStudioHoles(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tampered(t, m, brokerOpts, func(s *iampolicy.Statement) bool {
-				if !slices.ContainsFunc(s.Action, func(a string) bool { return strings.Contains(a, "PresignedDomainUrl") || strings.Contains(a, "UserProfile") }) {
+				if !slices.ContainsFunc(s.Action, func(a string) bool {
+					return strings.Contains(a, "PresignedDomainUrl") || strings.Contains(a, "UserProfile")
+				}) {
 					return false
 				}
 				if s.Effect == "Deny" {
