@@ -66,7 +66,10 @@ func (b *Broker) OpenStudio(ctx context.Context, id abac.Identity, req StudioReq
 		case err != nil:
 			ev.Decision = audit.Failed
 			ev.Code, ev.Reason = auditOf(err)
-			if k := api.As(err).Kind; k == api.KindForbidden || k == api.KindNotFound || k == api.KindBadRequest {
+			switch e := api.As(err); {
+			case e.Code == api.CodeChooseStudio:
+				ev.Decision = audit.Choose // a question to the person, as with notebooks
+			case e.Kind == api.KindForbidden || e.Kind == api.KindNotFound || e.Kind == api.KindBadRequest:
 				ev.Decision = audit.Denied
 			}
 		default:

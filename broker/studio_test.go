@@ -261,3 +261,20 @@ func (r *rig) brokerWithStudio(st broker.StudioAPI) *broker.Broker {
 	}
 	return b
 }
+
+func TestOpenStudioAsksWhichTeam(t *testing.T) {
+	r := newRig(t, configs.DevTeams)
+	both := abac.Identity{Subject: "dev-frank", Username: "frank", Groups: []string{"ds-marketing", "secds-admins"}}
+	_, err := openStudio(t, r.b, both, "", "")
+	e := wantCode(t, err, api.CodeChooseStudio)
+	if e.Kind.Status() != http.StatusConflict || !strings.Contains(e.Message, "marketing, platform") || !strings.Contains(e.Message, "--team marketing") {
+		t.Errorf("refusal = %d %s", e.Kind.Status(), e.Message)
+	}
+	if ev := r.audit.last(); ev.Decision != audit.Choose || ev.Code != string(api.CodeChooseStudio) {
+		t.Errorf("audit = %+v", ev)
+	}
+	res, err := openStudio(t, r.b, both, "platform", "platform-shared")
+	if err != nil || res.Team != "platform" || res.Studio.Space != "platform-shared" {
+		t.Errorf("open with the team: %+v, %v", res, err)
+	}
+}
