@@ -135,8 +135,9 @@ func sortedTags(m map[string]string) []Tag {
 	return tags
 }
 
-// Handler serves STS and SageMaker on POST / and the stand-in notebook pages
-// on GET /notebooks/{name}.
+// Handler serves STS and SageMaker on POST /, the stand-in notebook pages
+// on GET /notebooks/{name} and the stand-in Studio page on
+// GET /studio/{domain}/auth.
 func (e *Emulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{$}", e.serveAPI)
