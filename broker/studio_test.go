@@ -278,3 +278,26 @@ func TestOpenStudioAsksWhichTeam(t *testing.T) {
 		t.Errorf("open with the team: %+v, %v", res, err)
 	}
 }
+
+// Two tabs opening Studio at once for a person without a profile: both get
+// in: when both ask to create the profile, the second finds it in use
+// (ResourceInUse) and checks its tags like any other.
+func TestOpenStudioCreatesTheProfileOnceForTwoTabs(t *testing.T) {
+	r := newRig(t, configs.DevTeams)
+	gina := abac.Identity{Subject: "dev-gina", Username: "gina", Groups: []string{"secds-admins"}}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := r.b.OpenStudio(context.Background(), gina, broker.StudioRequest{RequestMeta: meta})
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if tags, ok := r.emu.UserProfileTags(devDomain, "gina"); !ok || tags["team"] != "platform" || tags["owner"] != "gina" {
+		t.Errorf("gina's profile: %v (exists %v)", tags, ok)
+	}
+}
