@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -98,5 +99,30 @@ func TestStudioTargetsListed(t *testing.T) {
 	}
 	if strings.Contains(body, `href="/open?studio=1&amp;team=ml"`) {
 		t.Error("the start page links a Studio that cannot be opened")
+	}
+}
+
+// An admin explaining the mapping for someone sees their Studio too.
+func TestExplainListsStudio(t *testing.T) {
+	ts := newTestServer(t, "https://notebooks.example")
+	ts.broker.list.Studios = []broker.Studio{{Team: "ds", DomainID: "d-abcdefghijkl", UserProfile: "bob", Spaces: []string{"s1", "s2"}}}
+	var res api.ExplainResponse
+	decode(t, "explain", ts.do(http.MethodPost, "/api/v1/admin/explain", strings.NewReader(`{"username":"bob","groups":["data-science"],"notebooks":true}`), nil,
+		append(bearer(ts.tokenFor(admin("ann"))), jsonBody...)...), http.StatusOK, &res)
+	if len(res.Studios) != 1 || res.Studios[0].UserProfile != "bob" || len(res.Studios[0].Spaces) != 2 {
+		t.Errorf("explain = %+v", res)
+	}
+}
+
+func TestExplainPageShowsStudio(t *testing.T) {
+	ts := newTestServer(t, "https://notebooks.example")
+	ts.broker.list.Studios = []broker.Studio{{Team: "ds", DomainID: "d-abcdefghijkl", UserProfile: "bob", Spaces: []string{"s1", "s2"}}}
+	ann := ts.sessionFor(admin("ann"))
+	own := []string{"Origin", "https://notebooks.example"}
+	page := ts.do(http.MethodGet, "/admin", nil, ann).Body.String()
+	form := url.Values{"csrf_token": {csrfFrom(t, page)}, "username": {"bob"}, "groups": {"data-science"}, "notebooks": {"1"}}.Encode()
+	res := ts.do(http.MethodPost, "/admin/explain", strings.NewReader(form), ann, own...).Body.String()
+	if !strings.Contains(res, `id="explain-studio-ds"`) || !strings.Contains(res, "s1, s2") {
+		t.Errorf("the explain page lacks bob's Studio:\n%s", res)
 	}
 }
