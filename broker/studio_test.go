@@ -17,6 +17,7 @@ import (
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/api"
 	"github.com/secds/secds/internal/audit"
+	"github.com/secds/secds/internal/iampolicy"
 	"github.com/secds/secds/internal/testutil"
 )
 
@@ -299,5 +300,45 @@ func TestOpenStudioCreatesTheProfileOnceForTwoTabs(t *testing.T) {
 	}
 	if tags, ok := r.emu.UserProfileTags(devDomain, "gina"); !ok || tags["team"] != "platform" || tags["owner"] != "gina" {
 		t.Errorf("gina's profile: %v (exists %v)", tags, ok)
+	}
+}
+
+// Pinned, a Studio URL works from the users' network only, as a notebook
+// URL does: the emulator re-authorizes the presigner's policy, with the
+// request's own address, when the link is used.
+func TestPinnedStudioURL(t *testing.T) {
+	const vpce = "vpce-0a1b2c3d4e5f60718"
+	pinned := iampolicy.Options{SourceVPCEs: []string{vpce}, UserIPs: []string{"127.0.0.2/32"}}
+	t.Run("a broker outside its endpoint", func(t *testing.T) {
+		r := newRigOpts(t, configs.DevTeams, rigOptions{policy: pinned})
+		_, err := openStudio(t, r.b, bob, "", "")
+		wantCode(t, err, api.CodeAWSDenied)
+	})
+	for _, tt := range []struct {
+		from string
+		want int
+	}{
+		{"127.0.0.2", http.StatusOK},
+		{"127.0.0.3", http.StatusForbidden},
+	} {
+		t.Run("from "+tt.from, func(t *testing.T) {
+			r := newRigOpts(t, configs.DevTeams, rigOptions{vpce: vpce, policy: pinned})
+			res, err := openStudio(t, r.b, bob, "", "marketing-shared")
+			if err != nil {
+				t.Fatalf("the broker's Studio open through its endpoint: %v", err)
+			}
+			resp, err := fromAddr(t, tt.from).Get(res.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d:\n%s", resp.StatusCode, tt.want, body)
+			}
+			if tt.want == http.StatusOK && !strings.Contains(string(body), `id="space">marketing-shared<`) {
+				t.Errorf("not the Studio page:\n%s", body)
+			}
+		})
 	}
 }
