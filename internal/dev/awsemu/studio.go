@@ -30,6 +30,9 @@ const (
 type studioState struct {
 	domains map[string]*domain     // by ID
 	links   map[string]*studioLink // by tokenKey
+	// sessions are the links used, by their cookie's tokenKey; expires is
+	// the session's end.
+	sessions map[string]*studioLink
 }
 
 type domain struct {
@@ -58,7 +61,7 @@ type studioLink struct {
 }
 
 func (e *Emulator) seedStudio(domains []Domain, now time.Time) {
-	e.studio = studioState{domains: map[string]*domain{}, links: map[string]*studioLink{}}
+	e.studio = studioState{domains: map[string]*domain{}, links: map[string]*studioLink{}, sessions: map[string]*studioLink{}}
 	created := now.UTC().Truncate(time.Second)
 	for _, d := range domains {
 		dom := &domain{Domain: d, arn: e.studioARN("domain", d.ID), tags: sortedTags(d.Tags),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -264,5 +265,40 @@ func TestStudioCreateUserProfile(t *testing.T) {
 	}
 	if err := create(platform, "carol", map[string]string{"team": "platform", "owner": "carol"}); awsCode(err) != "ResourceInUse" {
 		t.Errorf("second create: %v", err)
+	}
+}
+
+// Once used, the link leaves a session cookie, so a reload keeps working
+// until the session's end; the presigner's policy is checked every time.
+func TestStudioPageSessionCookie(t *testing.T) {
+	env := newStudioEnv(t)
+	link, err := presignDomain(env.session(t, "marketing", "bob"), "bob", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	get := func(u string) (int, string) {
+		resp, err := client.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, body := get(link); status != http.StatusOK {
+		t.Fatalf("first use: %d %s", status, body)
+	}
+	reload := env.url + "/studio/" + devDomain + "/auth"
+	if status, body := get(reload); status != http.StatusOK || !strings.Contains(body, `id="user-profile">bob<`) {
+		t.Errorf("reload: %d %s", status, body)
+	}
+	if status, _ := fetch(t, reload); status != http.StatusForbidden {
+		t.Errorf("without the cookie: %d", status)
+	}
+	env.emu.Advance(1801e9)
+	if status, body := get(reload); status != http.StatusForbidden || !strings.Contains(body, "session has ended") {
+		t.Errorf("after the session: %d %s", status, body)
 	}
 }

@@ -3,6 +3,7 @@ package awsemu
 import (
 	"html/template"
 	"net/http"
+	"time"
 )
 
 var studioPage = template.Must(template.New("studio").Parse(`<!doctype html>
@@ -36,7 +37,7 @@ func (e *Emulator) serveStudioPage(w http.ResponseWriter, r *http.Request) {
 	}
 	token := r.URL.Query().Get("token")
 	if token == "" {
-		refuse(http.StatusForbidden, "Sign-in required", "Open SageMaker Studio through the notebook broker.")
+		e.serveStudioFromCookie(w, r, domainID, refuse)
 		return
 	}
 
@@ -65,8 +66,50 @@ func (e *Emulator) serveStudioPage(w http.ResponseWriter, r *http.Request) {
 	}
 	l.used = true
 	link := *l
+	cookie := newAuthToken()
+	sess := link
+	sess.expires = now.Add(link.sessionDuration)
+	e.studio.sessions[tokenKey(cookie)] = &sess
 	e.mu.Unlock()
 
+	http.SetCookie(w, &http.Cookie{
+		Name: studioCookie, Value: cookie, Path: "/studio/" + link.domain,
+		MaxAge: int(link.sessionDuration / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	})
+	renderStudio(w, &link)
+}
+
+// studioCookie stands in for the session cookie Studio sets once a link is
+// used, so a reload keeps working; like a link it keeps the presigner's
+// authorization, checked again at every request.
+const studioCookie = "awsemu_studio_session"
+
+func (e *Emulator) serveStudioFromCookie(w http.ResponseWriter, r *http.Request, domainID string, refuse func(int, string, string)) {
+	c, err := r.Cookie(studioCookie)
+	if err != nil {
+		refuse(http.StatusForbidden, "Sign-in required", "Open SageMaker Studio through the notebook broker.")
+		return
+	}
+	e.mu.Lock()
+	s := e.studio.sessions[tokenKey(c.Value)]
+	valid := s != nil && s.domain == domainID && e.nowLocked().Before(s.expires)
+	var aerr *apiError
+	if valid {
+		aerr = e.authorizeLocked("sagemaker", s.grantor, originOf(r), e.profileCheckLocked(s.domain, s.profile))
+	}
+	e.mu.Unlock()
+	switch {
+	case !valid:
+		refuse(http.StatusForbidden, "Your Studio session has ended", "Open SageMaker Studio through the notebook broker again.")
+	case aerr != nil:
+		e.log.Info("awsemu studio request refused", "domain", domainID, "origin", originOf(r).String(), "reason", aerr.message)
+		refuse(http.StatusForbidden, "Access denied", accessDeniedPage)
+	default:
+		renderStudio(w, s)
+	}
+}
+
+func renderStudio(w http.ResponseWriter, link *studioLink) {
 	source := link.grantor.sourceIdentity
 	if source == "" {
 		source = "(no source identity)"
@@ -75,7 +118,7 @@ func (e *Emulator) serveStudioPage(w http.ResponseWriter, r *http.Request) {
 	if team == "" {
 		team = "(no team)"
 	}
-	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_ = studioPage.Execute(w, struct{ Domain, Profile, Space, Landing, SourceIdentity, Team string }{
 		link.domain, link.profile, link.space, link.landing, source, team})

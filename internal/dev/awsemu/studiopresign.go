@@ -156,6 +156,11 @@ func (e *Emulator) createPresignedDomainURL(who *caller, body []byte, r *http.Re
 			delete(e.studio.links, k)
 		}
 	}
+	for k, s := range e.studio.sessions {
+		if now.After(s.expires) {
+			delete(e.studio.sessions, k)
+		}
+	}
 	token := newAuthToken()
 	e.studio.links[tokenKey(token)] = link
 
