@@ -60,8 +60,8 @@
 // (ExpiresInSeconds 5-300, SessionExpirationDurationInSeconds
 // 1800-43200), for IAM-mode domains only, authorized on the user profile
 // as AWS does; a private space opens only for its owner's profile. Its URL
-// opens a stand-in Studio page once, before it expires, after the same
-// re-authorization as a notebook URL.
+// opens a stand-in Studio page once, before it expires, and leaves a
+// session cookie, each request re-authorized as with a notebook URL.
 //
 // It keeps everything in memory and must only ever listen on loopback.
 package awsemu
