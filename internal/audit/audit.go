@@ -37,23 +37,20 @@ const (
 
 // Event is one line of the audit trail.
 type Event struct {
-	Time     time.Time `json:"time"`
-	Type     string    `json:"type"`
-	Decision string    `json:"decision"`
-	Reason   string    `json:"reason,omitempty"`
-	Code     string    `json:"code,omitempty"`
-	Subject  string    `json:"sub,omitempty"`
-	Username string    `json:"user,omitempty"`
-	Email    string    `json:"email,omitempty"`
-	Team     string    `json:"team,omitempty"`
-	Role     string    `json:"role,omitempty"`
-	Notebook string    `json:"notebook,omitempty"`
-	// Studio is the SageMaker Studio target of an open: domain/profile,
-	// and /space when one was asked for.
-	Studio    string `json:"studio,omitempty"`
-	ClientIP  string `json:"client_ip,omitempty"`
-	RequestID string `json:"request_id,omitempty"`
-	Via       string `json:"via,omitempty"` // browser or api
+	Time      time.Time `json:"time"`
+	Type      string    `json:"type"`
+	Decision  string    `json:"decision"`
+	Reason    string    `json:"reason,omitempty"`
+	Code      string    `json:"code,omitempty"`
+	Subject   string    `json:"sub,omitempty"`
+	Username  string    `json:"user,omitempty"`
+	Email     string    `json:"email,omitempty"`
+	Team      string    `json:"team,omitempty"`
+	Role      string    `json:"role,omitempty"`
+	Notebook  string    `json:"notebook,omitempty"`
+	ClientIP  string    `json:"client_ip,omitempty"`
+	RequestID string    `json:"request_id,omitempty"`
+	Via       string    `json:"via,omitempty"` // browser or api
 	// TokenID is the jti of the CLI token that made the request, or that a
 	// login issued: with it, everything one token did can be found, and a
 	// leaked one traced.
@@ -70,6 +67,9 @@ type Event struct {
 	Path string `json:"path,omitempty"`
 	// For is whom an admin explained the mapping for.
 	For string `json:"for,omitempty"`
+	// Studio is the SageMaker Studio target of an open: domain/profile,
+	// and /space when one was asked for.
+	Studio string `json:"studio,omitempty"`
 }
 
 // Recorder is where events go. Record returns an error when the event could
