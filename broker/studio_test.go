@@ -342,3 +342,36 @@ func TestPinnedStudioURL(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkOpenStudioWarm measures a Studio open with the team session
+// cached: DescribeDomain, ListUserProfiles, ListTags on the profile, and, with
+// a space, ListSpaces and ListTags on each space the person could own, then
+// the presign. Nothing of Studio is cached, so each op makes those calls.
+func BenchmarkOpenStudioWarm(b *testing.B) {
+	for _, space := range []string{"", "marketing-shared"} {
+		b.Run("space="+space, func(b *testing.B) {
+			r := newRigWith(b, configs.DevTeams, nil, testutil.BrokerConfig(broker.Config{}))
+			ctx := context.Background()
+			open := func() {
+				if _, err := r.b.OpenStudio(ctx, bob, broker.StudioRequest{Space: space, RequestMeta: meta}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			open()
+			calls := func() int {
+				n := 0
+				for _, op := range []string{"DescribeDomain", "ListUserProfiles", "ListSpaces", "ListTags", "CreatePresignedDomainUrl"} {
+					n += r.emu.Calls(op)
+				}
+				return n
+			}
+			before, ops := calls(), 0
+			b.ReportAllocs()
+			for b.Loop() {
+				open()
+				ops++
+			}
+			b.ReportMetric(float64(calls()-before)/float64(ops), "aws-calls/op")
+		})
+	}
+}
