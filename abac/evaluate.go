@@ -30,6 +30,8 @@ type StudioTarget struct {
 	UserProfile string `json:"user_profile"`
 	Space       string `json:"space,omitempty"`
 	LandingURI  string `json:"landing_uri,omitempty"`
+	// CreateUserProfile: the broker may create the profile when missing.
+	CreateUserProfile bool `json:"create_user_profile,omitempty"`
 }
 
 // Allows reports whether the grant lets its holder open the notebook with

@@ -127,11 +127,14 @@ type NotebookSelector struct {
 	Names []string          `yaml:"names"`
 }
 
-// Studio is a SageMaker Studio target (CreatePresignedDomainUrl), for when
-// Studio support lands in the broker.
+// Studio is a SageMaker Studio target: the broker opens the user profile
+// (and space) with CreatePresignedDomainUrl.
 type Studio struct {
 	DomainID    string `yaml:"domain_id"`
 	UserProfile string `yaml:"user_profile"` // templated, e.g. "{{.Username}}"
 	Space       string `yaml:"space"`        // templated, optional
 	LandingURI  string `yaml:"landing_uri"`  // optional: studio::… or app:JupyterLab:…
+	// CreateUserProfile lets the broker create a missing user profile,
+	// tagged team and owner; off by default.
+	CreateUserProfile bool `yaml:"create_user_profile"`
 }

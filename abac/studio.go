@@ -14,6 +14,7 @@ var (
 type studioValues struct {
 	domainID, landingURI string
 	userProfile, space   *value
+	create               bool
 }
 
 func (s *studioValues) render(id Identity) (*StudioTarget, error) {
@@ -24,7 +25,7 @@ func (s *studioValues) render(id Identity) (*StudioTarget, error) {
 	if err != nil {
 		return nil, fmt.Errorf("studio %w", err)
 	}
-	st := &StudioTarget{DomainID: s.domainID, UserProfile: up, LandingURI: s.landingURI}
+	st := &StudioTarget{DomainID: s.domainID, UserProfile: up, LandingURI: s.landingURI, CreateUserProfile: s.create}
 	if s.space != nil {
 		sp, err := s.space.render(id)
 		if err == nil {
@@ -55,7 +56,7 @@ func (v *validator) studio(s *Studio, path ...any) *studioValues {
 	if s.LandingURI != "" && !landingURIRE.MatchString(s.LandingURI) {
 		v.at(fmt.Sprintf("studio.landing_uri %q must start with studio:: or app:<JupyterLab|JupyterServer|CodeEditor|RStudioServerPro|Canvas>:", s.LandingURI), append(path, "landing_uri")...)
 	}
-	out := &studioValues{domainID: s.DomainID, landingURI: s.LandingURI}
+	out := &studioValues{domainID: s.DomainID, landingURI: s.LandingURI, create: s.CreateUserProfile}
 	if s.UserProfile == "" {
 		v.at("studio.user_profile is required (for example \"{{.Username}}\")", path...)
 	} else if up, err := compileValue("user_profile", s.UserProfile); err != nil {

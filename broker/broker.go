@@ -28,6 +28,9 @@ var notebookNameRE = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`)
 type Config struct {
 	STS       STSAPI
 	SageMaker SageMakerAPI
+	// Studio serves the Studio calls; nil: SageMaker, when it has them
+	// (a *sagemaker.Client does).
+	Studio StudioAPI
 	// Mapping returns the live team mapping; it is read at every open so an
 	// admin's change applies at once.
 	Mapping func() *abac.Mapping
@@ -58,6 +61,7 @@ type Config struct {
 type Broker struct {
 	sts     STSAPI
 	sm      SageMakerAPI
+	studio  StudioAPI
 	mapping func() *abac.Mapping
 	audit   audit.Recorder
 	now     func() time.Time
@@ -82,9 +86,12 @@ func New(cfg Config) (*Broker, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Studio == nil {
+		cfg.Studio, _ = cfg.SageMaker.(StudioAPI)
+	}
 	slots := make(chan struct{}, cfg.MaxConcurrentAWS)
 	return &Broker{
-		sts: cfg.STS, sm: cfg.SageMaker, mapping: cfg.Mapping, audit: cfg.Audit, now: cfg.Now,
+		sts: cfg.STS, sm: cfg.SageMaker, studio: cfg.Studio, mapping: cfg.Mapping, audit: cfg.Audit, now: cfg.Now,
 		timeout: cfg.AWSTimeout, queue: cfg.QueueTimeout, slots: slots,
 		creds: newCredCache(cfg.Now), issuer: cfg.Issuer, pin: cfg.Pin,
 		disc: newDiscovery(cfg.SageMaker, cfg.DiscoveryTTL, cfg.AWSTimeout, cfg.Now, slots),
@@ -126,6 +133,8 @@ type OpenResult struct {
 	// (Pending, Updating, Stopping; a Stopped one this open started is
 	// Pending): poll Status and open again once it is InService.
 	Status string `json:"status,omitempty"`
+	// Studio is what OpenStudio opened.
+	Studio *StudioOpened `json:"studio,omitempty"`
 }
 
 // Open decides whether id may open the requested notebook and, if so, returns

@@ -10,6 +10,7 @@ import (
 type Overview struct {
 	Teams     []string   `json:"teams"`
 	Notebooks []Notebook `json:"notebooks"`
+	Studios   []Studio   `json:"studios,omitempty"`
 	Admin     bool       `json:"admin"`
 }
 
@@ -58,5 +59,9 @@ func (b *Broker) list(ctx context.Context, m *abac.Mapping, id abac.Identity, na
 		return Overview{}, err
 	}
 	b.complianceOf(ctx, f)
-	return Overview{Teams: teamList(grants), Notebooks: f.candidates, Admin: m.IsAdmin(id)}, nil
+	studios, err := b.studios(ctx, m, id, name, grants)
+	if err != nil {
+		return Overview{}, err
+	}
+	return Overview{Teams: teamList(grants), Notebooks: f.candidates, Studios: studios, Admin: m.IsAdmin(id)}, nil
 }

@@ -49,7 +49,7 @@ type policyDoc struct {
 type policyStatement struct {
 	Sid       string                         `json:"Sid"`
 	Effect    string                         `json:"Effect"`
-	Action    string                         `json:"Action"`
+	Action    any                            `json:"Action"`
 	Resource  string                         `json:"Resource"`
 	Condition map[string]map[string][]string `json:"Condition"`
 }
@@ -71,12 +71,12 @@ func (p *Pin) sessionPolicy(clientIP string) (string, error) {
 			return "", err
 		}
 		doc.Statement = append(doc.Statement, policyStatement{Sid: "SecdsClientAddress", Effect: "Allow",
-			Action: presignAction, Resource: "*",
+			Action: presignActions, Resource: "*",
 			Condition: map[string]map[string][]string{"IpAddress": {"aws:SourceIp": {cidr}}}})
 	}
 	if len(p.ClientVPCEs) > 0 {
 		doc.Statement = append(doc.Statement, policyStatement{Sid: "SecdsClientVpce", Effect: "Allow",
-			Action: presignAction, Resource: "*",
+			Action: presignActions, Resource: "*",
 			Condition: map[string]map[string][]string{"StringEquals": {"aws:SourceVpce": slices.Clone(p.ClientVPCEs)}}})
 	}
 	out, err := json.Marshal(doc)
@@ -89,7 +89,9 @@ func (p *Pin) sessionPolicy(clientIP string) (string, error) {
 	return string(out), nil
 }
 
-const presignAction = "sagemaker:CreatePresignedNotebookInstanceUrl"
+// presignActions are what AWS authorizes again on every request made with
+// a presigned URL: a notebook's, and Studio's.
+var presignActions = []string{"sagemaker:CreatePresignedNotebookInstanceUrl", "sagemaker:CreatePresignedDomainUrl"}
 
 // clientCIDR is the range a client at ip is pinned to: its /32, or its
 // /IPv6Prefix for IPv6.

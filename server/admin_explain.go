@@ -68,7 +68,7 @@ func (s *Server) explain(c echo.Context, live LiveMapping, admin, id abac.Identi
 			p := toProblem(err)
 			res.NotebooksProblem = p.wire()
 		}
-		res.Notebooks, sourceIdentity = notebooks(s.mapping(), ov.Notebooks), name
+		res.Notebooks, res.Studios, sourceIdentity = notebooks(s.mapping(), ov.Notebooks), ov.Studios, name
 	}
 	// The event names the AWS identity the calls were made as, so a
 	// reviewer who finds them in CloudTrail finds this event too.

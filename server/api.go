@@ -64,7 +64,7 @@ func (s *Server) apiMe(c echo.Context) error {
 		p := toProblem(err)
 		me.Problem = p.wire()
 	}
-	me.Teams, me.Notebooks, me.Admin = ov.Teams, notebooks(s.mapping(), ov.Notebooks), ov.Admin
+	me.Teams, me.Notebooks, me.Studios, me.Admin = ov.Teams, notebooks(s.mapping(), ov.Notebooks), ov.Studios, ov.Admin
 	if me.Teams == nil {
 		me.Teams = []string{}
 	}
@@ -79,6 +79,9 @@ func (s *Server) apiOpen(c echo.Context) error {
 	var req api.OpenRequest
 	if err := decodeJSONLike(c, &req, `{"notebook":"NAME","team":"TEAM"}`); err != nil {
 		return err
+	}
+	if req.Studio || req.Space != "" {
+		return s.apiOpenStudio(c, id, req)
 	}
 	res, err := s.cfg.Broker.Open(c.Request().Context(), id, broker.OpenRequest{Team: req.Team, Notebook: req.Notebook, RequestMeta: s.meta(c, "api")})
 	if err != nil {

@@ -35,6 +35,7 @@ type Authenticator interface {
 // Broker opens and lists notebooks: broker.Broker.
 type Broker interface {
 	Open(ctx context.Context, id abac.Identity, req broker.OpenRequest) (broker.OpenResult, error)
+	OpenStudio(ctx context.Context, id abac.Identity, req broker.StudioRequest) (broker.OpenResult, error)
 	List(ctx context.Context, id abac.Identity) (broker.Overview, error)
 	// Status is a notebook's state, for a waiting page or CLI to poll.
 	Status(ctx context.Context, id abac.Identity, req broker.StatusRequest) (broker.NotebookStatus, error)

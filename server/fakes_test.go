@@ -95,6 +95,8 @@ type fakeBroker struct {
 	listFor   []string // "admin for person"
 	// estateTeams are the teams Estate was asked about.
 	estateTeams []string
+	// studioOpens are the OpenStudio calls; they answer openRes and openErr too.
+	studioOpens []broker.StudioRequest
 }
 
 func newFakeBroker() *fakeBroker {
@@ -116,6 +118,13 @@ func (b *fakeBroker) Status(_ context.Context, _ abac.Identity, req broker.Statu
 	defer b.mu.Unlock()
 	b.statuses = append(b.statuses, req)
 	return b.status, b.statusErr
+}
+
+func (b *fakeBroker) OpenStudio(_ context.Context, _ abac.Identity, req broker.StudioRequest) (broker.OpenResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.studioOpens = append(b.studioOpens, req)
+	return b.openRes, b.openErr
 }
 
 func (b *fakeBroker) List(context.Context, abac.Identity) (broker.Overview, error) {

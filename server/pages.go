@@ -119,6 +119,9 @@ func (s *Server) open(c echo.Context) error {
 	if err != nil {
 		return s.startLogin(c, c.Request().URL.RequestURI())
 	}
+	if studioAsked(c) {
+		return s.openStudio(c, id)
+	}
 	req := broker.OpenRequest{Team: c.QueryParam("team"), Notebook: c.QueryParam("notebook"), RequestMeta: s.meta(c, "browser")}
 	res, err := s.cfg.Broker.Open(c.Request().Context(), id, req)
 	if err != nil {

@@ -87,6 +87,7 @@ secds dev stack is running (loopback only; Ctrl-C to stop)
   broker               %[1]s/
   alice's notebook     %[1]s/open?notebook=fraud-alice
   a stopped notebook   %[1]s/open?notebook=platform-admin-scratch  (sign in as admin: it starts, in a few seconds)
+  bob's Studio         %[1]s/open?studio=1  (SageMaker Studio domain d-secdsdev0001, sign in as bob)
   admin page           %[1]s/admin  (sign in as admin)
   identity provider    %[2]s  (demo users: alice, bob, carol, admin; no passwords)
   AWS emulator         %[3]s  (STS + SageMaker; notebooks fraud-alice, fraud-alice-scratch, marketing-bob, platform-admin, platform-admin-scratch)

@@ -136,6 +136,8 @@ type ExplainResponse struct {
 	Teams            []abac.TeamExplanation `json:"teams"`
 	Notebooks        []Notebook             `json:"notebooks,omitempty"`
 	NotebooksProblem *Problem               `json:"notebooks_problem,omitempty"`
+	// Studios are the SageMaker Studio targets they would be offered.
+	Studios []Studio `json:"studios,omitempty"`
 }
 
 // RevokeRequest is the body of POST /api/v1/admin/tokens/revoke: one of the

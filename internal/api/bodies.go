@@ -117,6 +117,7 @@ type MeResponse struct {
 	Identity       MeIdentity `json:"identity"`
 	Teams          []string   `json:"teams"`
 	Notebooks      []Notebook `json:"notebooks"`
+	Studios        []Studio   `json:"studios,omitempty"`
 	Admin          bool       `json:"admin"`
 	Problem        *Problem   `json:"problem,omitempty"`
 	Auth           string     `json:"auth"`                      // "token" or "session"
@@ -124,10 +125,14 @@ type MeResponse struct {
 	CSRFToken      string     `json:"csrf_token,omitempty"`      // with a session: send it as X-CSRF-Token
 }
 
-// OpenRequest is the body of POST /api/v1/open; both fields may be empty.
+// OpenRequest is the body of POST /api/v1/open; every field may be empty.
+// With Studio set it opens the team's SageMaker Studio (Space, if given)
+// instead of a notebook instance.
 type OpenRequest struct {
 	Team     string `json:"team,omitempty"`
 	Notebook string `json:"notebook,omitempty"`
+	Studio   bool   `json:"studio,omitempty"`
+	Space    string `json:"space,omitempty"`
 }
 
 // OpenResponse is a 200 answer of POST /api/v1/open. URL is a bearer secret
@@ -137,6 +142,8 @@ type OpenResponse struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	Team      string    `json:"team"`
 	Notebook  string    `json:"notebook"`
+	// Studio is set when Studio was opened, instead of Notebook.
+	Studio *StudioOpened `json:"studio,omitempty"`
 }
 
 // ChoicesResponse is the 409 answer of POST /api/v1/open when several

@@ -80,6 +80,9 @@ type Event struct {
 	// PostureMode is the mode those requirements were checked in
 	// (enforce or warn).
 	PostureMode string `json:"posture_mode,omitempty"`
+	// Studio is the SageMaker Studio target of an open: domain/profile,
+	// and /space when one was asked for.
+	Studio string `json:"studio,omitempty"`
 }
 
 // Recorder is where events go. Record returns an error when the event could

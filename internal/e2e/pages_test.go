@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"golang.org/x/oauth2"
 
+	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/dev/awsemu"
 )
 
@@ -22,6 +23,18 @@ func pagesSeed(t *testing.T) *awsemu.Seed {
 	s := devSeed(t)
 	s.Notebooks = slices.DeleteFunc(s.Notebooks, func(nb awsemu.Notebook) bool { return strings.HasPrefix(nb.Name, "platform-admin") })
 	return &s
+}
+
+// pagesMapping is the dev mapping without platform's Studio, so that admin
+// has nothing to open at all.
+func pagesMapping(t *testing.T) []byte {
+	t.Helper()
+	const platformStudio = "    studio:\n      domain_id: d-secdsdev0001\n      user_profile: \"{{.Username}}\"\n      create_user_profile: true\n"
+	m := strings.Replace(string(configs.DevTeams), platformStudio, "", 1)
+	if m == string(configs.DevTeams) {
+		t.Fatal("the dev mapping changed: platform's studio setting not found")
+	}
+	return []byte(m)
 }
 
 // The dev mapping's support text, and the contact the other refusals name.
@@ -36,7 +49,7 @@ const (
 // accessibility (axe-core, WCAG 2 A and AA). The refusals give advice that
 // fits the case and keep the account header.
 func TestPages(t *testing.T) {
-	st := StartStack(t, StackOptions{Provider: sharedProvider(t), Seed: pagesSeed(t)})
+	st := StartStack(t, StackOptions{Provider: sharedProvider(t), Seed: pagesSeed(t), Mapping: pagesMapping(t)})
 
 	t.Run("signed out", func(t *testing.T) {
 		b := NewBrowser(t)

@@ -197,6 +197,9 @@ func (c *checker) identity(r *Report, id abac.Identity, notebooks []Notebook) {
 			c.checkTrust(r, t, s)
 		}
 	}
+	for _, ss := range sessions {
+		c.studio(r, id, ss.t, ss.g, ss.s, members[ss.t.name] != nil && unusable == "")
+	}
 	for _, nb := range notebooks {
 		brokerOpens := false
 		if unusable == "" {

@@ -15,8 +15,6 @@ import (
 const (
 	// NoteMembership: IAM only ever sees the session the broker asks for.
 	NoteMembership = "Team membership (groups, claims, subjects, email domains and excludes) is decided by the broker alone: IAM only sees the session the broker asks for, with its team and user tags. What IAM checks is which notebooks that session may open."
-	// NoteStudio: Studio settings in the mapping get no permission yet.
-	NoteStudio = "Studio targets are not opened by the broker yet; no Studio permission is granted"
 )
 
 // IAM's default size quotas, in characters without white space: a role's
@@ -41,6 +39,11 @@ func notes(m *abac.Mapping, team string, opts Options, teams []TeamPolicies) []s
 	}
 	if len(studio) > 0 {
 		out = append(out, fmt.Sprintf("%s (studio settings in team %s).", NoteStudio, strings.Join(studio, ", ")))
+		for _, t := range selectTeams(m, team) {
+			if t.Studio != nil && t.Studio.CreateUserProfile {
+				out = append(out, fmt.Sprintf("Team %s may create a missing Studio user profile in domain %s (create_user_profile): CreateUserProfile, and the AddTags SageMaker checks for the tags given at creation, only with the tags team=%s and owner=<the person's username>, and AddTags only on a profile with no team tag yet.", t.Name, t.Studio.DomainID, t.Name))
+			}
+		}
 	}
 	return out
 }

@@ -218,19 +218,24 @@ func TestNotebookNames(t *testing.T) {
 }
 
 // TestLeastPrivilege: only what the broker calls with a team session, each
-// on the resource type it supports, and no Studio action; starting only for
-// the team that starts stopped notebooks (the example's fraud).
+// on the resource type it supports; Studio actions only for a team with a
+// studio setting, starting only for the team that starts stopped notebooks
+// (the example's fraud).
 func TestLeastPrivilege(t *testing.T) {
-	for _, team := range []string{"fraud", "marketing"} { // marketing has studio settings
-		t.Run(team, func(t *testing.T) {
-			p := generate(t, exampleMapping(t), team, iampolicy.Options{})
+	notebookActions := []string{"sagemaker:CreatePresignedNotebookInstanceUrl", "sagemaker:DescribeNotebookInstance", "sagemaker:ListNotebookInstances", "sagemaker:ListTags"}
+	for _, tc := range []struct {
+		team string
+		want []string
+	}{
+		{"fraud", append(slices.Clone(notebookActions), "sagemaker:StartNotebookInstance")},
+		{"marketing", []string{"sagemaker:CreatePresignedDomainUrl", "sagemaker:CreatePresignedNotebookInstanceUrl", "sagemaker:DescribeDomain", "sagemaker:DescribeNotebookInstance",
+			"sagemaker:ListNotebookInstances", "sagemaker:ListSpaces", "sagemaker:ListTags", "sagemaker:ListUserProfiles"}}, // marketing has studio settings
+	} {
+		t.Run(tc.team, func(t *testing.T) {
+			p := generate(t, exampleMapping(t), tc.team, iampolicy.Options{})
 			perms := p.Teams[0].Perms
-			want := []string{"sagemaker:CreatePresignedNotebookInstanceUrl", "sagemaker:DescribeNotebookInstance", "sagemaker:ListNotebookInstances", "sagemaker:ListTags"}
-			if team == "fraud" {
-				want = append(want, "sagemaker:StartNotebookInstance")
-			}
-			if got := perms.actions("Allow"); !slices.Equal(got, want) {
-				t.Errorf("allowed actions = %v, want exactly %v", got, want)
+			if got := perms.actions("Allow"); !slices.Equal(got, tc.want) {
+				t.Errorf("allowed actions = %v, want exactly %v", got, tc.want)
 			}
 			account := strings.Split(p.Teams[0].RoleARN, ":")[4]
 			list := perms.sid(t, "ListNotebooks")
@@ -243,7 +248,7 @@ func TestLeastPrivilege(t *testing.T) {
 			}
 			for _, s := range perms.Statement {
 				for _, a := range s.Action {
-					if strings.Contains(a, "Domain") || strings.Contains(a, "UserProfile") || strings.Contains(a, "*") {
+					if strings.Contains(a, "*") || strings.Contains(a, "CreateUserProfile") || strings.Contains(a, "AddTags") {
 						t.Errorf("%s grants %s", s.Sid, a)
 					}
 				}
@@ -256,8 +261,56 @@ func TestLeastPrivilege(t *testing.T) {
 	}) {
 		t.Errorf("notes = %q, want the Studio note naming marketing", p.Notes)
 	}
-	if p := generate(t, devMapping(t), "", iampolicy.Options{}); slices.ContainsFunc(p.Notes, func(n string) bool { return strings.Contains(n, "Studio") }) {
-		t.Errorf("no team of the dev mapping has studio settings, yet: %q", p.Notes)
+}
+
+// TestStudioPermissions: the team presigns only user profiles tagged with
+// its name and the person, in its domain; it creates a profile only when the
+// mapping allows it, and only with the team and owner tags.
+func TestStudioPermissions(t *testing.T) {
+	m := parseMapping(t, "t.yaml", []byte(`version: 1
+teams:
+  - name: research
+    match: [{groups: [ds-research]}]
+    role_arn: arn:aws:iam::123456789012:role/secds-research
+    notebooks: {tags: {owner: "{{.Username}}"}}
+    studio:
+      domain_id: d-abcdefghijkl
+      user_profile: "{{.Username}}"
+      create_user_profile: true
+  - name: ops
+    match: [{groups: [ds-ops]}]
+    role_arn: arn:aws:iam::123456789012:role/secds-ops
+    studio:
+      domain_id: d-abcdefghijkl
+      user_profile: "ops-{{.Username}}"
+`))
+	p := generate(t, m, "research", iampolicy.Options{})
+	perms := p.Teams[0].Perms
+	presign := perms.sid(t, "PresignOwnStudioProfile")
+	if !slices.Equal(presign.Resource, []string{"arn:aws:sagemaker:*:123456789012:user-profile/d-abcdefghijkl/${aws:PrincipalTag/user}"}) {
+		t.Errorf("presign resource = %v, want the person's own profile in the team's domain", presign.Resource)
+	}
+	if got := presign.Condition["StringEquals"]; got["sagemaker:ResourceTag/team"] != "research" || got["sagemaker:ResourceTag/owner"] != "${aws:PrincipalTag/user}" {
+		t.Errorf("presign conditions = %v, want team and owner tags", presign.Condition)
+	}
+	create := perms.sid(t, "CreateOwnStudioProfile")
+	if !slices.Equal(create.Action, []string{"sagemaker:CreateUserProfile", "sagemaker:AddTags"}) ||
+		create.Condition["StringEquals"]["aws:RequestTag/team"] != "research" || create.Condition["StringEquals"]["aws:RequestTag/owner"] != "${aws:PrincipalTag/user}" {
+		t.Errorf("create = %+v, want CreateUserProfile forced to the team and owner tags", create)
+	}
+	for _, sid := range []string{"DenyOtherTeamsStudioProfiles", "DenyOthersStudioProfiles", "DenyStudioWithoutUserSessionTag", "DescribeStudioDomain", "ReadStudioTags"} {
+		perms.sid(t, sid)
+	}
+
+	ops := generate(t, m, "ops", iampolicy.Options{}).Teams[0].Perms
+	if ops.has("CreateOwnStudioProfile") {
+		t.Error("ops may not create profiles, yet its policy allows it")
+	}
+	if got := ops.sid(t, "PresignOwnStudioProfile").Resource; !slices.Equal(got, []string{"arn:aws:sagemaker:*:123456789012:user-profile/d-abcdefghijkl/*"}) {
+		t.Errorf("ops presign resource = %v, want the domain's profiles (the name is not the username)", got)
+	}
+	if slices.Contains(ops.actions("Allow"), "sagemaker:ListNotebookInstances") == false {
+		t.Error("ops lost its notebook permissions")
 	}
 }
 

@@ -64,12 +64,14 @@ func ForTeam(t *abac.Team, opts Options) (TeamPolicies, error) {
 	}
 	partition, account, roleName := m[1], m[2], m[3]
 	sel := readSelector(t)
+	perms := permissions(sel, partition, account, opts)
+	perms.Statement = append(perms.Statement, studioStatements(t, partition, account, opts)...)
 	return TeamPolicies{
 		Team:        t.Name,
 		RoleARN:     t.RoleARN,
 		RoleName:    roleName,
 		Trust:       trust(t, opts),
-		Permissions: permissions(sel, partition, account, opts),
+		Permissions: perms,
 		BrokerOnly:  sel.brokerOnly,
 	}, nil
 }

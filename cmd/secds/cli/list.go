@@ -18,15 +18,17 @@ func (a *App) listCmd() *cobra.Command {
 	var out outputFlag
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List your teams and the notebooks you may open",
+		Short: "List your teams, the notebooks and the SageMaker Studio you may open",
 		Long: `List the teams the broker's mapping gives you and, for each, the notebooks
 you may open with their status. Logs in first when needed.
 
 With --output json the result is {"teams": [...], "notebooks": [{"team",
-"name", "status", "starts"}], "admin": bool, "problem": {...}} where
-starts is true when the notebook is not running and secds open starts it
-(the team allows it) or waits for it (it is starting), and problem, when
-present, says why nothing is listed.
+"name", "status", "starts", "compliance"}], "studios": [{"team", "domain_id",
+"user_profile", "spaces", "problem"}], "admin": bool, "problem": {...}}
+where starts is true when the notebook is not running and secds open starts
+it (the team allows it) or waits for it (it is starting), compliance (when
+the team has a require block) says whether the notebook meets it, and
+problem, when present, says why nothing is listed.
 
 The SECDS OPEN column says what secds open does with each notebook: opens
 it, starts it (and waits), waits for it, or cannot (not running, and the
@@ -50,11 +52,12 @@ func (a *App) list(ctx context.Context, in listInput) error {
 		return err
 	}
 	if in.JSON {
-		if err := writeJSON(a.env.Stdout, map[string]any{"teams": m.Teams, "notebooks": m.Notebooks, "admin": m.Admin, "problem": m.Problem}); err != nil {
+		if err := writeJSON(a.env.Stdout, map[string]any{"teams": m.Teams, "notebooks": m.Notebooks, "studios": m.Studios, "admin": m.Admin, "problem": m.Problem}); err != nil {
 			return err
 		}
 	} else {
 		a.printList(m)
+		a.printStudios(m)
 	}
 	if m.Problem != nil {
 		return &ExitError{Code: problemExitCode(m.Problem), Err: fmt.Errorf("%s", m.Problem.Message)}

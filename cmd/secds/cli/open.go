@@ -39,7 +39,7 @@ func (a *App) openCmd() *cobra.Command {
 		if len(args) == 1 {
 			in.Request.Notebook = args[0]
 		}
-		return in, nil
+		return in, studioArgs(&in.Request)
 	}
 	cmd := &cobra.Command{
 		Use:   "open [NOTEBOOK]",
@@ -62,13 +62,17 @@ time waited, and opens the notebook once it runs, waiting at most
 it prints the state and exits with code 7. A stopped notebook your team may
 not start is refused with whom to ask (exit code 4).
 
-The link works once, within 5 minutes. --print-url prints it instead of
+--studio opens your team's SageMaker Studio instead (--space S: one of
+its spaces; secds list shows them); its link works once, within a minute.
+
+A notebook's link works once, within 5 minutes. --print-url prints it instead of
 opening it, for scripts or another browser; --output json prints
 {"url", "expires_at", "team", "notebook"} on stdout (and implies
 --print-url). --no-browser logs in without a
 browser here (paste mode, as in secds login --no-browser) and prints the
 link.`,
 		Example: `  secds open
+  secds open --studio --space marketing-shared
   secds open fraud-alice
   secds open fraud-alice --team fraud --print-url
   secds open -o json | jq -r .url`,
@@ -79,6 +83,7 @@ link.`,
 	cmd.Flags().BoolVar(&in.PrintURL, "print-url", false, "print the notebook's sign-in link instead of opening it")
 	cmd.Flags().BoolVar(&in.Wait.NoWait, "no-wait", false, "do not wait for a notebook that is starting: print its state and exit with code 7")
 	cmd.Flags().DurationVar(&in.Wait.Timeout, "wait-timeout", defaultWaitTimeout, "how long to wait for a notebook to start")
+	studioFlags(cmd, &in.Request)
 	out.add(cmd)
 	in.Login.flags(cmd, "log in without a browser here (paste mode) and print the link instead of opening it")
 	return cmd
@@ -109,13 +114,13 @@ func (a *App) openNotebook(ctx context.Context, in openInput) error {
 	// The URL itself never goes on the browser command's argv, where every
 	// local user can read it.
 	if opened, err := a.openInBrowser(ctx, res.URL, in.Login.browserCommand); !opened {
-		fmt.Fprintf(a.env.Stderr, "Could not open a browser (%v).\nOpen this link for notebook %s (team %s) within 5 minutes; it works once:\n", err, res.Notebook, res.Team)
+		fmt.Fprintf(a.env.Stderr, "Could not open a browser (%v).\nOpen this link for %s within %s; it works once:\n", err, target(&res.OpenResponse), linkLifetime(&res.OpenResponse))
 		fmt.Fprintln(a.env.Stdout, res.URL)
 		return nil
 	} else if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.env.Stderr, "Opened notebook %s (team %s) in your browser.\n", res.Notebook, res.Team)
+	fmt.Fprintf(a.env.Stderr, "Opened %s in your browser.\n", target(&res.OpenResponse))
 	return nil
 }
 

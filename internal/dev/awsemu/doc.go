@@ -1,5 +1,6 @@
 // Package awsemu is a loopback stand-in for the two AWS services secds calls:
-// STS (AssumeRole, GetCallerIdentity) and SageMaker notebook instances.
+// STS (AssumeRole, GetCallerIdentity) and SageMaker notebook instances and
+// Studio domains.
 //
 // The dev stack and the end-to-end tests point the real aws-sdk-go-v2 clients
 // at it through BaseEndpoint, so it speaks the real wire protocols (STS Query
@@ -50,6 +51,17 @@
 // on the notebook again, with the presigner's current policies and the
 // request's own origin, for every request made with the URL or its page
 // session cookie, as AWS does for each HTTP request and WebSocket frame.
+//
+// SageMaker Studio (studio.go): domains with their AuthMode, user profiles
+// and spaces (private to a profile, or shared) with tags; DescribeDomain,
+// ListUserProfiles, ListSpaces, ListTags on them, CreateUserProfile (its
+// tags authorized as aws:RequestTag/* and aws:TagKeys, and as
+// sagemaker:AddTags too) and CreatePresignedDomainUrl with AWS's ranges
+// (ExpiresInSeconds 5-300, SessionExpirationDurationInSeconds
+// 1800-43200), for IAM-mode domains only, authorized on the user profile
+// as AWS does; a private space opens only for its owner's profile. Its URL
+// opens a stand-in Studio page once, before it expires, and leaves a
+// session cookie, each request re-authorized as with a notebook URL.
 //
 // It keeps everything in memory and must only ever listen on loopback.
 package awsemu

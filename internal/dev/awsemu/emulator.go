@@ -33,6 +33,7 @@ type Emulator struct {
 	calls        map[string]int
 	faults       map[string]*Fault
 	life         lifecycle
+	studio       studioState
 
 	// When sessions, and presigned with pageSessions, were last swept.
 	sessionsPrunedAt, prunedAt time.Time
@@ -111,6 +112,7 @@ func New(seed Seed, opts ...Option) (*Emulator, error) {
 		e.roles[r.ARN] = parsed
 	}
 	start := e.base()
+	e.seedStudio(seed.Domains, start)
 	for i, nb := range seed.Notebooks {
 		// Distinct creation times, in seed order, keep CreationTime sorting
 		// (ListNotebookInstances' default) deterministic.
@@ -135,12 +137,14 @@ func sortedTags(m map[string]string) []Tag {
 	return tags
 }
 
-// Handler serves STS and SageMaker on POST / and the stand-in notebook pages
-// on GET /notebooks/{name}.
+// Handler serves STS and SageMaker on POST /, the stand-in notebook pages
+// on GET /notebooks/{name} and the stand-in Studio page on
+// GET /studio/{domain}/auth.
 func (e *Emulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{$}", e.serveAPI)
 	mux.HandleFunc("GET /notebooks/{name}", e.serveNotebookPage)
+	mux.HandleFunc("GET /studio/{domain}/auth", e.serveStudioPage)
 	return mux
 }
 

@@ -295,22 +295,27 @@ func (e *Emulator) listTags(who *caller, body []byte, r *http.Request) (any, *ap
 	// whatever case the caller wrote: an ARN in other letters must not slip
 	// past a Deny written for the real one.
 	c := check{action: "sagemaker:ListTags", resource: *in.ResourceArn, context: map[string][]string{}}
-	if nb != nil {
-		c.resource = nb.arn
-		addResourceTags(c.context, nb.tags)
+	var tags []Tag
+	studioARN, studioTags, isStudio := e.studioTaggedLocked(*in.ResourceArn)
+	switch {
+	case nb != nil:
+		c.resource, tags = nb.arn, nb.tags
+	case isStudio:
+		c.resource, tags = studioARN, studioTags
 	}
+	addResourceTags(c.context, tags)
 	if aerr := e.authorizeLocked("sagemaker", grantorOf(who), originOf(r), c); aerr != nil {
 		return nil, aerr
 	}
-	if nb == nil {
-		return nil, validationException(fmt.Sprintf("Resource %s does not exist or is not a notebook instance known to the emulator.", *in.ResourceArn))
+	if nb == nil && !isStudio {
+		return nil, validationException(fmt.Sprintf("Resource %s does not exist or is not a notebook instance or Studio resource known to the emulator.", *in.ResourceArn))
 	}
 	out := listTagsOutput{Tags: []tagJSON{}}
-	end := min(offset+limit, len(nb.tags))
-	for _, t := range nb.tags[min(offset, len(nb.tags)):end] {
+	end := min(offset+limit, len(tags))
+	for _, t := range tags[min(offset, len(tags)):end] {
 		out.Tags = append(out.Tags, tagJSON(t))
 	}
-	if end < len(nb.tags) {
+	if end < len(tags) {
 		out.NextToken = encodePageToken(end)
 	}
 	return out, nil

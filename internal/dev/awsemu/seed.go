@@ -21,6 +21,7 @@ type Seed struct {
 	Credentials []Credential `yaml:"credentials"`
 	Roles       []Role       `yaml:"roles"`
 	Notebooks   []Notebook   `yaml:"notebooks"`
+	Domains     []Domain     `yaml:"domains"` // SageMaker Studio
 }
 
 // Credential is a long-lived access key the emulator accepts, such as the
@@ -143,6 +144,7 @@ func (s Seed) withDefaults() Seed {
 			s.Roles[i].MaxSessionDuration = defaultMaxSession
 		}
 	}
+	s.Domains = domainDefaults(s.Domains)
 	s.Notebooks = append([]Notebook(nil), s.Notebooks...)
 	for i := range s.Notebooks {
 		nb := &s.Notebooks[i]
@@ -254,6 +256,7 @@ func (s Seed) validate() error {
 			}
 		}
 	}
+	validateDomains(s.Domains, add)
 	return errors.Join(errs...)
 }
 
