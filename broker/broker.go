@@ -198,6 +198,7 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		return OpenResult{}, &api.Error{Kind: api.KindNotFound, Code: api.CodeNoNotebook,
 			Message: fmt.Sprintf("No notebook is tagged for you yet (%s). %s", describeSelectors(grants), CreateAdvice(m))}
 	case len(cands) > 1:
+		b.complianceOf(ctx, found)
 		return OpenResult{Choices: cands}, nil
 	}
 	nb := cands[0]

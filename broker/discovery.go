@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
-	"github.com/secds/secds/abac"
+	"github.com/secds/secds/internal/api"
 )
 
 // Notebook is a notebook instance as the broker sees it.
@@ -26,15 +26,9 @@ type Notebook struct {
 	Compliance *Compliance `json:"compliance,omitempty"`
 }
 
-// Compliance says whether a notebook meets its team's requirements.
-type Compliance struct {
-	Mode      string       `json:"mode"` // enforce: an unmet requirement refuses the open; warn: it is recorded
-	Compliant bool         `json:"compliant"`
-	Unmet     []abac.Unmet `json:"unmet,omitempty"`
-	// Unknown is set when the notebook could not be described; the open
-	// will check again.
-	Unknown string `json:"unknown,omitempty"`
-}
+// Compliance says whether a notebook meets its team's requirements (the
+// wire type: api.Compliance).
+type Compliance = api.Compliance
 
 // listTagsAtOnce bounds the ListTags calls of one listing: enough that a
 // thousand notebooks list in a fraction of the time one by one takes, few

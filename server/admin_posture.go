@@ -35,7 +35,7 @@ func (s *Server) apiPosture(c echo.Context) error {
 	}
 	res := api.PostureResponse{MappingVersion: version, Notebooks: []api.Notebook{}}
 	for _, nb := range est.Notebooks {
-		res.Notebooks = append(res.Notebooks, api.Notebook{Team: nb.Team, Name: nb.Name, Status: nb.Status, Compliance: compliance(nb.Compliance)})
+		res.Notebooks = append(res.Notebooks, api.Notebook{Team: nb.Team, Name: nb.Name, Status: nb.Status, Compliance: nb.Compliance})
 	}
 	for _, p := range est.Problems {
 		res.Problems = append(res.Problems, api.PostureProblem{Team: p.Team, Message: p.Message})

@@ -127,15 +127,7 @@ func notebooks(m *abac.Mapping, nbs []broker.Notebook) []api.Notebook {
 	}
 	out := make([]api.Notebook, len(nbs))
 	for i, nb := range nbs {
-		out[i] = api.Notebook{Team: nb.Team, Name: nb.Name, Status: nb.Status, Starts: broker.OpensStarting(m, nb), Compliance: compliance(nb.Compliance)}
+		out[i] = api.Notebook{Team: nb.Team, Name: nb.Name, Status: nb.Status, Starts: broker.OpensStarting(m, nb), Compliance: nb.Compliance}
 	}
 	return out
-}
-
-// compliance is a broker compliance on the wire.
-func compliance(c *broker.Compliance) *api.Compliance {
-	if c == nil {
-		return nil
-	}
-	return &api.Compliance{Mode: c.Mode, Compliant: c.Compliant, Unmet: c.Unmet, Unknown: c.Unknown}
 }

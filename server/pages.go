@@ -39,12 +39,21 @@ func (s *Server) landing(c echo.Context) error {
 // starting), how many are stopped or failed with no one but a person to
 // start them (Stopped) and what to tell the person: who starts a notebook,
 // and, with none, who creates one. Only running or startable ones get a
-// link.
+// link, and none that its team's requirements refuse (Refused); Compliance
+// says whether any notebook was checked against requirements.
 func (s *Server) addNotebookAdvice(data map[string]any, nbs []broker.Notebook) {
 	m := s.mapping()
 	running, stuck := 0, 0
-	starts := map[string]bool{}
+	starts, refused, checked := map[string]bool{}, map[string]bool{}, false
 	for _, nb := range nbs {
+		if c := nb.Compliance; c != nil {
+			checked = true
+			if c.Mode == "enforce" && len(c.Unmet) > 0 {
+				// An open would be refused: no link, the reason instead.
+				refused[nb.Team+"/"+nb.Name] = true
+				continue
+			}
+		}
 		switch {
 		case nb.Status == broker.StatusInService:
 			running++
@@ -55,6 +64,7 @@ func (s *Server) addNotebookAdvice(data map[string]any, nbs []broker.Notebook) {
 		}
 	}
 	data["Running"], data["Stopped"], data["Starts"] = running, stuck, starts
+	data["Refused"], data["Compliance"] = refused, checked
 	data["StartAdvice"], data["CreateAdvice"] = broker.StartAdvice(m, ""), broker.CreateAdvice(m)
 }
 

@@ -66,6 +66,22 @@ func TestPostureInTheBrowser(t *testing.T) {
 		t.Errorf("refusal event's unmet = %v", ev["unmet"])
 	}
 
+	t.Run("the start page says which notebooks meet the requirements", func(t *testing.T) {
+		if resp := b.Navigate(st.URL + "/"); resp.Status != http.StatusOK {
+			t.Fatalf("start page: %d", resp.Status)
+		}
+		page := b.Body()
+		for _, want := range []string{"Security requirements", "Not met: opening it is refused", "this notebook can reach the internet", "Met"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the start page lacks %q:\n%s", want, page)
+			}
+		}
+		if b.Count("#open-fraud-alice-public") != 0 || b.Count("#open-fraud-alice") != 1 {
+			t.Errorf("the refused notebook has an Open link, or the compliant one has none:\n%s", page)
+		}
+		b.Audit("start page with requirements")
+	})
+
 	t.Run("warn mode opens and records", func(t *testing.T) {
 		bob := NewHTTPUser(t, st, "bob")
 		bob.Visit(st.URL+"/open?notebook=marketing-bob-root").MustContain(t, http.StatusOK, `id="notebook-name">marketing-bob-root<`)

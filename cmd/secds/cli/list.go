@@ -76,10 +76,26 @@ func (a *App) printList(m *api.MeResponse) {
 		}
 		return
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NOTEBOOK\tTEAM\tSTATUS\tSECDS OPEN")
+	checked := false
 	for _, nb := range m.Notebooks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", nb.Name, nb.Team, nb.Status, opening(nb))
+		checked = checked || nb.Compliance != nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if checked {
+		fmt.Fprintln(tw, "NOTEBOOK\tTEAM\tSTATUS\tSECDS OPEN\tREQUIREMENTS")
+	} else {
+		fmt.Fprintln(tw, "NOTEBOOK\tTEAM\tSTATUS\tSECDS OPEN")
+	}
+	for _, nb := range m.Notebooks {
+		open := opening(nb)
+		if c := nb.Compliance; c != nil && c.Mode == "enforce" && len(c.Unmet) > 0 {
+			open = "cannot: requirements not met"
+		}
+		if checked {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", nb.Name, nb.Team, nb.Status, open, orDash(nb.Compliance.Summary()))
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", nb.Name, nb.Team, nb.Status, open)
+		}
 	}
 	_ = tw.Flush()
 }
