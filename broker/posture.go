@@ -140,3 +140,31 @@ func (b *Broker) complianceOf(ctx context.Context, f found) {
 		nb.Compliance = c
 	}
 }
+
+// checkDomainPosture holds a Studio domain against the team's studio
+// requirements, as checkPosture holds a notebook.
+func (b *Broker) checkDomainPosture(m *abac.Mapping, g abac.Grant, f abac.DomainFacts, ev *audit.Event) error {
+	p := g.Posture
+	if p == nil {
+		return nil
+	}
+	unmet := p.CheckDomain(f)
+	if len(unmet) == 0 {
+		return nil
+	}
+	ev.PostureMode = p.Mode
+	for _, u := range unmet {
+		ev.Unmet = append(ev.Unmet, u.String())
+	}
+	if !p.Enforced() {
+		ev.Code, ev.Reason = postureAuditCode, "posture"
+		return nil
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "Team %s's SageMaker Studio domain %s does not meet your team's security requirements, so it cannot be opened:", g.Team, g.Studio.DomainID)
+	for i, u := range unmet {
+		fmt.Fprintf(&sb, " (%d) %s.", i+1, u.Message)
+	}
+	fmt.Fprintf(&sb, " If it should be allowed, tell %s.", SupportContact(m))
+	return &postureRefusal{e: &api.Error{Kind: api.KindForbidden, Code: api.CodeNotebookNoncompliant, Message: sb.String()}}
+}

@@ -244,3 +244,40 @@ func TestEstate(t *testing.T) {
 		}
 	}
 }
+
+// A Studio domain is held against the team's studio requirements: the dev
+// domain lets its apps reach the internet and has no KMS key, so enforce
+// refuses with both in plain words and warn opens, both audited.
+func TestStudioPosture(t *testing.T) {
+	for _, mode := range []string{"enforce", "warn"} {
+		t.Run(mode, func(t *testing.T) {
+			mapping := bytes.Replace(configs.DevTeams, []byte("      cost-center: cc-2077\n"),
+				[]byte("      cost-center: cc-2077\n    require: {mode: "+mode+", studio: {app_network_access: VpcOnly, kms_key: required}}\n"), 1)
+			if bytes.Equal(mapping, configs.DevTeams) {
+				t.Fatal("the dev mapping changed")
+			}
+			r := newRigOpts(t, mapping, rigOptions{})
+			res, err := openStudio(t, r.b, bob, "", "")
+			ev := r.audit.last()
+			if mode == "enforce" {
+				e := api.As(err)
+				if e.Code != api.CodeNotebookNoncompliant || !strings.Contains(e.Message, "AppNetworkAccessType=PublicInternetOnly") || !strings.Contains(e.Message, "customer-managed KMS key") {
+					t.Fatalf("enforce: %v", err)
+				}
+				if ev.Decision != audit.Denied || ev.Reason != "posture" || len(ev.Unmet) != 2 {
+					t.Errorf("enforce event = %+v", ev)
+				}
+				if n := r.emu.Calls("CreatePresignedDomainUrl"); n != 0 {
+					t.Errorf("%d presigns for a refused domain", n)
+				}
+				return
+			}
+			if err != nil || res.URL == "" {
+				t.Fatalf("warn: %v", err)
+			}
+			if ev.Decision != audit.Granted || ev.Code != "posture_warning" || len(ev.Unmet) != 2 || ev.PostureMode != "warn" {
+				t.Errorf("warn event = %+v", ev)
+			}
+		})
+	}
+}

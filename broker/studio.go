@@ -120,6 +120,9 @@ func (b *Broker) OpenStudio(ctx context.Context, id abac.Identity, req StudioReq
 	if err := sess.domain(ctx); err != nil {
 		return OpenResult{}, err
 	}
+	if err := b.checkDomainPosture(m, g, sess.facts, &ev); err != nil {
+		return OpenResult{}, err
+	}
 	if err := sess.profile(ctx, true); err != nil {
 		return OpenResult{}, err
 	}

@@ -23,6 +23,8 @@ type studioSession struct {
 	g         abac.Grant
 	creds     aws.Credentials
 	domainARN string
+	// facts is what the domain's description says about its posture.
+	facts abac.DomainFacts
 }
 
 // domain checks that the domain exists and signs in with IAM:
@@ -42,6 +44,7 @@ func (s *studioSession) domain(ctx context.Context) error {
 			Message: fmt.Sprintf("Team %s's SageMaker Studio domain %s signs users in with %s, and secds can open only domains in IAM authentication mode (CreatePresignedDomainUrl). An admin must point studio.domain_id of team %s at an IAM-mode domain, or remove its studio setting and have its users sign in through IAM Identity Center; tell %s.", s.g.Team, st.DomainID, authModeName(out.AuthMode), s.g.Team, SupportContact(s.m))}
 	}
 	s.domainARN = aws.ToString(out.DomainArn)
+	s.facts = abac.DomainFacts{AppNetworkAccessType: string(out.AppNetworkAccessType), KMSKeyID: aws.ToString(out.KmsKeyId)}
 	if !strings.Contains(s.domainARN, ":domain/") {
 		return unavailable(api.CodeAWSBadResponse, "SageMaker described the Studio domain without its ARN. Try again in a minute.", fmt.Errorf("describe domain %s: arn %q", st.DomainID, s.domainARN))
 	}

@@ -157,9 +157,15 @@ func (e *Emulator) describeDomain(who *caller, body []byte, r *http.Request) (an
 	if d == nil {
 		return nil, resourceNotFound(fmt.Sprintf("Domain %s not found", *in.DomainId))
 	}
+	access := d.AppNetworkAccessType
+	if access == "" {
+		access = "PublicInternetOnly"
+	}
 	return struct {
 		DomainId, DomainArn, DomainName, AuthMode, Status, Url string
-	}{d.ID, d.arn, d.Name, d.AuthMode, "InService", fmt.Sprintf("https://%s.studio.%s.sagemaker.aws", d.ID, e.region)}, nil
+		AppNetworkAccessType                                   string
+		KmsKeyId                                               string `json:",omitempty"`
+	}{d.ID, d.arn, d.Name, d.AuthMode, "InService", fmt.Sprintf("https://%s.studio.%s.sagemaker.aws", d.ID, e.region), access, d.KmsKeyID}, nil
 }
 
 // SetDomainAuthMode changes a domain's authentication mode (IAM or SSO),

@@ -11,10 +11,14 @@ type Domain struct {
 	Name string `yaml:"name"` // default: the ID
 	// AuthMode is IAM (the default) or SSO; CreatePresignedDomainUrl works
 	// only for IAM.
-	AuthMode     string            `yaml:"auth_mode"`
-	Tags         map[string]string `yaml:"tags"`
-	UserProfiles []UserProfile     `yaml:"user_profiles"`
-	Spaces       []Space           `yaml:"spaces"`
+	AuthMode string `yaml:"auth_mode"`
+	// AppNetworkAccessType is PublicInternetOnly (the default, AWS's) or
+	// VpcOnly; KmsKeyID the domain's storage key, if any.
+	AppNetworkAccessType string            `yaml:"app_network_access_type"`
+	KmsKeyID             string            `yaml:"kms_key_id"`
+	Tags                 map[string]string `yaml:"tags"`
+	UserProfiles         []UserProfile     `yaml:"user_profiles"`
+	Spaces               []Space           `yaml:"spaces"`
 }
 
 // UserProfile is a Studio user profile of a domain.
