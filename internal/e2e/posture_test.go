@@ -8,6 +8,7 @@ import (
 
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/dev/awsemu"
+	"github.com/secds/secds/internal/testutil"
 )
 
 // postureStack is the dev mapping with fraud's notebooks required to have
@@ -16,7 +17,7 @@ import (
 // that can reach the internet and one of bob's with root access.
 func postureStack(t *testing.T, opts StackOptions) *Stack {
 	t.Helper()
-	mapping := bytes.Replace(configs.DevTeams, []byte("  notebook_session_seconds: 3600\n"),
+	mapping := bytes.Replace(testutil.WithoutRequire(configs.DevTeams), []byte("  notebook_session_seconds: 3600\n"),
 		[]byte("  notebook_session_seconds: 3600\n  require: {direct_internet_access: Disabled, root_access: Disabled}\n"), 1)
 	mapping = bytes.Replace(mapping, []byte("      cost-center: cc-2077\n"), []byte("      cost-center: cc-2077\n    require: {mode: warn}\n"), 1)
 	if !bytes.Contains(mapping, []byte("mode: warn")) || !bytes.Contains(mapping, []byte("root_access: Disabled")) {

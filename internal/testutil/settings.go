@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"bytes"
 	"net/http"
 
 	"github.com/secds/secds/auth"
@@ -45,4 +46,18 @@ func orDefault[T comparable](p *T, v T) {
 	if *p == zero {
 		*p = v
 	}
+}
+
+// WithoutRequire is a team mapping with its require lines (one-line
+// require blocks, as the dev mapping writes them) taken out: the mapping
+// without posture requirements, for tests about something else or that
+// write their own.
+func WithoutRequire(mapping []byte) []byte {
+	var out []byte
+	for _, line := range bytes.SplitAfter(mapping, []byte("\n")) {
+		if !bytes.HasPrefix(bytes.TrimLeft(line, " "), []byte("require: {")) {
+			out = append(out, line...)
+		}
+	}
+	return out
 }

@@ -436,18 +436,17 @@ func TestAdminTokensRevoke(t *testing.T) {
 
 func TestAdminPosture(t *testing.T) {
 	l := newLaptop(t, "admin")
-	// The dev mapping has no require block: the estate, nothing to check.
-	l.run("", "admin", "posture").want(t, 0, "fraud-alice", "fraud-dave", "marketing-bob", "no requirements",
-		"against the live mapping (version 1): 0 compliant, 0 not (0 refused under enforce), 0 unknown")
-	// A proposed block, checked before it is applied: the dev notebooks
-	// all have internet and root access.
+	// The dev mapping: fraud enforces its requirements (dave's notebook can
+	// reach the internet), marketing is only warned, platform has none.
+	r := l.run("", "admin", "posture")
+	r.want(t, 0, "fraud-dave", "direct_internet_access=Enabled", "marketing-bob", "root_access=Enabled", "no requirements",
+		"6 notebooks against the live mapping (version 1): 2 compliant, 2 not (1 refused under enforce), 0 unknown, 2 with no requirements")
+	// A proposed default block, checked before it is applied: in warn mode
+	// for every team, internet and root access refused.
 	proposed := l.file("require.yaml", bytes.Replace(configs.DevTeams, []byte("  notebook_session_seconds: 3600\n"),
 		[]byte("  notebook_session_seconds: 3600\n  require: {mode: warn, direct_internet_access: Disabled, root_access: Disabled}\n"), 1))
-	r := l.run("", "admin", "posture", "-f", proposed)
-	r.want(t, 0, "against the proposed mapping", "direct_internet_access=Enabled, root_access=Enabled", "0 refused under enforce")
-	if strings.Contains(r.stdout, "yes") || !strings.Contains(r.stdout, "warn") {
-		t.Errorf("posture of the proposed mapping:\n%s", r.stdout)
-	}
+	l.run("", "admin", "posture", "-f", proposed).want(t, 0, "against the proposed mapping", "platform-admin", "direct_internet_access=Enabled, root_access=Enabled",
+		"2 compliant, 4 not (0 refused under enforce), 0 unknown, 0 with no requirements")
 	// A broken proposal is refused with its mistakes, not checked.
 	broken := l.file("broken.yaml", bytes.Replace(configs.DevTeams, []byte("  notebook_session_seconds: 3600\n"),
 		[]byte("  notebook_session_seconds: 3600\n  require: {direct_internet_access: Off}\n"), 1))
