@@ -39,15 +39,13 @@ func (s *Server) landing(c echo.Context) error {
 // starting), how many are stopped or failed with no one but a person to
 // start them (Stopped) and what to tell the person: who starts a notebook,
 // and, with none, who creates one. Only running or startable ones get a
-// link, and none that its team's requirements refuse (Refused); Compliance
-// says whether any notebook was checked against requirements.
+// link, and none that its team's requirements refuse (Refused).
 func (s *Server) addNotebookAdvice(data map[string]any, nbs []broker.Notebook) {
 	m := s.mapping()
 	running, stuck := 0, 0
-	starts, refused, checked := map[string]bool{}, map[string]bool{}, false
+	starts, refused := map[string]bool{}, map[string]bool{}
 	for _, nb := range nbs {
 		if c := nb.Compliance; c != nil {
-			checked = true
 			if c.Mode == "enforce" && len(c.Unmet) > 0 {
 				// An open would be refused: no link, the reason instead.
 				refused[nb.Team+"/"+nb.Name] = true
@@ -64,7 +62,7 @@ func (s *Server) addNotebookAdvice(data map[string]any, nbs []broker.Notebook) {
 		}
 	}
 	data["Running"], data["Stopped"], data["Starts"] = running, stuck, starts
-	data["Refused"], data["Compliance"] = refused, checked
+	data["Refused"] = refused
 	data["StartAdvice"], data["CreateAdvice"] = broker.StartAdvice(m, ""), broker.CreateAdvice(m)
 }
 

@@ -72,7 +72,7 @@ func TestPostureInTheBrowser(t *testing.T) {
 			t.Fatalf("start page: %d", resp.Status)
 		}
 		page := b.Body()
-		for _, want := range []string{"Security requirements", "Not met: opening it is refused", "this notebook can reach the internet", "Met"} {
+		for _, want := range []string{"Security requirements: not met, so opening it is refused", "this notebook can reach the internet", "Security requirements: met"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the start page lacks %q:\n%s", want, page)
 			}
