@@ -168,3 +168,13 @@ func (b *Broker) checkDomainPosture(m *abac.Mapping, g abac.Grant, f abac.Domain
 	fmt.Fprintf(&sb, " If it should be allowed, tell %s.", SupportContact(m))
 	return &postureRefusal{e: &api.Error{Kind: api.KindForbidden, Code: api.CodeNotebookNoncompliant, Message: sb.String()}}
 }
+
+// domainCompliance is a Studio domain against p's studio requirements;
+// nil when p has none.
+func domainCompliance(p *abac.Posture, f abac.DomainFacts) *Compliance {
+	if p == nil || !p.StudioVpcOnly && !p.StudioKMSRequired {
+		return nil
+	}
+	unmet := p.CheckDomain(f)
+	return &Compliance{Mode: p.Mode, Compliant: len(unmet) == 0, Unmet: unmet}
+}

@@ -282,3 +282,24 @@ func TestStudioPosture(t *testing.T) {
 		})
 	}
 }
+
+// A list shows a Studio domain's compliance: in warn mode beside the
+// target, in enforce mode as the problem an open would meet.
+func TestStudioListShowsCompliance(t *testing.T) {
+	for _, mode := range []string{"enforce", "warn"} {
+		mapping := bytes.Replace(testutil.WithoutRequire(configs.DevTeams), []byte("      cost-center: cc-2077\n"),
+			[]byte("      cost-center: cc-2077\n    require: {mode: "+mode+", studio: {app_network_access: VpcOnly}}\n"), 1)
+		r := newRigOpts(t, mapping, rigOptions{})
+		ov, err := r.b.List(context.Background(), bob)
+		if err != nil || len(ov.Studios) != 1 {
+			t.Fatalf("%s: %+v %v", mode, ov.Studios, err)
+		}
+		st := ov.Studios[0]
+		if c := st.Compliance; c == nil || c.Compliant || c.Mode != mode || len(c.Unmet) != 1 || c.Unmet[0].Requirement != "studio.app_network_access" {
+			t.Errorf("%s: compliance %+v", mode, st.Compliance)
+		}
+		if (mode == "enforce") != (st.Problem != nil && st.Problem.Code == api.CodeNotebookNoncompliant) {
+			t.Errorf("%s: problem %+v", mode, st.Problem)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/internal/api"
+	"github.com/secds/secds/internal/audit"
 )
 
 // studios lists the Studio targets of the grants for id, with the spaces
@@ -28,6 +29,15 @@ func (b *Broker) studios(ctx context.Context, m *abac.Mapping, id abac.Identity,
 		}
 		sess := studioSession{b: b, m: m, id: id, g: g, creds: creds}
 		err = sess.domain(ctx)
+		if err == nil {
+			st.Compliance = domainCompliance(g.Posture, sess.facts)
+			if st.Compliance != nil && !st.Compliance.Compliant && st.Compliance.Mode == abac.PostureEnforce {
+				// The open would be refused for this: say so, as for any
+				// other reason it would be.
+				var ev audit.Event
+				err = b.checkDomainPosture(m, g, sess.facts, &ev)
+			}
+		}
 		if err == nil {
 			err = sess.profile(ctx, false)
 		}

@@ -35,8 +35,12 @@ type Studio struct {
 	UserProfile string   `json:"user_profile"`
 	Spaces      []string `json:"spaces,omitempty"`
 	// Problem says why it cannot be opened now (a domain not in IAM mode,
-	// no profile yet); the open would be refused with the same words.
+	// no profile yet, requirements an enforce-mode team sets); the open
+	// would be refused with the same words.
 	Problem *Problem `json:"problem,omitempty"`
+	// Compliance is the domain against the team's studio requirements;
+	// absent when the team has none.
+	Compliance *Compliance `json:"compliance,omitempty"`
 }
 
 // StudioOpened is what POST /api/v1/open with studio opened.

@@ -63,6 +63,9 @@ func (a *App) printStudios(m *api.MeResponse) {
 		} else if spaces == "" {
 			spaces = "-"
 		}
+		if c := st.Compliance; c != nil && st.Problem == nil && !c.Compliant {
+			spaces += " (" + c.Summary() + ")"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", st.DomainID, st.Team, st.UserProfile, spaces)
 	}
 	_ = tw.Flush()
