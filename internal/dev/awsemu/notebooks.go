@@ -284,11 +284,12 @@ func (e *Emulator) listTags(who *caller, body []byte, r *http.Request) (any, *ap
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// The notebook named in the ARN, if the ARN is its own (any letter
+	// case): one lookup, not a scan of every notebook per call.
 	var nb *notebook
-	for _, n := range e.notebooks {
-		if strings.EqualFold(n.arn, *in.ResourceArn) {
+	if i := strings.LastIndex(*in.ResourceArn, "/"); i >= 0 {
+		if n := e.lookupNotebookLocked((*in.ResourceArn)[i+1:]); n != nil && strings.EqualFold(n.arn, *in.ResourceArn) {
 			nb = n
-			break
 		}
 	}
 	// A notebook found is authorized as itself (its ARN as AWS spells it),
