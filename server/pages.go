@@ -3,10 +3,12 @@ package server
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/secds/secds/abac"
 	"github.com/secds/secds/auth"
 	"github.com/secds/secds/broker"
 	"github.com/secds/secds/internal/api"
@@ -133,6 +135,9 @@ func (s *Server) open(c echo.Context) error {
 	req := broker.OpenRequest{Team: c.QueryParam("team"), Notebook: c.QueryParam("notebook"), RequestMeta: s.meta(c, "browser")}
 	res, err := s.cfg.Broker.Open(c.Request().Context(), id, req)
 	if err != nil {
+		if to := s.studioInstead(id, req, err); to != "" {
+			return c.Redirect(http.StatusSeeOther, to)
+		}
 		return err
 	}
 	if res.Waiting() {
@@ -149,6 +154,30 @@ func (s *Server) open(c echo.Context) error {
 	// anyway).
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	return c.Redirect(http.StatusFound, res.URL)
+}
+
+// studioInstead is where a bare /open goes for a person who has no
+// notebook but whose team works in SageMaker Studio: that Studio (with one
+// such team), or the start page that lists them (with several); "" when
+// the refusal stands.
+func (s *Server) studioInstead(id abac.Identity, req broker.OpenRequest, err error) string {
+	if req.Notebook != "" || api.As(err).Code != api.CodeNoNotebook {
+		return ""
+	}
+	grants, _ := s.mapping().Evaluate(id)
+	var teams []string
+	for _, g := range grants {
+		if g.Studio != nil && (req.Team == "" || g.Team == req.Team) {
+			teams = append(teams, g.Team)
+		}
+	}
+	switch len(teams) {
+	case 0:
+		return ""
+	case 1:
+		return "/open?studio=1&team=" + url.QueryEscape(teams[0])
+	}
+	return "/"
 }
 
 func (s *Server) healthz(c echo.Context) error {

@@ -126,3 +126,38 @@ func TestExplainPageShowsStudio(t *testing.T) {
 		t.Errorf("the explain page lacks bob's Studio:\n%s", res)
 	}
 }
+
+// A bare /open for someone with no notebook whose team works in Studio goes
+// to that Studio (one such team) or to the start page that lists them
+// (several); with a notebook named, or without Studio, the refusal stands.
+func TestBareOpenGoesToStudio(t *testing.T) {
+	studioTeam := func(name, group string) string {
+		return "  - name: " + name + "\n    match:\n      - groups: [" + group + "]\n    role_arn: arn:aws:iam::123456789012:role/secds-team-" + name +
+			"\n    studio: {domain_id: d-abcdefabcdef, user_profile: \"{{.Username}}\"}\n"
+	}
+	noNotebook := &api.Error{Kind: api.KindNotFound, Code: api.CodeNoNotebook, Message: "No notebook is tagged for you yet."}
+	for _, c := range []struct {
+		name, mapping, path, want string
+	}{
+		{"one Studio team", testMapping + studioTeam("lab", "data-science"), "/open", "/open?studio=1&team=lab"},
+		{"the team asked for", testMapping + studioTeam("lab", "data-science") + studioTeam("lab2", "data-science"), "/open?team=lab2", "/open?studio=1&team=lab2"},
+		{"two Studio teams", testMapping + studioTeam("lab", "data-science") + studioTeam("lab2", "data-science"), "/open", "/"},
+		{"a notebook named", testMapping + studioTeam("lab", "data-science"), "/open?notebook=ds-alice", ""},
+		{"no Studio", testMapping, "/open", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ts := newTestServer(t, "https://notebooks.example", withStore(t, c.mapping))
+			ts.broker.openErr = noNotebook
+			w := ts.do(http.MethodGet, c.path, nil, ts.session("alice"))
+			if c.want == "" {
+				if w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), `data-code="no_notebook"`) {
+					t.Errorf("GET %s = %d, want the no_notebook page", c.path, w.Code)
+				}
+				return
+			}
+			if w.Code != http.StatusSeeOther || w.Header().Get("Location") != c.want {
+				t.Errorf("GET %s = %d to %q, want 303 to %q", c.path, w.Code, w.Header().Get("Location"), c.want)
+			}
+		})
+	}
+}
