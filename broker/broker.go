@@ -72,8 +72,10 @@ type Broker struct {
 	slots   chan struct{}
 	issuer  string
 	posture postureCache
-	pin     *Pin
-	starts  singleflight.Group // by lower-cased notebook name: one start at a time
+	// studioCache keeps what Studio opens' checks learnt (studiocache.go).
+	studioCache studioCache
+	pin         *Pin
+	starts      singleflight.Group // by lower-cased notebook name: one start at a time
 }
 
 // New returns a Broker.

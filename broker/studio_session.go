@@ -30,6 +30,9 @@ type studioSession struct {
 // domain checks that the domain exists and signs in with IAM:
 // CreatePresignedDomainUrl works for no other mode.
 func (s *studioSession) domain(ctx context.Context) error {
+	if s.cachedDomain() {
+		return nil
+	}
 	st := s.g.Studio
 	out, err := s.b.studio.DescribeDomain(ctx, &sagemaker.DescribeDomainInput{DomainId: aws.String(st.DomainID)}, as(s.creds))
 	if err != nil {
@@ -48,6 +51,7 @@ func (s *studioSession) domain(ctx context.Context) error {
 	if !strings.Contains(s.domainARN, ":domain/") {
 		return unavailable(api.CodeAWSBadResponse, "SageMaker described the Studio domain without its ARN. Try again in a minute.", fmt.Errorf("describe domain %s: arn %q", st.DomainID, s.domainARN))
 	}
+	s.keepDomain()
 	return nil
 }
 
@@ -69,6 +73,9 @@ func (s *studioSession) arn(kind, name string) string {
 // owner tags for them; a missing one is created when the team allows it
 // and create is set.
 func (s *studioSession) profile(ctx context.Context, create bool) error {
+	if s.cachedProfile() {
+		return nil
+	}
 	st := s.g.Studio
 	found, err := s.profileExists(ctx)
 	if err != nil {
@@ -79,7 +86,11 @@ func (s *studioSession) profile(ctx context.Context, create bool) error {
 			return &api.Error{Kind: api.KindNotFound, Code: api.CodeNoStudioProfile,
 				Message: fmt.Sprintf("You have no SageMaker Studio user profile yet (%s in domain %s). Studio user profiles of team %s are created by the platform team: ask %s to create it, tagged team=%s and owner=%s.%s", st.UserProfile, st.DomainID, s.g.Team, SupportContact(s.m), s.g.Team, s.id.Username, contactNote(s.m))}
 		}
-		return s.createProfile(ctx)
+		if err := s.createProfile(ctx); err != nil {
+			return err
+		}
+		s.keepProfile()
+		return nil
 	}
 	tags, err := s.tags(ctx, s.arn("user-profile", st.UserProfile))
 	if err != nil {
@@ -89,6 +100,7 @@ func (s *studioSession) profile(ctx context.Context, create bool) error {
 		return &api.Error{Kind: api.KindForbidden, Code: api.CodeStudioProfileNotYours,
 			Message: fmt.Sprintf("The SageMaker Studio user profile %s in domain %s is not tagged for you: it must carry team=%s and owner=%s (it has %s). Ask %s to tag it, or to change the team's user_profile setting.", st.UserProfile, st.DomainID, s.g.Team, s.id.Username, formatTags(pick(tags, "team", "owner")), SupportContact(s.m))}
 	}
+	s.keepProfile()
 	return nil
 }
 
@@ -196,6 +208,9 @@ type studioSpace struct {
 // and private ones of their own profile tagged with the team. A private
 // space of another profile is not even read.
 func (s *studioSession) spaces(ctx context.Context) ([]studioSpace, error) {
+	if spaces, ok := s.cachedSpaces(); ok {
+		return spaces, nil
+	}
 	in := &sagemaker.ListSpacesInput{DomainIdEquals: aws.String(s.g.Studio.DomainID), MaxResults: aws.Int32(100)}
 	var out []studioSpace
 	for {
@@ -221,6 +236,7 @@ func (s *studioSession) spaces(ctx context.Context) ([]studioSpace, error) {
 			out = append(out, studioSpace{name: name, yours: tags["team"] == s.g.Team})
 		}
 		if aws.ToString(page.NextToken) == "" {
+			s.keepSpaces(out)
 			return out, nil
 		}
 		in.NextToken = page.NextToken

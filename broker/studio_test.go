@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -373,5 +374,52 @@ func BenchmarkOpenStudioWarm(b *testing.B) {
 			}
 			b.ReportMetric(float64(calls()-before)/float64(ops), "aws-calls/op")
 		})
+	}
+}
+
+// A warm Studio open is one AWS call, the presign, as a warm notebook open
+// is: the domain, the profile's tags and the spaces are reused for the
+// discovery TTL, then read again, so a retagged profile counts from then.
+func TestWarmStudioOpenIsOneCall(t *testing.T) {
+	var mu sync.Mutex
+	clock := time.Now()
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	r := newRigWith(t, configs.DevTeams, nil, broker.Config{Now: now, DiscoveryTTL: 30 * time.Second})
+	ops := []string{"DescribeDomain", "ListUserProfiles", "ListSpaces", "ListTags", "CreatePresignedDomainUrl"}
+	calls := func() map[string]int {
+		m := map[string]int{}
+		for _, op := range ops {
+			m[op] = r.emu.Calls(op)
+		}
+		return m
+	}
+	for _, space := range []string{"", "marketing-shared"} {
+		if _, err := openStudio(t, r.b, bob, "", space); err != nil {
+			t.Fatal(err)
+		}
+		before := calls()
+		if _, err := openStudio(t, r.b, bob, "", space); err != nil {
+			t.Fatal(err)
+		}
+		after := calls()
+		for _, op := range ops {
+			want := 0
+			if op == "CreatePresignedDomainUrl" {
+				want = 1
+			}
+			if d := after[op] - before[op]; d != want {
+				t.Errorf("space %q: a warm open made %d %s calls, want %d", space, d, op, want)
+			}
+		}
+	}
+	mu.Lock()
+	clock = clock.Add(31 * time.Second)
+	mu.Unlock()
+	before := calls()
+	if _, err := openStudio(t, r.b, bob, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if after := calls(); after["DescribeDomain"] != before["DescribeDomain"]+1 || after["ListTags"] <= before["ListTags"] {
+		t.Errorf("after the TTL the domain and profile were not read again: %v → %v", before, after)
 	}
 }
