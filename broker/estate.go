@@ -22,6 +22,9 @@ const describeAtOnce = 8
 // a platform team reads before turning a require block on, or to enforce.
 type Estate struct {
 	Notebooks []EstateNotebook `json:"notebooks"`
+	// Studios are the teams' SageMaker Studio domains, checked against
+	// their studio requirements.
+	Studios []EstateStudio `json:"studios,omitempty"`
 	// Problems are the teams whose notebooks could not be listed.
 	Problems []TeamProblem `json:"problems,omitempty"`
 }
@@ -33,6 +36,16 @@ type EstateNotebook struct {
 	Name       string      `json:"name"`
 	Status     string      `json:"status"`
 	Compliance *Compliance `json:"compliance,omitempty"`
+}
+
+// EstateStudio is one team's Studio domain. Compliance is nil when the
+// team has no studio requirements; Problem says why it could not be
+// described.
+type EstateStudio struct {
+	Team       string      `json:"team"`
+	DomainID   string      `json:"domain_id"`
+	Compliance *Compliance `json:"compliance,omitempty"`
+	Problem    string      `json:"problem,omitempty"`
 }
 
 // TeamProblem says why a team's notebooks are missing from the estate.
@@ -75,6 +88,9 @@ func (b *Broker) Estate(ctx context.Context, admin abac.Identity, m *abac.Mappin
 			out.Problems = append(out.Problems, TeamProblem{team.Name, api.As(sageMakerError("ListNotebookInstances", team.Name, "for team "+team.Name, err)).Message})
 			continue
 		}
+		if grant.Studio != nil {
+			out.Studios = append(out.Studios, b.estateStudio(ctx, m, admin, grant, creds))
+		}
 		ownerTag := team.OwnerTag()
 		for _, nb := range cat.notebooks {
 			if nb.Tags["team"] != team.Name {
@@ -94,6 +110,7 @@ func (b *Broker) Estate(ctx context.Context, admin abac.Identity, m *abac.Mappin
 		}
 	}
 	_ = g.Wait() // each describe's error is in its row
+	slices.SortFunc(out.Studios, func(a, b EstateStudio) int { return strings.Compare(a.Team, b.Team) })
 	slices.SortFunc(out.Notebooks, func(a, b EstateNotebook) int {
 		if a.Team != b.Team {
 			return strings.Compare(a.Team, b.Team)
@@ -130,4 +147,20 @@ func (b *Broker) estateCompliance(ctx context.Context, m *abac.Mapping, admin ab
 	c.Unmet = p.CheckNotebook(facts)
 	c.Compliant = len(c.Unmet) == 0
 	return c
+}
+
+// estateStudio describes a team's Studio domain as the admin and checks it.
+func (b *Broker) estateStudio(ctx context.Context, m *abac.Mapping, admin abac.Identity, g abac.Grant, creds aws.Credentials) EstateStudio {
+	es := EstateStudio{Team: g.Team, DomainID: g.Studio.DomainID}
+	if b.studio == nil {
+		es.Problem = errNoStudioClient.Message
+		return es
+	}
+	sess := studioSession{b: b, m: m, id: admin, g: g, creds: creds}
+	if err := sess.domain(ctx); err != nil {
+		es.Problem = api.As(err).Message
+		return es
+	}
+	es.Compliance = domainCompliance(g.Posture, sess.facts)
+	return es
 }

@@ -303,3 +303,29 @@ func TestStudioListShowsCompliance(t *testing.T) {
 		}
 	}
 }
+
+// The estate lists each team's Studio domain with its compliance.
+func TestEstateStudios(t *testing.T) {
+	mapping := bytes.Replace(testutil.WithoutRequire(configs.DevTeams), []byte("      cost-center: cc-2077\n"),
+		[]byte("      cost-center: cc-2077\n    require: {studio: {app_network_access: VpcOnly}}\n"), 1)
+	r := newRigOpts(t, mapping, rigOptions{})
+	m, err := abac.Parse("teams.yaml", mapping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := abac.Identity{Subject: "dev-admin", Username: "admin", Groups: []string{"secds-admins"}}
+	est, _, err := r.b.Estate(context.Background(), admin, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(est.Studios) != 2 {
+		t.Fatalf("studios = %+v, want marketing's and platform's", est.Studios)
+	}
+	mk, pl := est.Studios[0], est.Studios[1]
+	if mk.Team != "marketing" || mk.Problem != "" || mk.Compliance == nil || mk.Compliance.Compliant || mk.Compliance.Unmet[0].Requirement != "studio.app_network_access" {
+		t.Errorf("marketing's Studio = %+v", mk)
+	}
+	if pl.Team != "platform" || pl.Problem != "" || pl.Compliance != nil {
+		t.Errorf("platform's Studio (no requirements) = %+v", pl)
+	}
+}

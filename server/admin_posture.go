@@ -37,6 +37,9 @@ func (s *Server) apiPosture(c echo.Context) error {
 	for _, nb := range est.Notebooks {
 		res.Notebooks = append(res.Notebooks, api.Notebook{Team: nb.Team, Name: nb.Name, Status: nb.Status, Compliance: nb.Compliance})
 	}
+	for _, st := range est.Studios {
+		res.Studios = append(res.Studios, api.PostureStudio{Team: st.Team, DomainID: st.DomainID, Compliance: st.Compliance, Problem: st.Problem})
+	}
 	for _, p := range est.Problems {
 		res.Problems = append(res.Problems, api.PostureProblem{Team: p.Team, Message: p.Message})
 	}

@@ -93,7 +93,18 @@ type PostureResponse struct {
 	// MappingVersion is the live mapping's version, or 0 for a proposed one.
 	MappingVersion int64            `json:"mapping_version"`
 	Notebooks      []Notebook       `json:"notebooks"`
+	Studios        []PostureStudio  `json:"studios,omitempty"`
 	Problems       []PostureProblem `json:"problems,omitempty"`
+}
+
+// PostureStudio is a team's SageMaker Studio domain with its compliance
+// (absent when the team has no studio requirements), or why it could not
+// be described.
+type PostureStudio struct {
+	Team       string      `json:"team"`
+	DomainID   string      `json:"domain_id"`
+	Compliance *Compliance `json:"compliance,omitempty"`
+	Problem    string      `json:"problem,omitempty"`
 }
 
 // PostureProblem says why a team's notebooks are missing.

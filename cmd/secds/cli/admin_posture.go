@@ -112,6 +112,24 @@ func printPosture(a *App, x api.PostureResponse) error {
 	}
 	fmt.Fprintf(w, "\n%d %s against %s: %d compliant, %d not (%d refused under enforce), %d unknown, %d with no requirements.\n",
 		len(x.Notebooks), noun, source, compliant, unmet, refused, unknown, unchecked)
+	if len(x.Studios) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "TEAM\tSTUDIO DOMAIN\tCOMPLIANCE")
+		for _, st := range x.Studios {
+			state := "no requirements"
+			switch {
+			case st.Problem != "":
+				state = "unknown: " + st.Problem
+			case st.Compliance != nil:
+				state = st.Compliance.Summary()
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", st.Team, st.DomainID, state)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	for _, p := range x.Problems {
 		fmt.Fprintf(a.Stderr(), "Team %s: %s\n", p.Team, p.Message)
 	}

@@ -439,7 +439,7 @@ func TestAdminPosture(t *testing.T) {
 	// The dev mapping: fraud enforces its requirements (dave's notebook can
 	// reach the internet), marketing is only warned, platform has none.
 	r := l.run("", "admin", "posture")
-	r.want(t, 0, "fraud-dave", "direct_internet_access=Enabled", "marketing-bob", "root_access=Enabled", "no requirements",
+	r.want(t, 0, "fraud-dave", "direct_internet_access=Enabled", "marketing-bob", "root_access=Enabled", "no requirements", "STUDIO DOMAIN", "d-secdsdev0001",
 		"6 notebooks against the live mapping (version 1): 2 compliant, 2 not (1 refused under enforce), 0 unknown, 2 with no requirements")
 	// A proposed default block, checked before it is applied: in warn mode
 	// for every team, internet and root access refused.
