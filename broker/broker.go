@@ -169,13 +169,7 @@ func (b *Broker) Open(ctx context.Context, id abac.Identity, req OpenRequest) (r
 		return OpenResult{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadNotebookName,
 			Message: "A notebook name is 1–63 letters, digits and hyphens; check the link you followed."}
 	}
-	m := b.mapping()
-	name, err := b.principal(m, id)
-	if err != nil {
-		return OpenResult{}, err
-	}
-	ev.SourceIdentity = name
-	grants, err := b.grants(m, id, req.Team)
+	m, name, grants, err := b.who(id, req.Team, &ev)
 	if err != nil {
 		return OpenResult{}, err
 	}
@@ -292,6 +286,20 @@ func notYours(m *abac.Mapping, name string, grants []abac.Grant, f found) error 
 		e.reason = fmt.Sprintf("notebook %s exists but is not tagged for this person (%s)", name, describeSelectors(grants))
 	}
 	return e
+}
+
+// who is what every open starts with: the live mapping, the name the
+// identity goes by in AWS (recorded in ev as its SourceIdentity) and its
+// grants, narrowed to team when one is asked for.
+func (b *Broker) who(id abac.Identity, team string, ev *audit.Event) (*abac.Mapping, string, []abac.Grant, error) {
+	m := b.mapping()
+	name, err := b.principal(m, id)
+	if err != nil {
+		return m, "", nil, err
+	}
+	ev.SourceIdentity = name
+	grants, err := b.grants(m, id, team)
+	return m, name, grants, err
 }
 
 // principal checks that the identity can be named to AWS as it is and returns

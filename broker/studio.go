@@ -80,13 +80,7 @@ func (b *Broker) OpenStudio(ctx context.Context, id abac.Identity, req StudioReq
 		return OpenResult{}, &api.Error{Kind: api.KindBadRequest, Code: api.CodeBadStudioName,
 			Message: "A Studio space name is 1–63 letters, digits and hyphens; check the name you gave."}
 	}
-	m := b.mapping()
-	name, err := b.principal(m, id)
-	if err != nil {
-		return OpenResult{}, err
-	}
-	ev.SourceIdentity = name
-	grants, err := b.grants(m, id, req.Team)
+	m, name, grants, err := b.who(id, req.Team, &ev)
 	if err != nil {
 		return OpenResult{}, err
 	}
