@@ -101,3 +101,26 @@ func TestPinIPv6AndBadAddresses(t *testing.T) {
 		t.Errorf("%d AssumeRole calls for an open that could not be pinned", n)
 	}
 }
+
+// A Studio URL is pinned like a notebook's: AWS evaluates the presigner's
+// policy on every request made with it, CreatePresignedDomainUrl included.
+func TestPinnedStudioURLWorksOnlyFromTheClient(t *testing.T) {
+	pin := &broker.Pin{BrokerVPCEs: []string{brokerVPCE}, ClientAddress: true}
+	r := newRigOpts(t, configs.DevTeams, rigOptions{vpce: brokerVPCE, limits: broker.Config{Pin: pin}})
+	open := func(clientIP string) broker.OpenResult {
+		t.Helper()
+		m := meta
+		m.ClientIP = clientIP
+		res, err := r.b.OpenStudio(context.Background(), bob, broker.StudioRequest{RequestMeta: m})
+		if err != nil {
+			t.Fatalf("Studio open from %s: %v", clientIP, err)
+		}
+		return res
+	}
+	if status, page := get(t, open("127.0.0.1").URL); status != http.StatusOK || !strings.Contains(page, `<span id="user-profile">bob</span>`) {
+		t.Errorf("the Studio URL pinned to 127.0.0.1, used from 127.0.0.1: %d\n%s", status, page)
+	}
+	if status, _ := get(t, open("192.0.2.7").URL); status != http.StatusForbidden {
+		t.Errorf("the Studio URL pinned to 192.0.2.7, used from 127.0.0.1: %d, want 403", status)
+	}
+}
