@@ -124,3 +124,23 @@ func TestPinnedStudioURLWorksOnlyFromTheClient(t *testing.T) {
 		t.Errorf("the Studio URL pinned to 192.0.2.7, used from 127.0.0.1: %d, want 403", status)
 	}
 }
+
+// With pinning, a status poll uses the open's session (pinned to the same
+// client), so waiting for a notebook costs no AssumeRole of its own.
+func TestPinnedStatusPollsShareTheOpensSession(t *testing.T) {
+	pin := &broker.Pin{BrokerVPCEs: []string{brokerVPCE}, ClientAddress: true}
+	r := newRigOpts(t, fraudStarts(t), rigOptions{vpce: brokerVPCE, limits: broker.Config{Pin: pin}})
+	ctx := context.Background()
+	if _, err := r.b.Open(ctx, alice, broker.OpenRequest{Notebook: "fraud-alice-scratch", RequestMeta: meta}); err != nil {
+		t.Fatal(err)
+	}
+	before := r.emu.Calls("AssumeRole")
+	for range 3 {
+		if _, err := r.b.Status(ctx, alice, broker.StatusRequest{Notebook: "fraud-alice-scratch", RequestMeta: meta}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := r.emu.Calls("AssumeRole") - before; n != 0 {
+		t.Errorf("3 status polls from the opening client made %d AssumeRole calls, want 0", n)
+	}
+}

@@ -58,8 +58,13 @@ func (b *Broker) Status(ctx context.Context, id abac.Identity, req StatusRequest
 		return NotebookStatus{}, err
 	}
 	defer release()
-	// No URL comes of a status: its sessions are not pinned to a client.
-	found, err := b.find(ctx, id, name, grants, req.Notebook, "")
+	// The open's session (pinned to the same client, when URLs are), so
+	// polling costs no AssumeRole of its own.
+	policy, err := b.pinPolicy(req.ClientIP)
+	if err != nil {
+		return NotebookStatus{}, err
+	}
+	found, err := b.find(ctx, id, name, grants, req.Notebook, policy)
 	if err != nil {
 		return NotebookStatus{}, err
 	}
