@@ -53,12 +53,12 @@ func BenchmarkListManyNotebooks(b *testing.B) {
 		b.Run(fmt.Sprintf("notebooks=%d", n), func(b *testing.B) {
 			r := newRigOpts(b, configs.DevTeams, rigOptions{notebooks: manyNotebooks(n)})
 			ctx := context.Background()
-			if _, err := r.b.List(ctx, alice); err != nil {
+			if _, err := r.b.List(ctx, alice, meta); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				ov, err := r.b.List(ctx, alice)
+				ov, err := r.b.List(ctx, alice, meta)
 				if err != nil || len(ov.Notebooks) != 2 {
 					b.Fatalf("%d notebooks, %v", len(ov.Notebooks), err)
 				}
@@ -91,7 +91,7 @@ func BenchmarkRelistManyNotebooks(b *testing.B) {
 					mu.Lock()
 					clock = clock.Add(time.Minute)
 					mu.Unlock()
-					if _, err := r.b.List(ctx, alice); err != nil {
+					if _, err := r.b.List(ctx, alice, meta); err != nil {
 						b.Fatal(err)
 					}
 				}

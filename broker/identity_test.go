@@ -39,7 +39,7 @@ func TestAwkwardUsernamesCannotOpenATeammatesNotebook(t *testing.T) {
 			if ev := r.audit.last(); ev.Decision != audit.Denied || ev.Code != "identity_unusable" || ev.Username != username {
 				t.Errorf("audit = %+v", ev)
 			}
-			if _, err := r.b.List(context.Background(), id); api.As(err).Code != "identity_unusable" {
+			if _, err := r.b.List(context.Background(), id, meta); api.As(err).Code != "identity_unusable" {
 				t.Errorf("list as %q: %v", username, err)
 			}
 		})
@@ -54,7 +54,7 @@ func TestUnicodeNamesGetAnAWSNameOfTheirOwn(t *testing.T) {
 	names := map[string]string{}
 	for i, username := range []string{"李雷", "王芳"} {
 		id := abac.Identity{Subject: "sub-" + username, Username: username, Groups: []string{"ds-fraud"}}
-		if _, err := r.b.List(context.Background(), id); err != nil {
+		if _, err := r.b.List(context.Background(), id, meta); err != nil {
 			t.Fatalf("%s: %v", username, err)
 		}
 		sess, ok := r.emu.Session(r.sts.keys[i])
@@ -137,7 +137,7 @@ func TestListForNamesTheAdmin(t *testing.T) {
 	if sess.SourceIdentity != "admin" || sess.SessionName != "admin" || tag(sess.Tags, "user") != "bob" || tag(sess.Tags, "team") != "marketing" {
 		t.Errorf("explain session = %+v, want SourceIdentity and RoleSessionName admin with bob's tags", sess)
 	}
-	if _, err := r.b.List(ctx, bob); err != nil {
+	if _, err := r.b.List(ctx, bob, meta); err != nil {
 		t.Fatal(err)
 	}
 	if len(r.sts.keys) != 2 {

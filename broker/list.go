@@ -15,13 +15,20 @@ type Overview struct {
 }
 
 // List returns the identity's teams and the notebooks each lets it open.
-func (b *Broker) List(ctx context.Context, id abac.Identity) (Overview, error) {
+// meta is the request's: with URL pinning, the list takes the session an
+// open from the same client would (pinned to it), so the open that follows
+// needs no AssumeRole of its own.
+func (b *Broker) List(ctx context.Context, id abac.Identity, meta RequestMeta) (Overview, error) {
 	m := b.mapping()
 	name, err := b.principal(m, id)
 	if err != nil {
 		return Overview{Admin: m.IsAdmin(id)}, err
 	}
-	return b.list(ctx, m, id, name)
+	policy, err := b.pinPolicy(meta.ClientIP)
+	if err != nil {
+		return Overview{Admin: m.IsAdmin(id)}, err
+	}
+	return b.list(ctx, m, id, name, policy)
 }
 
 // ListFor returns what id would be offered, for an admin explaining the
@@ -39,11 +46,12 @@ func (b *Broker) ListFor(ctx context.Context, admin, id abac.Identity) (Overview
 	if _, err := b.principal(m, id); err != nil {
 		return Overview{Admin: m.IsAdmin(id)}, name, err
 	}
-	ov, err := b.list(ctx, m, id, name)
+	// An admin's explain issues no URL: its sessions are not pinned.
+	ov, err := b.list(ctx, m, id, name, "")
 	return ov, name, err
 }
 
-func (b *Broker) list(ctx context.Context, m *abac.Mapping, id abac.Identity, name string) (Overview, error) {
+func (b *Broker) list(ctx context.Context, m *abac.Mapping, id abac.Identity, name, policy string) (Overview, error) {
 	grants, err := b.grants(m, id, "")
 	if err != nil {
 		return Overview{Admin: m.IsAdmin(id)}, err
@@ -53,8 +61,7 @@ func (b *Broker) list(ctx context.Context, m *abac.Mapping, id abac.Identity, na
 		return Overview{}, err
 	}
 	defer release()
-	// No URL comes of a list: its sessions are not pinned to a client.
-	f, err := b.find(ctx, id, name, grants, "", "")
+	f, err := b.find(ctx, id, name, grants, "", policy)
 	if err != nil {
 		return Overview{}, err
 	}

@@ -144,3 +144,29 @@ func TestPinnedStatusPollsShareTheOpensSession(t *testing.T) {
 		t.Errorf("3 status polls from the opening client made %d AssumeRole calls, want 0", n)
 	}
 }
+
+// With pinning, the start page's list takes the session an open from the
+// same client takes, so the open after it needs no AssumeRole; a list from
+// another address is another session.
+func TestPinnedListSharesTheOpensSession(t *testing.T) {
+	pin := &broker.Pin{BrokerVPCEs: []string{brokerVPCE}, ClientAddress: true}
+	r := newRigOpts(t, configs.DevTeams, rigOptions{vpce: brokerVPCE, limits: broker.Config{Pin: pin}})
+	ctx := context.Background()
+	if _, err := r.b.List(ctx, alice, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.b.Open(ctx, alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta}); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.emu.Calls("AssumeRole"); n != 1 {
+		t.Errorf("a list and an open from one client made %d AssumeRole calls, want 1", n)
+	}
+	other := meta
+	other.ClientIP = "192.0.2.99"
+	if _, err := r.b.List(ctx, alice, other); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.emu.Calls("AssumeRole"); n != 2 {
+		t.Errorf("a list from another address made %d AssumeRole calls in all, want 2", n)
+	}
+}

@@ -161,7 +161,7 @@ func TestListShowsCompliance(t *testing.T) {
 	bad.DirectInternetAccess = "Enabled"
 	r := newRigOpts(t, postureTeams(t), rigOptions{notebooks: []awsemu.Notebook{compliantNotebook("fraud-carol-ok", "fraud", "carol"), bad}})
 	carol := abac.Identity{Subject: "dev-carol", Username: "carol", Groups: []string{"ds-fraud"}}
-	ov, err := r.b.List(context.Background(), carol)
+	ov, err := r.b.List(context.Background(), carol, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestListShowsCompliance(t *testing.T) {
 	// A mapping without requirements: no compliance, no describe.
 	r = newRig(t, testutil.WithoutRequire(configs.DevTeams))
 	before := r.emu.Calls("DescribeNotebookInstance")
-	ov, err = r.b.List(context.Background(), alice)
+	ov, err = r.b.List(context.Background(), alice, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestStudioListShowsCompliance(t *testing.T) {
 		mapping := bytes.Replace(testutil.WithoutRequire(configs.DevTeams), []byte("      cost-center: cc-2077\n"),
 			[]byte("      cost-center: cc-2077\n    require: {mode: "+mode+", studio: {app_network_access: VpcOnly}}\n"), 1)
 		r := newRigOpts(t, mapping, rigOptions{})
-		ov, err := r.b.List(context.Background(), bob)
+		ov, err := r.b.List(context.Background(), bob, meta)
 		if err != nil || len(ov.Studios) != 1 {
 			t.Fatalf("%s: %+v %v", mode, ov.Studios, err)
 		}

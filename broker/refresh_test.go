@@ -93,7 +93,7 @@ func (h *hookedSM) ListTags(ctx context.Context, in *sagemaker.ListTagsInput, op
 // offered returns the names List offers id.
 func offered(t *testing.T, b *broker.Broker, id abac.Identity) []string {
 	t.Helper()
-	ov, err := b.List(context.Background(), id)
+	ov, err := b.List(context.Background(), id, meta)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -177,7 +177,7 @@ func TestOpenStudioRefusesADomainNotInIAMMode(t *testing.T) {
 	if ev := r.audit.last(); ev.Decision != audit.Failed || ev.Code != string(api.CodeStudioNotIAM) {
 		t.Errorf("audit = %+v", ev)
 	}
-	ov, err := r.b.List(context.Background(), bob)
+	ov, err := r.b.List(context.Background(), bob, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestOpenStudioCreatesAMissingProfileWhenAllowed(t *testing.T) {
 
 func TestListShowsStudioBesideNotebooks(t *testing.T) {
 	r := newRig(t, configs.DevTeams)
-	ov, err := r.b.List(context.Background(), bob)
+	ov, err := r.b.List(context.Background(), bob, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestListShowsStudioBesideNotebooks(t *testing.T) {
 		ov.Studios[0].UserProfile != "bob" || len(ov.Notebooks) != 1 || ov.Notebooks[0].Name != "marketing-bob" {
 		t.Errorf("list = %+v", ov)
 	}
-	ov, err = r.b.List(context.Background(), alice)
+	ov, err = r.b.List(context.Background(), alice, meta)
 	if err != nil || len(ov.Studios) != 0 {
 		t.Errorf("alice's list = %+v, %v", ov, err)
 	}

@@ -59,7 +59,7 @@ func (s *Server) apiMe(c echo.Context) error {
 			return err
 		}
 	}
-	ov, err := s.cfg.Broker.List(c.Request().Context(), id)
+	ov, err := s.cfg.Broker.List(c.Request().Context(), id, s.meta(c, "api"))
 	if err != nil {
 		p := toProblem(err)
 		me.Problem = p.wire()

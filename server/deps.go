@@ -36,7 +36,7 @@ type Authenticator interface {
 type Broker interface {
 	Open(ctx context.Context, id abac.Identity, req broker.OpenRequest) (broker.OpenResult, error)
 	OpenStudio(ctx context.Context, id abac.Identity, req broker.StudioRequest) (broker.OpenResult, error)
-	List(ctx context.Context, id abac.Identity) (broker.Overview, error)
+	List(ctx context.Context, id abac.Identity, meta broker.RequestMeta) (broker.Overview, error)
 	// Status is a notebook's state, for a waiting page or CLI to poll.
 	Status(ctx context.Context, id abac.Identity, req broker.StatusRequest) (broker.NotebookStatus, error)
 	// ListFor lists what id would be offered, with AWS calls made in

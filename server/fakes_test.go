@@ -127,7 +127,7 @@ func (b *fakeBroker) OpenStudio(_ context.Context, _ abac.Identity, req broker.S
 	return b.openRes, b.openErr
 }
 
-func (b *fakeBroker) List(context.Context, abac.Identity) (broker.Overview, error) {
+func (b *fakeBroker) List(context.Context, abac.Identity, broker.RequestMeta) (broker.Overview, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.list, b.listErr

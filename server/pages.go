@@ -24,7 +24,7 @@ func (s *Server) landing(c echo.Context) error {
 		return s.render(c, http.StatusOK, "landing", map[string]any{})
 	}
 	data := map[string]any{"Identity": id}
-	ov, err := s.cfg.Broker.List(c.Request().Context(), id)
+	ov, err := s.cfg.Broker.List(c.Request().Context(), id, s.meta(c, "browser"))
 	if err != nil {
 		// The page still renders: the person sees who they are and why
 		// nothing is listed.
