@@ -372,15 +372,15 @@ func TestThrottlingIsRetryLater(t *testing.T) {
 	}
 }
 
-func TestConcurrentOpensShareOneListing(t *testing.T) {
-	r := newRig(t, configs.DevTeams)
-	// A slow first listing makes the opens overlap.
-	r.emu.InjectFault("ListNotebookInstances", awsemu.Fault{Delay: 300 * time.Millisecond, Times: 1})
+// openConcurrently has id open notebook n times at once, and fails t on
+// any error.
+func openConcurrently(t *testing.T, b *broker.Broker, id abac.Identity, notebook string, n int) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, 5)
-	for range 5 {
+	errs := make(chan error, n)
+	for range n {
 		wg.Go(func() {
-			_, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
+			_, err := b.Open(context.Background(), id, broker.OpenRequest{Notebook: notebook, RequestMeta: meta})
 			errs <- err
 		})
 	}
@@ -391,6 +391,13 @@ func TestConcurrentOpensShareOneListing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+func TestConcurrentOpensShareOneListing(t *testing.T) {
+	r := newRig(t, configs.DevTeams)
+	// A slow first listing makes the opens overlap.
+	r.emu.InjectFault("ListNotebookInstances", awsemu.Fault{Delay: 300 * time.Millisecond, Times: 1})
+	openConcurrently(t, r.b, alice, "fraud-alice", 5)
 	if n := r.emu.Calls("ListNotebookInstances"); n != 1 {
 		t.Errorf("5 concurrent opens listed notebooks %d times, want 1", n)
 	}

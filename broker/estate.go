@@ -126,8 +126,6 @@ func (b *Broker) Estate(ctx context.Context, admin abac.Identity, m *abac.Mappin
 // described in a session with its owner's tags, made in the admin's name
 // (as explain's notebook list is): CloudTrail shows the admin.
 func (b *Broker) estateCompliance(ctx context.Context, m *abac.Mapping, admin abac.Identity, name, team, ownerTag string, nb Notebook, g abac.Grant, creds aws.Credentials) *Compliance {
-	p := g.Posture
-	c := &Compliance{Mode: p.Mode}
 	if owner := nb.Tags[ownerTag]; ownerTag != "" && owner != "" && owner != admin.Username {
 		as := abac.Identity{Subject: admin.Subject, Username: owner, Groups: admin.Groups}
 		og, err := m.GrantFor(team, as)
@@ -135,18 +133,11 @@ func (b *Broker) estateCompliance(ctx context.Context, m *abac.Mapping, admin ab
 			creds, err = b.assume(ctx, as, name, og, "")
 		}
 		if err != nil {
-			c.Unknown = "cannot take the owner's session to describe it: " + api.As(err).Message
-			return c
+			return &Compliance{Mode: g.Posture.Mode, Unknown: "cannot take the owner's session to describe it: " + api.As(err).Message}
 		}
 	}
 	facts, err := b.notebookFacts(ctx, nb, teamSession{grant: g, creds: creds})
-	if err != nil {
-		c.Unknown = api.As(err).Message
-		return c
-	}
-	c.Unmet = p.CheckNotebook(facts)
-	c.Compliant = len(c.Unmet) == 0
-	return c
+	return notebookCompliance(g.Posture, facts, err)
 }
 
 // estateStudio describes a team's Studio domain as the admin and checks it.

@@ -49,7 +49,7 @@ type policyDoc struct {
 type policyStatement struct {
 	Sid       string                         `json:"Sid"`
 	Effect    string                         `json:"Effect"`
-	Action    any                            `json:"Action"`
+	Action    []string                       `json:"Action"`
 	Resource  string                         `json:"Resource"`
 	Condition map[string]map[string][]string `json:"Condition"`
 }
@@ -58,7 +58,7 @@ type policyStatement struct {
 // client at clientIP. It fails, rather than pins nothing, when the address
 // is not an IP address.
 func (p *Pin) sessionPolicy(clientIP string) (string, error) {
-	broker := policyStatement{Sid: "SecdsBrokerNetwork", Effect: "Allow", Action: "*", Resource: "*"}
+	broker := policyStatement{Sid: "SecdsBrokerNetwork", Effect: "Allow", Action: []string{"*"}, Resource: "*"}
 	if len(p.BrokerVPCEs) > 0 {
 		broker.Condition = map[string]map[string][]string{"StringEquals": {"aws:SourceVpce": slices.Clone(p.BrokerVPCEs)}}
 	} else {

@@ -52,7 +52,13 @@ func (b *Broker) checkPosture(ctx context.Context, m *abac.Mapping, nb Notebook,
 	if err != nil {
 		return err
 	}
-	unmet := p.CheckNotebook(facts)
+	return postureVerdict(m, p, "Notebook "+nb.Name, p.CheckNotebook(facts), ev)
+}
+
+// postureVerdict applies what a notebook or Studio domain (what, named for
+// the message) misses: nothing when nothing; else the audit event names the
+// requirements and the mode, and in enforce mode the open is refused.
+func postureVerdict(m *abac.Mapping, p *abac.Posture, what string, unmet []abac.Unmet, ev *audit.Event) error {
 	if len(unmet) == 0 {
 		return nil
 	}
@@ -64,8 +70,7 @@ func (b *Broker) checkPosture(ctx context.Context, m *abac.Mapping, nb Notebook,
 		ev.Code, ev.Reason = postureAuditCode, "posture"
 		return nil
 	}
-	return &postureRefusal{e: &api.Error{Kind: api.KindForbidden, Code: api.CodeNotebookNoncompliant,
-		Message: postureMessage(m, nb.Name, unmet)}}
+	return postureRefused(m, what, unmet)
 }
 
 // postureRefusal is an enforce-mode refusal; its audit reason is "posture".
@@ -74,15 +79,29 @@ type postureRefusal struct{ e *api.Error }
 func (p *postureRefusal) Error() string { return p.e.Error() }
 func (p *postureRefusal) Unwrap() error { return p.e }
 
-// postureMessage lists the unmet requirements, each in plain words.
-func postureMessage(m *abac.Mapping, name string, unmet []abac.Unmet) string {
+// postureRefused is the enforce-mode refusal of what, listing the unmet
+// requirements, each in plain words.
+func postureRefused(m *abac.Mapping, what string, unmet []abac.Unmet) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Notebook %s does not meet your team's security requirements, so it cannot be opened:", name)
+	fmt.Fprintf(&b, "%s does not meet your team's security requirements, so it cannot be opened:", what)
 	for i, u := range unmet {
 		fmt.Fprintf(&b, " (%d) %s.", i+1, u.Message)
 	}
 	fmt.Fprintf(&b, " If it should be allowed, tell %s.", SupportContact(m))
-	return b.String()
+	return &postureRefusal{e: &api.Error{Kind: api.KindForbidden, Code: api.CodeNotebookNoncompliant, Message: b.String()}}
+}
+
+// notebookCompliance is a notebook against p from its description, or
+// unknown when it could not be described (err).
+func notebookCompliance(p *abac.Posture, facts abac.NotebookFacts, err error) *Compliance {
+	c := &Compliance{Mode: p.Mode}
+	if err != nil {
+		c.Unknown = api.As(err).Message
+		return c
+	}
+	c.Unmet = p.CheckNotebook(facts)
+	c.Compliant = len(c.Unmet) == 0
+	return c
 }
 
 // notebookFacts describes nb, or reuses a description younger than
@@ -129,44 +148,23 @@ func (b *Broker) complianceOf(ctx context.Context, f found) {
 		if p == nil || !p.NotebookRequirements {
 			continue
 		}
-		c := &Compliance{Mode: p.Mode}
 		facts, err := b.notebookFacts(ctx, *nb, t)
-		if err != nil {
-			c.Unknown = api.As(err).Message
-		} else {
-			c.Unmet = p.CheckNotebook(facts)
-			c.Compliant = len(c.Unmet) == 0
-		}
-		nb.Compliance = c
+		nb.Compliance = notebookCompliance(p, facts, err)
 	}
 }
 
 // checkDomainPosture holds a Studio domain against the team's studio
 // requirements, as checkPosture holds a notebook.
 func (b *Broker) checkDomainPosture(m *abac.Mapping, g abac.Grant, f abac.DomainFacts, ev *audit.Event) error {
-	p := g.Posture
-	if p == nil {
+	if g.Posture == nil {
 		return nil
 	}
-	unmet := p.CheckDomain(f)
-	if len(unmet) == 0 {
-		return nil
-	}
-	ev.PostureMode = p.Mode
-	for _, u := range unmet {
-		ev.Unmet = append(ev.Unmet, u.String())
-	}
-	if !p.Enforced() {
-		ev.Code, ev.Reason = postureAuditCode, "posture"
-		return nil
-	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "Team %s's SageMaker Studio domain %s does not meet your team's security requirements, so it cannot be opened:", g.Team, g.Studio.DomainID)
-	for i, u := range unmet {
-		fmt.Fprintf(&sb, " (%d) %s.", i+1, u.Message)
-	}
-	fmt.Fprintf(&sb, " If it should be allowed, tell %s.", SupportContact(m))
-	return &postureRefusal{e: &api.Error{Kind: api.KindForbidden, Code: api.CodeNotebookNoncompliant, Message: sb.String()}}
+	return postureVerdict(m, g.Posture, studioWhat(g), g.Posture.CheckDomain(f), ev)
+}
+
+// studioWhat names a team's Studio domain in a refusal.
+func studioWhat(g abac.Grant) string {
+	return fmt.Sprintf("Team %s's SageMaker Studio domain %s", g.Team, g.Studio.DomainID)
 }
 
 // domainCompliance is a Studio domain against p's studio requirements;

@@ -127,21 +127,7 @@ func TestBackgroundListingTakesAnAWSSlot(t *testing.T) {
 // Concurrent first opens of one user (two tabs) make one AssumeRole.
 func TestConcurrentFirstOpensShareOneSession(t *testing.T) {
 	r := newRig(t, configs.DevTeams)
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for range 8 {
-		wg.Go(func() {
-			_, err := r.b.Open(context.Background(), alice, broker.OpenRequest{Notebook: "fraud-alice", RequestMeta: meta})
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	openConcurrently(t, r.b, alice, "fraud-alice", 8)
 	if n := r.emu.Calls("AssumeRole"); n != 1 {
 		t.Errorf("8 concurrent first opens of one user made %d AssumeRole calls, want 1", n)
 	}

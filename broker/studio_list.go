@@ -5,7 +5,6 @@ import (
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/internal/api"
-	"github.com/secds/secds/internal/audit"
 )
 
 // studios lists the Studio targets of the grants for id, with the spaces
@@ -31,11 +30,10 @@ func (b *Broker) studios(ctx context.Context, m *abac.Mapping, id abac.Identity,
 		err = sess.domain(ctx)
 		if err == nil {
 			st.Compliance = domainCompliance(g.Posture, sess.facts)
-			if st.Compliance != nil && !st.Compliance.Compliant && st.Compliance.Mode == abac.PostureEnforce {
+			if c := st.Compliance; c != nil && !c.Compliant && c.Mode == abac.PostureEnforce {
 				// The open would be refused for this: say so, as for any
 				// other reason it would be.
-				var ev audit.Event
-				err = b.checkDomainPosture(m, g, sess.facts, &ev)
+				err = postureRefused(m, studioWhat(g), c.Unmet)
 			}
 		}
 		if err == nil {

@@ -100,6 +100,27 @@ func TestAWSConnectionsReused(t *testing.T) {
 // dev mapping, and counts the connections it accepts.
 func startEmulator(t *testing.T) (aws.Config, *atomic.Int64) {
 	t.Helper()
+	var dials atomic.Int64
+	_, cfg := serveDevEmulator(t, func(h http.Handler) *httptest.Server {
+		srv := httptest.NewUnstartedServer(h)
+		srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				dials.Add(1)
+			}
+		}
+		srv.Start()
+		return srv
+	})
+	cfg.RetryMaxAttempts = 1
+	return cfg, &dials
+}
+
+// serveDevEmulator builds the dev seed's emulator with the IAM policies
+// generated for the dev mapping, serves it on the server serve makes of
+// its handler, and returns it with the SDK configuration that reaches it
+// as the broker (the seed's first credentials).
+func serveDevEmulator(t *testing.T, serve func(http.Handler) *httptest.Server) (*awsemu.Emulator, aws.Config) {
+	t.Helper()
 	m, err := abac.Parse("teams.yaml", configs.DevTeams)
 	if err != nil {
 		t.Fatal(err)
@@ -115,23 +136,15 @@ func startEmulator(t *testing.T) (aws.Config, *atomic.Int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var dials atomic.Int64
-	srv := httptest.NewUnstartedServer(emu.Handler())
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			dials.Add(1)
-		}
-	}
-	srv.Start()
+	srv := serve(emu.Handler())
 	t.Cleanup(srv.Close)
 	emu.SetBaseURL(srv.URL)
 	cred := seed.Credentials[0]
-	return aws.Config{
-		Region:           seed.Region,
-		Credentials:      credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
-		BaseEndpoint:     aws.String(srv.URL),
-		RetryMaxAttempts: 1,
-	}, &dials
+	return emu, aws.Config{
+		Region:       seed.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
+		BaseEndpoint: aws.String(srv.URL),
+	}
 }
 
 // brokerConfig is a broker on the dev mapping with aws.max_concurrent set.

@@ -18,15 +18,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/secds/secds/abac"
 	"github.com/secds/secds/configs"
 	"github.com/secds/secds/internal/compose"
 	"github.com/secds/secds/internal/config"
 	"github.com/secds/secds/internal/dev/awsemu"
-	"github.com/secds/secds/internal/dev/iamseed"
-	"github.com/secds/secds/internal/iampolicy"
 	"github.com/secds/secds/internal/testutil"
 	"github.com/secds/secds/internal/testutil/otlpsink"
 )
@@ -106,37 +103,14 @@ func (a *answers) secrets(t *testing.T) []string {
 // otlp-headers beside it.
 func startTraced(t *testing.T, extra string, tune ...func(*compose.Options)) *tracedStack {
 	t.Helper()
-	m, err := abac.Parse("teams.yaml", configs.DevTeams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed, err := awsemu.ParseSeed(configs.DevAWS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if seed, err = iamseed.Apply(seed, m, iampolicy.Options{BrokerPrincipal: seed.Credentials[0].Principal}); err != nil {
-		t.Fatal(err)
-	}
-	emu, err := awsemu.New(seed)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ans := &answers{}
-	awsSrv := httptest.NewServer(ans.wrap(emu.Handler()))
-	t.Cleanup(awsSrv.Close)
-	emu.SetBaseURL(awsSrv.URL)
-	cred := seed.Credentials[0]
-	awsCfg := aws.Config{
-		Region:       seed.Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
-		BaseEndpoint: aws.String(awsSrv.URL),
-		// Two attempts, at once: a test sees a retry without waiting.
-		Retryer: func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = 2
-				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-			})
-		},
+	emu, awsCfg := serveDevEmulator(t, func(h http.Handler) *httptest.Server { return httptest.NewServer(ans.wrap(h)) })
+	// Two attempts, at once: a test sees a retry without waiting.
+	awsCfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 2
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		})
 	}
 
 	dir := t.TempDir()
